@@ -1,0 +1,37 @@
+/* mk_buf — a growable byte string, always NUL-terminated.
+ * Allocation failure aborts: a tool that cannot allocate a few KiB has nothing sensible
+ * left to do, and threading ENOMEM through every append would hide the real logic. */
+#ifndef MK_BUF_H
+#define MK_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct mk_buf {
+    char *s;
+    size_t len, cap;
+} mk_buf;
+
+void mk_buf_init(mk_buf *b);
+void mk_buf_fini(mk_buf *b);
+void mk_buf_reset(mk_buf *b);
+void mk_buf_put(mk_buf *b, const void *p, size_t n);
+void mk_buf_puts(mk_buf *b, const char *s);
+void mk_buf_putc(mk_buf *b, char c);
+void mk_buf_printf(mk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mk_buf_vprintf(mk_buf *b, const char *fmt, va_list ap);
+/* Hands the string to the caller (free() it); b is empty afterwards. */
+char *mk_buf_detach(mk_buf *b);
+
+/* Escapers for the contexts artefacts are written in. */
+void mk_buf_put_json_str(mk_buf *b, const char *s); /* "…" with JSON escapes */
+void mk_buf_put_xml(mk_buf *b, const char *s);      /* text/attribute escaping */
+
+/* malloc/realloc/strdup that abort on failure (see above). */
+void *mk_xmalloc(size_t n);
+void *mk_xcalloc(size_t n, size_t m);
+void *mk_xrealloc(void *p, size_t n);
+char *mk_xstrdup(const char *s);
+char *mk_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
