@@ -162,3 +162,35 @@ void mk_buf_put_xml(mk_buf *b, const char *s)
         }
     }
 }
+
+void mk_buf_put_sh_word(mk_buf *b, const char *s)
+{
+    mk_buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            mk_buf_puts(b, "'\\''");
+        else
+            mk_buf_putc(b, *s);
+    }
+    mk_buf_putc(b, '\'');
+}
+
+void mk_buf_put_yaml_str(mk_buf *b, const char *s)
+{
+    mk_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': mk_buf_puts(b, "\\\""); break;
+        case '\\': mk_buf_puts(b, "\\\\"); break;
+        case '\n': mk_buf_puts(b, "\\n"); break;
+        case '\t': mk_buf_puts(b, "\\t"); break;
+        case '\r': mk_buf_puts(b, "\\r"); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                mk_buf_printf(b, "\\x%02x", *p);
+            else
+                mk_buf_putc(b, (char)*p);
+        }
+    }
+    mk_buf_putc(b, '"');
+}

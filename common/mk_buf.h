@@ -26,6 +26,11 @@ char *mk_buf_detach(mk_buf *b);
 /* Escapers for the contexts artefacts are written in. */
 void mk_buf_put_json_str(mk_buf *b, const char *s); /* "…" with JSON escapes */
 void mk_buf_put_xml(mk_buf *b, const char *s);      /* text/attribute escaping */
+/* One shell word: '...' with embedded quotes as '\'' (any byte sequence stays inert). */
+void mk_buf_put_sh_word(mk_buf *b, const char *s);
+/* A YAML double-quoted scalar: "..." with \", \\ and escapes for every control byte, so
+ * no newline, tag, anchor or comment of the value can change the document's structure. */
+void mk_buf_put_yaml_str(mk_buf *b, const char *s);
 
 /* malloc/realloc/strdup that abort on failure (see above). */
 void *mk_xmalloc(size_t n);

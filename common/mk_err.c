@@ -42,3 +42,8 @@ const char *mk_err_str(const mk_err *e, char *buf, unsigned long size)
         snprintf(buf, size, "%s:%d:%d: %s", e->file, e->line, e->col, e->msg);
     return buf;
 }
+
+void mk_err_rule(mk_err *e, const char *rule)
+{
+    if (e && e->code != MK_OK && !e->rule) e->rule = rule;
+}

@@ -23,6 +23,7 @@ typedef struct mk_err {
     char file[512]; /* "" when unknown */
     int line, col;  /* 1-based; 0 when unknown */
     char msg[1024];
+    const char *rule; /* optional stable id of the check that failed (static string) */
 } mk_err;
 
 void mk_err_clear(mk_err *e);
@@ -32,6 +33,8 @@ int mk_err_set(mk_err *e, int code, const char *file, int line, int col, const c
     __attribute__((format(printf, 6, 7)));
 int mk_err_vset(mk_err *e, int code, const char *file, int line, int col, const char *fmt,
                 va_list ap);
+/* Names the rule of the error e holds (only when it has none yet). */
+void mk_err_rule(mk_err *e, const char *rule);
 /* Formats "file:line:col: msg" (the parts that are known) into buf. */
 const char *mk_err_str(const mk_err *e, char *buf, unsigned long size);
 

@@ -206,7 +206,7 @@ int mk_is_file(const char *path)
 
 char *mk_path_join(const char *a, const char *b)
 {
-    if (!a || !*a || b[0] == '/') return mk_xstrdup(b);
+    if (!a || !*a || !strcmp(a, ".") || b[0] == '/') return mk_xstrdup(b);
     size_t n = strlen(a);
     return mk_xasprintf("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
 }

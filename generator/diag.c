@@ -5,6 +5,7 @@
  * text writer (one test case per file, a failure per error); SARIF and JSON are built as
  * text with mk_buf's JSON escaper, which is all they need. */
 #include "diag.h"
+#include "mk_fs.h"
 
 #include <libxml/xmlwriter.h>
 #include <stdlib.h>
@@ -78,7 +79,8 @@ diag *diag_hint(diag *d, const char *fmt, ...)
 
 diag *diag_add_err(diag_list *l, const mk_err *e, const char *rule)
 {
-    diag *d = add(l, DIAG_ERROR, e->file[0] ? e->file : NULL, e->line, e->col, rule, NULL);
+    diag *d = add(l, DIAG_ERROR, e->file[0] ? e->file : NULL, e->line, e->col,
+                  e->rule ? e->rule : rule, NULL);
     d->msg = mk_xstrdup(e->msg);
     return d;
 }
@@ -164,7 +166,8 @@ void diag_sources_add(diag_sources *s, const char *file, const char *text, size_
     s->n++;
 }
 
-static const char *find_source(const diag_sources *s, const char *file, size_t *len)
+/* The text of file: kept by the caller, or read now (imported files) and kept. */
+static const char *find_source(diag_sources *s, const char *file, size_t *len)
 {
     if (!s || !file) return NULL;
     for (size_t i = s->n; i-- > 0;)
@@ -172,12 +175,31 @@ static const char *find_source(const diag_sources *s, const char *file, size_t *
             *len = s->lens[i];
             return s->texts[i];
         }
-    return NULL;
+    char *text;
+    mk_err e;
+    mk_err_clear(&e);
+    if (mk_file_read(file, DOC_DEFAULT_MAX_BYTES, &text, len, &e)) return NULL;
+    diag_sources_add(s, file, text, *len);
+    free(text);
+    return s->texts[s->n - 1];
 }
 
 /* ---- text ---- */
 
-void diag_write_text(FILE *out, const diag_list *l, const diag_sources *src, int color)
+/* Only lines of printable UTF-8 are echoed: a binary or mis-encoded file must not write
+ * control bytes to the user's terminal. */
+static int printable(const char *s, size_t n)
+{
+    mk_err e;
+    mk_err_clear(&e);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\t') return 0;
+        else if ((unsigned char)s[i] == 0x7f) return 0;
+    return n == 0 || doc_check_text("", s, n, &e) == 0 ||
+           (e.rule != NULL && !strcmp(e.rule, "input.empty"));
+}
+
+void diag_write_text(FILE *out, const diag_list *l, diag_sources *src, int color)
 {
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
     for (size_t i = 0; i < l->n; i++) {
@@ -198,11 +220,15 @@ void diag_write_text(FILE *out, const diag_list *l, const diag_sources *src, int
         size_t tlen, llen;
         const char *text = find_source(src, d->file, &tlen);
         const char *line = text ? doc_source_line(text, tlen, d->line, &llen) : NULL;
-        if (line) {
-            fprintf(out, "  %.*s\n  ", (int)llen, line);
+        if (line && printable(line, llen)) {
+            /* long lines: a window of about 120 columns around the caret */
+            size_t from = 0, col = d->col > 0 ? (size_t)d->col - 1 : 0;
+            if (llen > 120 && col > 60) from = col - 60;
+            size_t n = llen - from > 120 ? 120 : llen - from;
+            fprintf(out, "  %s%.*s%s\n  %s", from ? "..." : "", (int)n, line + from,
+                    from + n < llen ? "..." : "", from ? "   " : "");
             /* keep tabs so the caret lines up */
-            for (int c = 1; c < d->col && (size_t)(c - 1) < llen; c++)
-                fputc(line[c - 1] == '\t' ? '\t' : ' ', out);
+            for (size_t c = from; c < col && c < llen; c++) fputc(line[c] == '\t' ? '\t' : ' ', out);
             fprintf(out, "%s^%s\n", sc, reset);
         }
         if (d->hint) fprintf(out, "  hint: %s\n", d->hint);

@@ -54,7 +54,8 @@ void diag_sources_free(diag_sources *s);
 void diag_sources_add(diag_sources *s, const char *file, const char *text, size_t len);
 
 /* Reports. `files` lists every file checked (for JUnit, one test case each). */
-void diag_write_text(FILE *out, const diag_list *l, const diag_sources *src, int color);
+/* Source lines come from src; files it lacks are read (and kept) on demand. */
+void diag_write_text(FILE *out, const diag_list *l, diag_sources *src, int color);
 void diag_write_json(mk_buf *out, const diag_list *l);
 int diag_write_junit(mk_buf *out, const diag_list *l, const char *const *files, size_t nfiles);
 void diag_write_sarif(mk_buf *out, const diag_list *l, const char *tool_version);

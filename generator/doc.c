@@ -351,11 +351,13 @@ int doc_check_text(const char *name, const char *text, size_t len, mk_err *err)
         i = 3; /* a UTF-8 byte-order mark is fine */
     while (i < len) {
         unsigned char c = (unsigned char)text[i];
-        if (c == 0)
-            return mk_err_set(err, MK_EINVAL, name, line, col,
-                              "binary file: NUL byte at offset %zu (modak reads UTF-8 text: YAML "
-                              "or JSON)",
-                              i);
+        if (c == 0) {
+            mk_err_set(err, MK_EINVAL, name, line, col,
+                       "binary file: NUL byte at offset %zu (modak reads UTF-8 text: YAML or JSON)",
+                       i);
+            mk_err_rule(err, "input.binary");
+            return -1;
+        }
         size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
         int ok = n != 0 && i + n <= len;
         unsigned cp = n == 1 ? c : n == 2 ? (c & 0x1fu) : n == 3 ? (c & 0x0fu) : (c & 0x07u);
@@ -368,10 +370,12 @@ int doc_check_text(const char *name, const char *text, size_t len, mk_err *err)
         if (ok && ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
                    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff))
             ok = 0;
-        if (!ok)
-            return mk_err_set(err, MK_EINVAL, name, line, col,
-                              "invalid UTF-8 (byte 0x%02x at offset %zu); save the file as UTF-8",
-                              c, i);
+        if (!ok) {
+            mk_err_set(err, MK_EINVAL, name, line, col,
+                       "invalid UTF-8 (byte 0x%02x at offset %zu); save the file as UTF-8", c, i);
+            mk_err_rule(err, "input.encoding");
+            return -1;
+        }
         if (c == '\n') {
             line++;
             col = 1;
@@ -381,9 +385,12 @@ int doc_check_text(const char *name, const char *text, size_t len, mk_err *err)
         if (!isspace(c)) blank = 0;
         i += n;
     }
-    if (blank)
-        return mk_err_set(err, MK_EINVAL, name, 0, 0,
-                          "empty file: expected a TOSCA blueprint (YAML) or a job document (JSON)");
+    if (blank) {
+        mk_err_set(err, MK_EINVAL, name, 0, 0,
+                   "empty file: expected a TOSCA blueprint (YAML) or a job document (JSON)");
+        mk_err_rule(err, "input.empty");
+        return -1;
+    }
     return 0;
 }
 

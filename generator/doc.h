@@ -54,6 +54,9 @@ struct doc_node {
     doc_node **items; /* DOC_SEQ */
     doc_pair *pairs;  /* DOC_MAP, in source order; keys are unique */
     size_t weight;    /* nodes in the expanded subtree (for alias budgets) */
+    size_t start, end; /* byte offsets of the node's text in the source (YAML only), so a
+                          later stage can patch the source and keep comments and order */
+    int flow;          /* a flow-style collection ({...} or [...]) */
 };
 
 typedef struct doc {

@@ -138,6 +138,7 @@ doc *doc_read_json(const char *name, const char *text, size_t len, const doc_lim
     if (!j) {
         mk_err_set(err, MK_EINVAL, name, je.line > 0 ? je.line : 0,
                    je.column > 0 ? je.column : 0, "JSON syntax error: %s", je.text);
+        mk_err_rule(err, "json.syntax");
         return NULL;
     }
     mk_arena arena;

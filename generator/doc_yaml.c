@@ -81,12 +81,13 @@ static anchor *find_anchor(builder *b, const char *name)
 static int count_node(builder *b, yaml_mark_t m, size_t weight)
 {
     b->expanded += weight;
-    if (b->expanded > b->lim->max_expansion)
-        return mk_err_set(b->err, MK_ELIMIT, b->file, (int)m.line + 1, (int)m.column + 1,
-                          "document expands to more than %zu nodes through aliases (a \"billion "
-                          "laughs\" document?); modak refuses it",
-                          b->lim->max_expansion);
-    return 0;
+    if (b->expanded <= b->lim->max_expansion) return 0;
+    mk_err_set(b->err, MK_ELIMIT, b->file, (int)m.line + 1, (int)m.column + 1,
+               "document expands to more than %zu nodes through aliases (a \"billion laughs\" "
+               "document?); modak refuses it",
+               b->lim->max_expansion);
+    mk_err_rule(b->err, "input.alias-budget");
+    return -1;
 }
 
 /* Attaches a finished node to the container on top of the stack. */
@@ -114,6 +115,7 @@ static const char *check_tag(builder *b, const char *tag, yaml_mark_t m, int *ba
     mk_err_set(b->err, MK_EINVAL, b->file, (int)m.line + 1, (int)m.column + 1,
                "unsupported YAML tag '%s': blueprints use plain YAML values (remove the tag)",
                tag);
+    mk_err_rule(b->err, "yaml.tag");
     return NULL;
 }
 
@@ -129,6 +131,8 @@ static int scalar_event(builder *b, yaml_event_t *ev)
                                ev->data.scalar.length);
     n->len = ev->data.scalar.length;
     n->weight = 1;
+    n->start = ev->start_mark.index;
+    n->end = ev->end_mark.index;
     n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
     if (n->tag && strcmp(n->tag, "!") != 0) {
         /* an explicit core tag: resolve as if plain, then insist on the tagged type */
@@ -159,10 +163,13 @@ static int scalar_event(builder *b, yaml_event_t *ev)
 
 static int start_event(builder *b, yaml_event_t *ev, doc_kind kind)
 {
-    if ((int)b->depth >= b->lim->max_depth)
-        return mk_err_set(b->err, MK_ELIMIT, b->file, (int)ev->start_mark.line + 1,
-                          (int)ev->start_mark.column + 1,
-                          "nesting deeper than %d levels; modak refuses it", b->lim->max_depth);
+    if ((int)b->depth >= b->lim->max_depth) {
+        mk_err_set(b->err, MK_ELIMIT, b->file, (int)ev->start_mark.line + 1,
+                   (int)ev->start_mark.column + 1, "nesting deeper than %d levels; modak refuses it",
+                   b->lim->max_depth);
+        mk_err_rule(b->err, "input.depth");
+        return -1;
+    }
     const yaml_char_t *tag = kind == DOC_MAP ? ev->data.mapping_start.tag
                                              : ev->data.sequence_start.tag;
     const yaml_char_t *anc = kind == DOC_MAP ? ev->data.mapping_start.anchor
@@ -171,6 +178,9 @@ static int start_event(builder *b, yaml_event_t *ev, doc_kind kind)
     doc_node *n = mk_arena_alloc(&b->d->arena, sizeof *n);
     n->kind = kind;
     n->mark = mark_of(b, ev->start_mark);
+    n->start = ev->start_mark.index;
+    n->flow = kind == DOC_MAP ? ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                              : ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
     n->tag = check_tag(b, (const char *)tag, ev->start_mark, &bad);
     if (bad) return -1;
     if (n->tag && ((kind == DOC_MAP && strstr(n->tag, ":seq")) ||
@@ -200,6 +210,7 @@ static int end_event(builder *b, yaml_event_t *ev)
 {
     frame *f = &b->stack[b->depth - 1];
     doc_node *n = f->node;
+    n->end = ev->end_mark.index;
     size_t weight = 1;
     for (size_t i = 0; i < f->n; i++) weight += f->items[i]->weight;
     n->weight = weight;
@@ -235,6 +246,7 @@ static int end_event(builder *b, yaml_event_t *ev)
                                 dup->key->mark.col,
                                 "duplicate key '%s' (first defined at line %d); remove one",
                                 dup->key->text, first->key->mark.line);
+                mk_err_rule(b->err, "yaml.duplicate-key");
             }
             free(s);
         }
@@ -244,7 +256,6 @@ static int end_event(builder *b, yaml_event_t *ev)
     b->depth--;
     for (size_t i = b->nanchors; i-- > 0;)
         if (b->anchors[i].node == n) b->anchors[i].open = 0;
-    (void)ev;
     if (rc) return rc;
     return attach(b, n);
 }
@@ -307,6 +318,7 @@ doc *doc_read_yaml(const char *name, const char *text, size_t len, const doc_lim
             else
                 mk_err_set(err, MK_EINVAL, b.file, (int)m.line + 1, (int)m.column + 1,
                            "YAML syntax error: %s", parser.problem ? parser.problem : "error");
+            mk_err_rule(err, "yaml.syntax");
             rc = -1;
             break;
         }
