@@ -382,13 +382,6 @@ class Schema:
     def cap_props(self, ct):
         return self._merged(self.caps, ct, "properties")
 
-    def node_reqs(self, t):
-        out = {}
-        for d in reversed(self._chain(self.nodes, t)):
-            for r in d.get("requirements") or []:
-                out.update(r)
-        return out
-
 
 def constraint(pdef, key):
     for c in (pdef or {}).get("constraints") or []:
@@ -401,10 +394,6 @@ def required(pdef):
     return pdef.get("required", True) is not False and pdef.get("default") is None
 
 
-def is_function(v):
-    return isinstance(v, dict) and len(v) == 1 and next(iter(v)).startswith("get_")
-
-
 # --- building a valid blueprint -------------------------------------------------------------
 class Prototypes:
     """One prototype node template per role, and the inputs, taken from a blueprint."""
@@ -415,11 +404,9 @@ class Prototypes:
         self.imports = list(bp.get("imports") or [])
         self.inputs = copy.deepcopy(topo.get("inputs") or {})
         self.nodes = {}
-        self.role_of = {}
         for name, node in (topo.get("node_templates") or {}).items():
             t = node.get("type")
             if t in ROLES:
-                self.role_of[name] = t
                 # the first of each role, preferring a workflow job without extra dependencies
                 if t not in self.nodes or (t == WFJOB and len(self.nodes[t][1].get(
                         "requirements") or []) > len(node.get("requirements") or [])):
@@ -428,7 +415,7 @@ class Prototypes:
         if missing:
             raise SystemExit(f"gen_corpus: the template blueprint has no node of type {missing}")
 
-    def instance(self, role, new_name, renames):
+    def instance(self, role, renames):
         """A copy of the prototype of ROLE with names in strings replaced by RENAMES."""
         old, node = self.nodes[role]
         node = copy.deepcopy(node)
@@ -500,7 +487,7 @@ def build(proto, schema, rng, idx, site_type):
     clusters = []
     for s in sites:
         cname, rname = fmt(pat["cluster"], s), fmt(pat["runtime"], s)
-        c = proto.instance(WM, cname, {old[WM]: cname})
+        c = proto.instance(WM, {old[WM]: cname})
         props = c.setdefault("properties", {})
         sched = rng.choice(schedulers)
         props["scheduler"] = sched
@@ -516,7 +503,7 @@ def build(proto, schema, rng, idx, site_type):
         if "optimisations" in caps:
             caps["optimisations"]["properties"] = {"target": f"{s}_testbed"}
         nodes[cname] = c
-        r = proto.instance(RUNTIME, rname, {})
+        r = proto.instance(RUNTIME, {})
         rp = r.setdefault("properties", {})
         rp["images_location"] = rng.choice(["images", "containers", f"/scratch/{s}/images"])
         r["requirements"] = [{"host": cname}]
@@ -540,7 +527,7 @@ def build(proto, schema, rng, idx, site_type):
         exe, args, image = rng.choice(TRAININGS)
         args = args.format(b=rng.choice([32, 64, 96, 128, 256]), e=rng.randint(1, 90))
 
-        a = proto.instance(APP, an, {old[APP]: an})
+        a = proto.instance(APP, {old[APP]: an})
         ap = a.setdefault("properties", {})
         ap.update({"app_tag": an, "app_type": rng.choice(["python", "python3", "ai_training"]),
                    "executable": exe, "arguments": args, "container_runtime": image})
@@ -563,7 +550,7 @@ def build(proto, schema, rng, idx, site_type):
         a["requirements"] = [{"runtime": rname}, {"host": cname}]
         nodes[an] = a
 
-        j = proto.instance(JOB, jn, {old[JOB]: jn})
+        j = proto.instance(JOB, {old[JOB]: jn})
         jp = j.setdefault("properties", {})
         jp.update({"job_name": jn,
                    "wall_time_limit": f"{rng.choice([1, 2, 4, 8, 12, 24, 48]):02d}:00:00",
@@ -595,12 +582,12 @@ def build(proto, schema, rng, idx, site_type):
                     continue
                 jp[prop] = {"get_input": inp}
 
-        w = proto.instance(WFJOB, wn, {})
+        w = proto.instance(WFJOB, {})
         w["requirements"] = [{"execution": jn}, {"host": cname}]
         if prev_res:
             w["requirements"].append({"dependency": prev_res})
         nodes[wn] = w
-        r = proto.instance(WFRES, resn, {})
+        r = proto.instance(WFRES, {})
         r["requirements"] = [{"job": wn}, {"host": cname}]
         if rng.random() < 0.3:
             r["properties"] = {"monitor_period": rng.choice([5, 10, 30, 60]),
@@ -952,7 +939,8 @@ def main(argv):
             mut, detail = mutate(GAPS, doc, schema, rng)
             row = ("invalid", "valid", "gap", mut, detail)
         else:
-            row = ("valid", "valid", "valid", "-", what + (f", site type {site[2]}" if site else ""))
+            what += f", site type {site[2]}" if site else ""
+            row = ("valid", "valid", "valid", "-", what)
         rel = f"bp-{i:0{width}d}.yaml"
         write(rel, f"# bench/gen_corpus.py blueprint {i} (seed {args.seed}), from {origin}\n"
               + dump(doc))

@@ -21,7 +21,8 @@ versions, as upstream 2.11 does (no 1.3-specific semantics come with it).
 What is reused across files, so that a thousand files check in one process: the parser and
 its normative types are imported once, and every imported file (types) is parsed once per
 (path, mtime, size) and handed to the parser as a deep copy, because tosca-parser mutates
-what it loads (it appends the imports of each imported file to the others' lists). --no-cache turns the import cache off. The template itself is always read
+what it loads (it appends the imports of each imported file to the others' lists).
+--no-cache turns the import cache off. The template itself is always read
 fresh. Must run with Debian's /usr/bin/python3 (a python3 earlier on PATH may not see
 Debian's packages).
 """
