@@ -75,7 +75,6 @@ static void check_one(run *r, const char *path)
         if (e.code != MK_ELIMIT) r->io_error = 1;
         return;
     }
-    diag_sources_add(r->src, path, text, len);
     size_t n = strlen(path);
     int json = n >= 5 && !strcmp(path + n - 5, ".json");
     doc *d = json ? dsl_read(path, text, len, &r->lim, &r->diags, &e)

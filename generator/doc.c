@@ -277,6 +277,8 @@ void doc_resolve_plain(doc_node *n)
                                          "FALSE", "off", "Off", "OFF"};
     n->type = DOC_T_STR;
     if (strlen(s) != n->len) return; /* embedded NUL: only ever a string */
+    /* most scalars are names: nothing but these first characters can start a non-string */
+    if (*s && !strchr("~nNyYtTfFoO0123456789+-.", *s)) return;
     for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
         if (!strcmp(s, nulls[i])) {
             n->type = DOC_T_NULL;
@@ -350,7 +352,14 @@ int doc_check_text(const char *name, const char *text, size_t len, mk_err *err)
         (unsigned char)text[2] == 0xBF)
         i = 3; /* a UTF-8 byte-order mark is fine */
     while (i < len) {
+        /* ASCII runs without control bytes other than tab/newline/CR: the common case */
         unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c < 0x7f) {
+            if (c != ' ') blank = 0;
+            col++;
+            i++;
+            continue;
+        }
         if (c == 0) {
             mk_err_set(err, MK_EINVAL, name, line, col,
                        "binary file: NUL byte at offset %zu (modak reads UTF-8 text: YAML or JSON)",

@@ -233,7 +233,18 @@ static int end_event(builder *b, yaml_event_t *ev)
                 break;
             }
         }
-        if (!rc && n->n > 1) {
+        if (!rc && n->n > 1 && n->n <= 8) {
+            /* duplicate keys in a small map: compare every pair */
+            for (size_t i = 1; i < n->n && !rc; i++)
+                for (size_t j = 0; j < i && !rc; j++)
+                    if (!strcmp(n->pairs[i].key->text, n->pairs[j].key->text)) {
+                        rc = mk_err_set(b->err, MK_EINVAL, b->file, n->pairs[i].key->mark.line,
+                                        n->pairs[i].key->mark.col,
+                                        "duplicate key '%s' (first defined at line %d); remove one",
+                                        n->pairs[i].key->text, n->pairs[j].key->mark.line);
+                        mk_err_rule(b->err, "yaml.duplicate-key");
+                    }
+        } else if (!rc && n->n > 8) {
             /* duplicate keys: sort pointers, compare neighbours, report the later one */
             doc_pair **s = mk_xmalloc(n->n * sizeof *s);
             for (size_t i = 0; i < n->n; i++) s[i] = &n->pairs[i];

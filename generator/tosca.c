@@ -62,9 +62,28 @@ struct tfile {
     tfile **imports;
     size_t nimports;
     int loading, checked, is_builtin;
+    const char **input_refs; /* names of get_input in its node types (for unused inputs) */
+    size_t ninput_refs;
+    int refs_done;
 };
 
+typedef struct shared_scope {
+    tfile **imports; /* the import list it was built for */
+    size_t n;
+    tosca_scope *scope;
+} shared_scope;
+
+typedef struct resolved {
+    char *key; /* importing folder, NUL, import name */
+    size_t keylen;
+    tfile *file;
+} resolved;
+
 struct tosca_ctx {
+    resolved *resolved; /* import resolutions already made, by (folder, name) */
+    size_t nresolved;
+    shared_scope *shared; /* scopes of type-less blueprints, by import list */
+    size_t nshared;
     char **search;
     size_t nsearch;
     char *modak_types_dir;
@@ -75,11 +94,19 @@ struct tosca_ctx {
     tfile *normative;
 };
 
+typedef struct defs defs;
+typedef struct defs_cache defs_cache;
+
 struct tosca_scope {
     tosca_ctx *c;
     tfile *root;
     tfile **files; /* normative first, then the closure of root's imports, root last */
     size_t n;
+    const ttype **tab; /* open addressing on (kind, name); the first definition wins */
+    size_t tabcap;
+    defs_cache *cache; /* collected definitions per (type, section) */
+    int drop_root;     /* the root was read for this scope alone: forget it when done */
+    int borrowed;      /* files, tab and cache belong to a shared scope in the ctx */
 };
 
 /* ------------------------------------------------------------------ loading */
@@ -92,6 +119,7 @@ static void file_free(tfile *f)
     free(f->base);
     free(f->types);
     free(f->imports);
+    free(f->input_refs);
     doc_free(f->d);
     free(f);
 }
@@ -193,7 +221,36 @@ static const doc_node *import_file_node(const doc_node *imp)
     return NULL;
 }
 
+static tfile *resolve_import_uncached(tosca_ctx *c, tfile *from, const doc_node *fn,
+                                     diag_list *out);
+
+/* Blueprints in one folder import the same files: each (folder, name) is resolved once;
+ * failures are not remembered, so each importer gets its own diagnostic. */
 static tfile *resolve_import(tosca_ctx *c, tfile *from, const doc_node *fn, diag_list *out)
+{
+    const char *dir = from->dir ? from->dir : from->key;
+    size_t dl = strlen(dir), nl = strlen(fn->text);
+    for (size_t i = 0; i < c->nresolved; i++) {
+        const resolved *r = &c->resolved[i];
+        if (r->keylen == dl + 1 + nl && !memcmp(r->key, dir, dl + 1) &&
+            !memcmp(r->key + dl + 1, fn->text, nl))
+            return r->file;
+    }
+    tfile *f = resolve_import_uncached(c, from, fn, out);
+    if (f && !f->is_builtin && f != from) {
+        c->resolved = mk_xrealloc(c->resolved, (c->nresolved + 1) * sizeof *c->resolved);
+        resolved *r = &c->resolved[c->nresolved++];
+        r->keylen = dl + 1 + nl;
+        r->key = mk_xmalloc(r->keylen);
+        memcpy(r->key, dir, dl + 1);
+        memcpy(r->key + dl + 1, fn->text, nl);
+        r->file = f;
+    }
+    return f;
+}
+
+static tfile *resolve_import_uncached(tosca_ctx *c, tfile *from, const doc_node *fn,
+                                     diag_list *out)
 {
     const char *name = fn->text;
     if (strstr(name, "://")) {
@@ -314,6 +371,14 @@ tosca_ctx *tosca_ctx_new(const tosca_opts *opts, mk_err *err)
 void tosca_ctx_free(tosca_ctx *c)
 {
     if (!c) return;
+    for (size_t i = 0; i < c->nshared; i++) {
+        c->shared[i].scope->borrowed = 0;
+        tosca_scope_free(c->shared[i].scope);
+        free(c->shared[i].imports);
+    }
+    free(c->shared);
+    for (size_t i = 0; i < c->nresolved; i++) free(c->resolved[i].key);
+    free(c->resolved);
     for (size_t i = 0; i < c->nfiles; i++) file_free(c->files[i]);
     free(c->files);
     for (size_t i = 0; i < c->nsearch; i++) free(c->search[i]);
@@ -339,31 +404,107 @@ static void scope_add(tosca_scope *s, tfile *f)
     for (size_t i = 0; i < f->nimports; i++) scope_add(s, f->imports[i]);
 }
 
-static tosca_scope *scope_new(tosca_ctx *c, tfile *root)
+static size_t type_hash(tkind k, const char *name)
+{
+    size_t h = 1469598103934665603u ^ (size_t)k;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    return h;
+}
+
+static defs_cache *cache_new(void);
+
+/* A scope of the normative types, root's types (when root) and the closure of imports. */
+static tosca_scope *scope_build(tosca_ctx *c, tfile *root, tfile *const *imports, size_t nimports)
 {
     tosca_scope *s = mk_xcalloc(1, sizeof *s);
     s->c = c;
     s->root = root;
     scope_add(s, c->normative);
-    scope_add(s, root);
+    if (root)
+        scope_add(s, root);
+    else
+        for (size_t i = 0; i < nimports; i++) scope_add(s, imports[i]);
+    size_t total = 0;
+    for (size_t i = 0; i < s->n; i++) total += s->files[i]->ntypes;
+    s->tabcap = 64;
+    while (s->tabcap < 2 * total) s->tabcap *= 2;
+    s->tab = mk_xcalloc(s->tabcap, sizeof *s->tab);
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = 0; j < s->files[i]->ntypes; j++) {
+            const ttype *t = &s->files[i]->types[j];
+            size_t h = type_hash(t->kind, t->name) & (s->tabcap - 1);
+            while (s->tab[h] && !(s->tab[h]->kind == t->kind && !strcmp(s->tab[h]->name, t->name)))
+                h = (h + 1) & (s->tabcap - 1);
+            if (!s->tab[h]) s->tab[h] = t;
+        }
+    s->cache = cache_new();
     return s;
+}
+
+/* The scope of root: its own when it defines types, else a shared one for its imports (in a
+ * batch run, thousands of blueprints import the same few files: their types are indexed and
+ * their definitions collected once). */
+static tosca_scope *scope_new(tosca_ctx *c, tfile *root)
+{
+    if (root->ntypes) return scope_build(c, root, NULL, 0);
+    tosca_scope *base = NULL;
+    for (size_t i = 0; i < c->nshared && !base; i++) {
+        const shared_scope *sh = &c->shared[i];
+        if (sh->n == root->nimports &&
+            (!sh->n || !memcmp(sh->imports, root->imports, sh->n * sizeof *sh->imports)))
+            base = sh->scope;
+    }
+    if (!base) {
+        base = scope_build(c, NULL, root->imports, root->nimports);
+        c->shared = mk_xrealloc(c->shared, (c->nshared + 1) * sizeof *c->shared);
+        shared_scope *sh = &c->shared[c->nshared++];
+        sh->n = root->nimports;
+        sh->imports = mk_xmalloc((sh->n ? sh->n : 1) * sizeof *sh->imports);
+        if (sh->n) memcpy(sh->imports, root->imports, sh->n * sizeof *sh->imports);
+        sh->scope = base;
+    }
+    tosca_scope *s = mk_xmalloc(sizeof *s);
+    *s = *base;
+    s->root = root;
+    s->borrowed = 1;
+    return s;
+}
+
+static void cache_free(defs_cache *c);
+
+/* Forgets a blueprint read for one check, so a batch run does not keep every file. */
+static void drop_file(tosca_ctx *c, tfile *f)
+{
+    for (size_t i = 0; i < c->nfiles; i++)
+        for (size_t j = 0; j < c->files[i]->nimports; j++)
+            if (c->files[i]->imports[j] == f) return; /* imported after all (a cycle) */
+    for (size_t i = 0; i < c->nfiles; i++)
+        if (c->files[i] == f) {
+            c->files[i] = c->files[--c->nfiles];
+            file_free(f);
+            return;
+        }
 }
 
 void tosca_scope_free(tosca_scope *s)
 {
     if (!s) return;
-    free(s->files);
+    if (s->drop_root) drop_file(s->c, s->root);
+    if (!s->borrowed) {
+        cache_free(s->cache);
+        free(s->tab);
+        free(s->files);
+    }
     free(s);
 }
 
 static const ttype *find_type(const tosca_scope *s, tkind k, const char *name)
 {
     if (!name) return NULL;
-    for (size_t i = 0; i < s->n; i++) {
-        const tfile *f = s->files[i];
-        for (size_t j = 0; j < f->ntypes; j++)
-            if (f->types[j].kind == k && !strcmp(f->types[j].name, name)) return &f->types[j];
-    }
+    size_t h = type_hash(k, name) & (s->tabcap - 1);
+    for (const ttype *t; (t = s->tab[h]); h = (h + 1) & (s->tabcap - 1))
+        if (t->kind == k && !strcmp(t->name, name)) return t;
     return NULL;
 }
 
@@ -417,12 +558,12 @@ static size_t chain_of(const tosca_scope *s, const ttype *t, const ttype **chain
 }
 
 /* Named definitions collected along a type's chain (properties, attributes, ...). */
-typedef struct defs {
+struct defs {
     const char **names;
     const doc_node **defs;
     const ttype **owner;
     size_t n;
-} defs;
+};
 
 static void defs_fini(defs *d)
 {
@@ -479,6 +620,65 @@ static void collect(const tosca_scope *s, const ttype *t, const char *section, d
             }
         }
     }
+}
+
+/* Collected definitions are asked for again and again (every node, every function):
+ * the scope keeps them per (type, section). */
+enum { SEC_PROPERTIES, SEC_ATTRIBUTES, SEC_CAPABILITIES, SEC_REQUIREMENTS, SEC_INTERFACES,
+       SEC_COUNT };
+static const char *const sec_names[] = {"properties", "attributes", "capabilities", "requirements",
+                                        "interfaces"};
+_Static_assert(sizeof sec_names / sizeof *sec_names == SEC_COUNT, "sec_names");
+
+struct defs_cache {
+    const ttype **keys;
+    defs **vals; /* SEC_COUNT each, allocated once: pointers to them stay valid */
+    unsigned char *have;
+    size_t n, cap;
+};
+
+static defs_cache *cache_new(void)
+{
+    return mk_xcalloc(1, sizeof(defs_cache));
+}
+
+static void cache_free(defs_cache *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->n; i++) {
+        for (int k = 0; k < SEC_COUNT; k++)
+            if (c->have[i * SEC_COUNT + k]) defs_fini(&c->vals[i][k]);
+        free(c->vals[i]);
+    }
+    free(c->keys);
+    free(c->vals);
+    free(c->have);
+    free(c);
+}
+
+static const defs *cached(const tosca_scope *s, const ttype *t, int sec)
+{
+    defs_cache *c = s->cache; /* shared by the scopes of blueprints with the same imports */
+    size_t i = 0;
+    while (i < c->n && c->keys[i] != t) i++;
+    if (i == c->n) {
+        if (c->n == c->cap) {
+            c->cap = c->cap ? c->cap * 2 : 16;
+            c->keys = mk_xrealloc(c->keys, c->cap * sizeof *c->keys);
+            c->vals = mk_xrealloc(c->vals, c->cap * sizeof *c->vals);
+            c->have = mk_xrealloc(c->have, c->cap * SEC_COUNT);
+        }
+        c->keys[i] = t;
+        c->vals[i] = mk_xcalloc(SEC_COUNT, sizeof **c->vals);
+        memset(&c->have[i * SEC_COUNT], 0, SEC_COUNT);
+        c->n++;
+    }
+    defs *d = &c->vals[i][sec];
+    if (!c->have[i * SEC_COUNT + sec]) {
+        collect(s, t, sec_names[sec], d);
+        c->have[i * SEC_COUNT + sec] = 1;
+    }
+    return d;
 }
 
 /* ------------------------------------------------------------------ checking */
@@ -662,12 +862,8 @@ static int node_has(chk *k, const doc_node *tpl, const char *name, int attribute
 {
     const ttype *t = node_type_of(k, tpl);
     if (!t) return 1; /* reported elsewhere */
-    defs d = {0};
-    collect(k->s, t, "properties", &d);
-    if (attributes) collect(k->s, t, "attributes", &d);
-    int ok = defs_get(&d, name, NULL) != NULL;
-    defs_fini(&d);
-    return ok;
+    return defs_get(cached(k->s, t, SEC_PROPERTIES), name, NULL) ||
+           (attributes && defs_get(cached(k->s, t, SEC_ATTRIBUTES), name, NULL));
 }
 
 static void check_value_functions(chk *k, const doc_node *v, const char *ptr, const doc_node *self);
@@ -735,11 +931,7 @@ static void check_function(chk *k, const doc_node *v, const char *ptr, const doc
             }
             const ttype *t = node_type_of(k, tpl);
             if (t) {
-                defs caps = {0};
-                collect(k->s, t, "capabilities", &caps);
-                int is_cap = defs_get(&caps, name, NULL) != NULL;
-                defs_fini(&caps);
-                if (is_cap) return; /* capability properties: checked with the capability */
+                if (defs_get(cached(k->s, t, SEC_CAPABILITIES), name, NULL)) return; /* capability properties: checked with the capability */
             }
         }
         if (!node_has(k, tpl, name, attr)) {
@@ -862,12 +1054,9 @@ static void check_value(chk *k, const char *type, const doc_node *def, const doc
                type, doc_kind_name(v), doc_is_scalar(v) ? " " : "", doc_is_scalar(v) ? v->text : "");
         return;
     }
-    defs d = {0};
-    collect(k->s, dt, "properties", &d);
     char what[300];
     snprintf(what, sizeof what, "data type %s", type);
-    check_properties(k, &d, v, v, ptr, what, self, depth + 1);
-    defs_fini(&d);
+    check_properties(k, cached(k->s, dt, SEC_PROPERTIES), v, v, ptr, what, self, depth + 1);
     check_constraints(k, type, doc_map_get(def, "constraints"), v, ptr);
 }
 
@@ -1164,8 +1353,7 @@ imports:;
 static void check_requirements(chk *k, const doc_node *tpl, const ttype *t, const char *name,
                                const char *ptr)
 {
-    defs rd = {0};
-    collect(k->s, t, "requirements", &rd);
+    const defs rd = *cached(k->s, t, SEC_REQUIREMENTS);
     size_t *count = mk_xcalloc(rd.n ? rd.n : 1, sizeof *count);
     const doc_node *reqs = doc_map_get(tpl, "requirements");
     const char *rp = P(k, ptr, "requirements");
@@ -1238,15 +1426,13 @@ static void check_requirements(chk *k, const doc_node *tpl, const ttype *t, cons
             const char *capw = doc_is_str(def) ? doc_str(def) : doc_str(doc_map_get(def, "capability"));
             const ttype *tt = ttype_name ? find_type(k->s, TK_NODE, ttype_name) : NULL;
             if (capw && tt && find_type(k->s, TK_CAP, capw)) {
-                defs caps = {0};
-                collect(k->s, tt, "capabilities", &caps);
-                int ok = defs_get(&caps, capw, NULL) != NULL;
-                for (size_t j = 0; j < caps.n && !ok; j++) {
-                    const doc_node *cd = caps.defs[j];
+                const defs *caps = cached(k->s, tt, SEC_CAPABILITIES);
+                int ok = defs_get(caps, capw, NULL) != NULL;
+                for (size_t j = 0; j < caps->n && !ok; j++) {
+                    const doc_node *cd = caps->defs[j];
                     const char *ct = doc_is_scalar(cd) ? doc_str(cd) : doc_str(doc_map_get(cd, "type"));
                     ok = ct && derives(k->s, TK_CAP, ct, capw);
                 }
-                defs_fini(&caps);
                 if (!ok)
                     err_at(k, tn, "tosca.requirement.capability", ip,
                            "requirement '%s' needs the capability %s, which '%s' (%s) does not offer",
@@ -1283,7 +1469,6 @@ static void check_requirements(chk *k, const doc_node *tpl, const ttype *t, cons
         }
     }
     free(count);
-    defs_fini(&rd);
 }
 
 static void check_capabilities(chk *k, const doc_node *tpl, const ttype *t, const char *ptr,
@@ -1292,8 +1477,7 @@ static void check_capabilities(chk *k, const doc_node *tpl, const ttype *t, cons
     const doc_node *caps = doc_map_get(tpl, "capabilities");
     const char *cp = P(k, ptr, "capabilities");
     if (!caps || !expect_kind(k, caps, DOC_MAP, "capabilities", cp)) return;
-    defs cd = {0};
-    collect(k->s, t, "capabilities", &cd);
+    const defs cd = *cached(k->s, t, SEC_CAPABILITIES);
     for (size_t i = 0; i < caps->n; i++) {
         const char *cname = caps->pairs[i].key->text;
         const doc_node *ca = caps->pairs[i].val;
@@ -1313,15 +1497,12 @@ static void check_capabilities(chk *k, const doc_node *tpl, const ttype *t, cons
         const char *ctn = doc_is_scalar(def) ? doc_str(def) : doc_str(doc_map_get(def, "type"));
         const ttype *ct = find_type(k->s, TK_CAP, ctn);
         if (!ct) continue;
-        defs pd = {0};
-        collect(k->s, ct, "properties", &pd);
         char what[300];
         snprintf(what, sizeof what, "capability '%s' (%s)", cname, ct->name);
         const doc_node *props = doc_map_get(ca, "properties");
-        check_properties(k, &pd, props, props ? props : ca, P(k, ip, "properties"), what, self, 0);
-        defs_fini(&pd);
+        check_properties(k, cached(k->s, ct, SEC_PROPERTIES), props, props ? props : ca,
+                         P(k, ip, "properties"), what, self, 0);
     }
-    defs_fini(&cd);
 }
 
 static void check_interfaces(chk *k, const doc_node *tpl, const ttype *t, const char *ptr,
@@ -1330,8 +1511,7 @@ static void check_interfaces(chk *k, const doc_node *tpl, const ttype *t, const 
     const doc_node *ifs = doc_map_get(tpl, "interfaces");
     const char *ip = P(k, ptr, "interfaces");
     if (!ifs || !expect_kind(k, ifs, DOC_MAP, "interfaces", ip)) return;
-    defs id = {0};
-    collect(k->s, t, "interfaces", &id);
+    const defs id = *cached(k->s, t, SEC_INTERFACES);
     for (size_t i = 0; i < ifs->n; i++) {
         const char *iname = ifs->pairs[i].key->text;
         if (!defs_get(&id, iname, NULL)) {
@@ -1343,7 +1523,6 @@ static void check_interfaces(chk *k, const doc_node *tpl, const ttype *t, const 
         }
         check_value_functions(k, ifs->pairs[i].val, P(k, ip, iname), self);
     }
-    defs_fini(&id);
 }
 
 static const char *const modak_sections[] = {"job_options", "application", "target", "optimisation"};
@@ -1351,11 +1530,10 @@ static const char *const modak_sections[] = {"job_options", "application", "targ
 /* SODALITE's MODAK job and modak's AI-training node carry MODAK job-document sections:
  * those are checked with the job-document rules instead of TOSCA's. Returns 1 when the
  * property was handled here. */
-static int check_modak_property(chk *k, const doc_node *tpl, const ttype *t, const char *pname,
-                                const doc_node *v, const char *pp, const char *nodename)
+static int check_modak_property(chk *k, const doc_node *tpl, int is_sodalite_job, int is_ai,
+                                const char *pname, const doc_node *v, const char *pp,
+                                const char *nodename)
 {
-    int is_sodalite_job = derives(k->s, TK_NODE, t->name, "sodalite.nodes.modak.job");
-    int is_ai = derives(k->s, TK_NODE, t->name, "modak.nodes.AITraining");
     int is_section = 0;
     for (size_t i = 0; i < 4; i++) is_section |= !strcmp(pname, modak_sections[i]);
     if (!is_section || (!is_sodalite_job && !(is_ai && !strcmp(pname, "optimisation")))) return 0;
@@ -1426,8 +1604,9 @@ static void check_node(chk *k, const char *name, const doc_node *tpl, const char
         return;
     }
     /* properties */
-    defs pd = {0};
-    collect(k->s, t, "properties", &pd);
+    const defs pd = *cached(k->s, t, SEC_PROPERTIES);
+    const int is_sodalite_job = derives(k->s, TK_NODE, t->name, "sodalite.nodes.modak.job");
+    const int is_ai = derives(k->s, TK_NODE, t->name, "modak.nodes.AITraining");
     const doc_node *props = doc_map_get(tpl, "properties");
     const char *pp = P(k, ptr, "properties");
     if (props && !doc_is_null(props) && expect_kind(k, props, DOC_MAP, "properties", pp)) {
@@ -1449,7 +1628,9 @@ static void check_node(chk *k, const char *name, const doc_node *tpl, const char
                 }
                 continue;
             }
-            if (check_modak_property(k, tpl, t, pname, v, vp, name)) continue;
+            if ((is_sodalite_job || is_ai) &&
+                check_modak_property(k, tpl, is_sodalite_job, is_ai, pname, v, vp, name))
+                continue;
             const char *type = doc_str(doc_map_get(def, "type"));
             check_value(k, type ? type : "any", def, v, vp, tpl, 0);
         }
@@ -1463,22 +1644,18 @@ static void check_node(chk *k, const char *name, const doc_node *tpl, const char
                          pd.names[i]),
                   "set it under properties:");
     }
-    defs_fini(&pd);
     /* attributes: known names; values are checked leniently (they are runtime state) */
     const doc_node *attrs = doc_map_get(tpl, "attributes");
     const char *ap = P(k, ptr, "attributes");
     if (attrs && expect_kind(k, attrs, DOC_MAP, "attributes", ap)) {
-        defs ad = {0};
-        collect(k->s, t, "attributes", &ad);
-        collect(k->s, t, "properties", &ad);
+        const defs *ad = cached(k->s, t, SEC_ATTRIBUTES);
         for (size_t i = 0; i < attrs->n; i++) {
             const char *an = attrs->pairs[i].key->text;
-            if (!defs_get(&ad, an, NULL))
+            if (!defs_get(ad, an, NULL) && !defs_get(&pd, an, NULL))
                 warn_at(k, attrs->pairs[i].key, "tosca.attribute.unknown", P(k, ap, an),
                         "node type %s declares no attribute '%s'", t->name, an);
             check_value_functions(k, attrs->pairs[i].val, P(k, ap, an), tpl);
         }
-        defs_fini(&ad);
     }
     check_capabilities(k, tpl, t, ptr, tpl);
     check_requirements(k, tpl, t, name, ptr);
@@ -1505,6 +1682,28 @@ static void mark_used_inputs(const doc_node *n, const doc_node *inputs, unsigned
     }
 }
 
+/* Records in f the names of every get_input under n (type files refer to inputs too). */
+static void collect_input_refs(const doc_node *n, tfile *f, int depth)
+{
+    if (!n || depth > 128) return;
+    if (n->kind == DOC_MAP) {
+        for (size_t i = 0; i < n->n; i++) {
+            if (!strcmp(n->pairs[i].key->text, "get_input")) {
+                const doc_node *a = n->pairs[i].val;
+                if (a && a->kind == DOC_SEQ && a->n) a = a->items[0];
+                if (doc_is_scalar(a)) {
+                    f->input_refs =
+                        mk_xrealloc(f->input_refs, (f->ninput_refs + 1) * sizeof *f->input_refs);
+                    f->input_refs[f->ninput_refs++] = a->text;
+                }
+            }
+            collect_input_refs(n->pairs[i].val, f, depth + 1);
+        }
+    } else if (n->kind == DOC_SEQ) {
+        for (size_t i = 0; i < n->n; i++) collect_input_refs(n->items[i], f, depth + 1);
+    }
+}
+
 static void check_topology(chk *k, const doc_node *tt)
 {
     static const char *const keys[] = {"description",   "inputs",         "node_templates",
@@ -1521,10 +1720,17 @@ static void check_topology(chk *k, const doc_node *tt)
         check_propdefs(k, k->inputs, ip, 1);
         unsigned char *used = mk_xcalloc(k->inputs->n + 1, 1);
         mark_used_inputs(tt, k->inputs, used, 0);
-        for (size_t i = 0; i < k->s->n; i++)
-            if (k->s->files[i] != k->s->root)
-                mark_used_inputs(doc_map_get(k->s->files[i]->d->root, "node_types"), k->inputs,
-                                 used, 0);
+        for (size_t i = 0; i < k->s->n; i++) {
+            tfile *f = k->s->files[i];
+            if (f == k->s->root) continue;
+            if (!f->refs_done) {
+                collect_input_refs(doc_map_get(f->d->root, "node_types"), f, 0);
+                f->refs_done = 1;
+            }
+            for (size_t r = 0; r < f->ninput_refs; r++)
+                for (size_t j = 0; j < k->inputs->n; j++)
+                    if (!strcmp(k->inputs->pairs[j].key->text, f->input_refs[r])) used[j] = 1;
+        }
         for (size_t i = 0; i < k->inputs->n; i++)
             if (!used[i])
                 warn_at(k, k->inputs->pairs[i].key, "tosca.input.unused",
@@ -1592,6 +1798,7 @@ tosca_scope *tosca_open(tosca_ctx *c, doc *d, diag_list *out)
     char real[PATH_MAX];
     if (!realpath(d->file, real)) snprintf(real, sizeof real, "%s", d->file);
     tfile *f = find_loaded(c, real);
+    int fresh = !f;
     if (f) {
         doc_free(d); /* already read as an import of an earlier file */
     } else {
@@ -1602,6 +1809,7 @@ tosca_scope *tosca_open(tosca_ctx *c, doc *d, diag_list *out)
     }
     check_file_types(c, f, out);
     tosca_scope *s = scope_new(c, f);
+    s->drop_root = fresh;
     const doc_node *tt = doc_map_get(f->d->root, "topology_template");
     if (tt) {
         chk k = {0};
