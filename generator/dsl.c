@@ -257,25 +257,15 @@ static const char *join_values(ctx *c, const char *const *v)
 
 /* ---- field rows ---- */
 
-#define ROW(n, t, fl, r, s, w)                                                                     \
-    {                                                                                              \
-        .name = n, .type = t, .flags = fl, .range = r, .src = s, .what = w                         \
-    }
-#define STR(n, fl, s, w)    ROW(n, T_STR, fl, R_NONE, s, w)
+/* clang-format off */
+#define ROW(n, t, fl, r, s, w) {.name = n, .type = t, .flags = fl, .range = r, .src = s, .what = w}
+#define STR(n, fl, s, w) ROW(n, T_STR, fl, R_NONE, s, w)
 #define INT(n, fl, r, s, w) ROW(n, T_INT, fl, r, s, w)
-#define BOOL(n, fl, s, w)   ROW(n, T_BOOL, fl, R_NONE, s, w)
-#define ENUM(n, fl, v, sf, s, w)                                                                   \
-    {                                                                                              \
-        .name = n, .type = T_ENUM, .flags = fl, .values = v, .soft = sf, .src = s, .what = w       \
-    }
-#define SEC(n, fl, sec, s, w)                                                                      \
-    {                                                                                              \
-        .name = n, .type = T_SECTION, .flags = fl, .sub = &sec, .src = s, .what = w                \
-    }
-#define ALIAS(n, of, s)                                                                            \
-    {                                                                                              \
-        .name = n, .alias_of = of, .src = s                                                        \
-    }
+#define BOOL(n, fl, s, w) ROW(n, T_BOOL, fl, R_NONE, s, w)
+#define ENUM(n, fl, v, sf, s, w) {.name = n, .type = T_ENUM, .flags = fl, .values = v, .soft = sf, .src = s, .what = w}
+#define SEC(n, fl, sec, s, w) {.name = n, .type = T_SECTION, .flags = fl, .sub = &sec, .src = s, .what = w}
+#define ALIAS(n, of, s) {.name = n, .alias_of = of, .src = s}
+/* clang-format on */
 
 /* ---- cross-field rule declarations (defined below the tables) ---- */
 
@@ -290,58 +280,41 @@ static void cross_job(ctx *c, const dsl_section *s, const doc_node *m, const cha
 #define SECTION(var, nm, where, rows, open, cross)                                                 \
     static const dsl_section var = {nm, where, rows, COUNT(rows), open, cross}
 
-/* clang-format off: one row per field reads better than the formatter's wrapping */
+/* clang-format off */
+/* One row per field: the formatter's wrapping would hide the table. */
 /* job_options: what goes to the batch system. MODAK's model requires none of them. */
 static const dsl_field f_job_options[] = {
-    STR("job_name", 0, S_MODAK | S_SODA | S_TMPL,
-        "job name (`#SBATCH -J`, `#PBS -N`); MODAK's default is \"job\""),
+    STR("job_name", 0, S_MODAK | S_SODA | S_TMPL, "job name (`#SBATCH -J`, `#PBS -N`); MODAK's default is \"job\""),
     STR("account", 0, S_SODA | S_TMPL, "account to charge (`-A`)"),
     STR("queue", 0, S_SODA | S_TMPL, "queue or partition (`--partition`, `-q`)"),
     STR("qos", 0, S_TMPL, "Slurm quality of service (MODAK's Cirrus example)"),
     STR("partition", 0, S_TMPL, "node constraint (`#SBATCH -C`, `#PBS -l partition=`)"),
-    ROW("wall_time_limit", T_DURATION, 0, R_POSITIVE, S_MODAK | S_SODA | S_TMPL,
-        "wall-clock limit"),
+    ROW("wall_time_limit", T_DURATION, 0, R_POSITIVE, S_MODAK | S_SODA | S_TMPL, "wall-clock limit"),
     INT("node_count", 0, R_POSITIVE, S_MODAK | S_SODA | S_TMPL, "nodes (`-N`, `nodes=`)"),
-    INT("core_count", 0, R_POSITIVE, S_MODAK | S_SODA | S_TMPL,
-        "total cores or tasks (`-n`, `procs=`)"),
-    INT("process_count_per_node", 0, R_POSITIVE, S_MODAK | S_SODA | S_TMPL,
-        "processes per node (`--ntasks-per-node`, `ppn=`); MODAK's default is 1"),
-    INT("core_count_per_process", 0, R_POSITIVE, S_SODA | S_TMPL,
-        "cores per process (`--cpus-per-task`)"),
-    ROW("memory_limit", T_SIZE, 0, R_POSITIVE, S_SODA | S_TMPL,
-        "memory per node (`--mem`, `mem=`)"),
-    ROW("minimum_memory_per_processor", T_SIZE, 0, R_POSITIVE, S_SODA | S_TMPL,
-        "memory per CPU (`--mem-per-cpu`, `pmem=`)"),
-    INT("request_gpus", 0, R_POSITIVE, S_MODAK | S_SODA | S_TMPL,
-        "GPUs per node (`--gres=gpu:N`, `gpus=`)"),
-    STR("request_specific_nodes", 0, S_MODAK | S_SODA | S_TMPL,
-        "node list or node feature (`--nodelist`)"),
+    INT("core_count", 0, R_POSITIVE, S_MODAK | S_SODA | S_TMPL, "total cores or tasks (`-n`, `procs=`)"),
+    INT("process_count_per_node", 0, R_POSITIVE, S_MODAK | S_SODA | S_TMPL, "processes per node (`--ntasks-per-node`, `ppn=`); MODAK's default is 1"),
+    INT("core_count_per_process", 0, R_POSITIVE, S_SODA | S_TMPL, "cores per process (`--cpus-per-task`)"),
+    ROW("memory_limit", T_SIZE, 0, R_POSITIVE, S_SODA | S_TMPL, "memory per node (`--mem`, `mem=`)"),
+    ROW("minimum_memory_per_processor", T_SIZE, 0, R_POSITIVE, S_SODA | S_TMPL, "memory per CPU (`--mem-per-cpu`, `pmem=`)"),
+    INT("request_gpus", 0, R_POSITIVE, S_MODAK | S_SODA | S_TMPL, "GPUs per node (`--gres=gpu:N`, `gpus=`)"),
+    STR("request_specific_nodes", 0, S_MODAK | S_SODA | S_TMPL, "node list or node feature (`--nodelist`)"),
     ROW("job_array", T_ARRAY, 0, R_NONE, S_SODA | S_TMPL, "array indices (`-a`, `-t`)"),
-    STR("standard_output_file", 0, S_MODAK | S_SODA | S_TMPL,
-        "standard output file; MODAK's default is job.out"),
+    STR("standard_output_file", 0, S_MODAK | S_SODA | S_TMPL, "standard output file; MODAK's default is job.out"),
     STR("standard_error_file", 0, S_MODAK | S_SODA | S_TMPL, "standard error file"),
-    BOOL("combine_stdout_stderr", 0, S_MODAK | S_SODA | S_TMPL,
-         "join standard error into standard output; MODAK's default is true"),
-    STR("architecture_constraint", 0, S_SODA | S_TMPL,
-        "architecture constraint (MODAK's Piz Daint example)"),
-    BOOL("copy_environment", 0, S_MODAK | S_SODA | S_TMPL,
-         "export the submission environment (`--export=ALL`, `-V`)"),
-    STR("copy_environment_variable", 0, S_MODAK | S_SODA | S_TMPL,
-        "variables to export (`--export=`, `-v`)"),
+    BOOL("combine_stdout_stderr", 0, S_MODAK | S_SODA | S_TMPL, "join standard error into standard output; MODAK's default is true"),
+    STR("architecture_constraint", 0, S_SODA | S_TMPL, "architecture constraint (MODAK's Piz Daint example)"),
+    BOOL("copy_environment", 0, S_MODAK | S_SODA | S_TMPL, "export the submission environment (`--export=ALL`, `-V`)"),
+    STR("copy_environment_variable", 0, S_MODAK | S_SODA | S_TMPL, "variables to export (`--export=`, `-v`)"),
     STR("job_dependency", 0, S_SODA | S_TMPL, "dependency (`--dependency`, `-W`)"),
-    ROW("request_event_notification", T_NOTIFY, 0, R_NONE, S_MODAK | S_SODA | S_TMPL,
-        "mail events (`--mail-type`, `-m`)"),
-    ROW("email_address", T_EMAIL, 0, R_NONE, S_MODAK | S_SODA | S_TMPL,
-        "mail recipient (`--mail-user`, `-M`)"),
+    ROW("request_event_notification", T_NOTIFY, 0, R_NONE, S_MODAK | S_SODA | S_TMPL, "mail events (`--mail-type`, `-m`)"),
+    ROW("email_address", T_EMAIL, 0, R_NONE, S_MODAK | S_SODA | S_TMPL, "mail recipient (`--mail-user`, `-M`)"),
     STR("defer_job", 0, S_SODA | S_TMPL, "start no earlier than (`--begin`, `-a`)"),
-    BOOL("node_exclusive", 0, S_SODA | S_TMPL,
-         "whole nodes (`--exclusive`, `naccesspolicy=singlejob`)"),
+    BOOL("node_exclusive", 0, S_SODA | S_TMPL, "whole nodes (`--exclusive`, `naccesspolicy=singlejob`)"),
 };
 SECTION(sec_job_options, "job_options", "/job/job_options", f_job_options, 0, cross_job_options);
 
 static const dsl_field f_build[] = {
-    ROW("src", T_URL, F_REQ, R_NONE, S_MODAK | S_SODA,
-        "source URL (a `.git` URL is cloned, anything else fetched with wget)"),
+    ROW("src", T_URL, F_REQ, R_NONE, S_MODAK | S_SODA, "source URL (a `.git` URL is cloned, anything else fetched with wget)"),
     STR("build_command", F_REQ, S_MODAK | S_SODA, "shell commands that build the application"),
     INT("build_parallelism", 0, R_POSITIVE, S_MODAK, "parallel build jobs; MODAK's default is 1"),
 };
@@ -349,23 +322,16 @@ SECTION(sec_build, "build", "/job/application/build", f_build, 0, NULL);
 
 static const dsl_field f_application[] = {
     STR("app_tag", 0, S_MODAK | S_SODA, "a tag for the application (MODAK does not use it)"),
-    ENUM("app_type", 0, v_app_type, NULL, S_MODAK | S_SODA,
-         "how the application is started: mpi and hpc through mpirun/srun"),
+    ENUM("app_type", 0, v_app_type, NULL, S_MODAK | S_SODA, "how the application is started: mpi and hpc through mpirun/srun"),
     STR("executable", 0, S_MODAK | S_SODA, "command to run"),
     STR("arguments", 0, S_MODAK | S_SODA, "arguments appended to the command"),
-    STR("container_runtime", 0, S_MODAK | S_SODA,
-        "container image to run in; MODAK fills it in with the optimised one"),
-    INT("mpi_ranks", 0, R_POSITIVE, S_MODAK | S_SODA,
-        "MPI ranks (`srun -n`, `mpirun -np`); MODAK's default is 1"),
-    INT("threads", 0, R_POSITIVE, S_MODAK | S_SODA,
-        "OpenMP threads (`OMP_NUM_THREADS`); MODAK's default is 1"),
-    ROW("minimal_efficiency", T_FLOAT, 0, R_UNIT, S_MODAK,
-        "lowest parallel efficiency the scaler may scale down to"),
+    STR("container_runtime", 0, S_MODAK | S_SODA, "container image to run in; MODAK fills it in with the optimised one"),
+    INT("mpi_ranks", 0, R_POSITIVE, S_MODAK | S_SODA, "MPI ranks (`srun -n`, `mpirun -np`); MODAK's default is 1"),
+    INT("threads", 0, R_POSITIVE, S_MODAK | S_SODA, "OpenMP threads (`OMP_NUM_THREADS`); MODAK's default is 1"),
+    ROW("minimal_efficiency", T_FLOAT, 0, R_UNIT, S_MODAK, "lowest parallel efficiency the scaler may scale down to"),
     SEC("build", 0, sec_build, S_MODAK | S_SODA, "how to build the application on site"),
-    STR("pre-execution", 0, S_TMPL,
-        "commands run before the application (MODAK's job_data example)"),
-    STR("post-execution", 0, S_TMPL,
-        "commands run after the application (MODAK's job_data example)"),
+    STR("pre-execution", 0, S_TMPL, "commands run before the application (MODAK's job_data example)"),
+    STR("post-execution", 0, S_TMPL, "commands run after the application (MODAK's job_data example)"),
 };
 SECTION(sec_application, "application", "/job/application", f_application, 0, cross_application);
 
@@ -378,8 +344,7 @@ SECTION(sec_target, "target", "/job/target", f_target, 0, cross_target);
 
 static const dsl_field f_opt_build[] = {
     ENUM("cpu_type", F_REQ, v_cpu, NULL, S_MODAK | S_SODA, "CPU family to build for"),
-    ENUM("acc_type", 0, v_acc, v_acc_soft, S_MODAK | S_SODA,
-         "accelerator to build for; leave it out for none"),
+    ENUM("acc_type", 0, v_acc, v_acc_soft, S_MODAK | S_SODA, "accelerator to build for; leave it out for none"),
 };
 SECTION(sec_opt_build, "opt_build", "/job/optimisation/opt_build", f_opt_build, 0, NULL);
 
@@ -392,23 +357,20 @@ SECTION(sec_autotuning, "autotuning", "/job/optimisation/autotuning", f_autotuni
 /* ---- app_type-ai_training ---- */
 
 static const dsl_field f_ai_config[] = {
-    ENUM("ai_framework", F_REQ, v_framework, NULL, S_MODAK | S_SODA,
-         "framework; names the ai_framework-* section to read"),
+    ENUM("ai_framework", F_REQ, v_framework, NULL, S_MODAK | S_SODA, "framework; names the ai_framework-* section to read"),
     ENUM("type", 0, v_ai_type, v_ai_type_soft, S_SODA, "kind of model"),
     BOOL("distributed_training", 0, S_SODA, "training spans several nodes"),
     INT("layers", 0, R_POSITIVE, S_SODA, "layers of the network"),
     INT("parameters", 0, R_POSITIVE, S_SODA, "trainable parameters"),
     ALIAS("config_type", "type", S_SODA),
 };
-SECTION(sec_ai_config, "ai_training.config", "/job/optimisation/app_type-ai_training/config",
-        f_ai_config, 0, NULL);
+SECTION(sec_ai_config, "ai_training.config", "/job/optimisation/app_type-ai_training/config", f_ai_config, 0, NULL);
 
 static const dsl_field f_ai_etl[] = {
     INT("prefetch", 0, R_NONNEG, S_SODA, "batches to prefetch"),
     INT("cache", 0, R_NONNEG, S_SODA, "batches to cache"),
 };
-SECTION(sec_ai_etl, "ai_training.data.etl", "/job/optimisation/app_type-ai_training/data/etl",
-        f_ai_etl, 1, NULL);
+SECTION(sec_ai_etl, "ai_training.data.etl", "/job/optimisation/app_type-ai_training/data/etl", f_ai_etl, 1, NULL);
 
 static const dsl_field f_ai_data[] = {
     STR("location", 0, S_SODA, "where the training data is"),
@@ -417,41 +379,35 @@ static const dsl_field f_ai_data[] = {
     INT("count", 0, R_NONNEG, S_SODA, "number of samples"),
     SEC("etl", 0, sec_ai_etl, S_SODA, "input pipeline settings"),
 };
-SECTION(sec_ai_data, "ai_training.data", "/job/optimisation/app_type-ai_training/data", f_ai_data,
-        1, NULL);
+SECTION(sec_ai_data, "ai_training.data", "/job/optimisation/app_type-ai_training/data", f_ai_data, 1, NULL);
 
 static const dsl_field f_tensorflow[] = {
     STR("version", F_REQ, S_MODAK | S_SODA, "TensorFlow version"),
     BOOL("xla", F_REQ, S_MODAK | S_SODA, "compile with XLA"),
 };
-SECTION(sec_tensorflow, "ai_framework-tensorflow",
-        "/job/optimisation/app_type-ai_training/ai_framework-tensorflow", f_tensorflow, 0, NULL);
+SECTION(sec_tensorflow, "ai_framework-tensorflow", "/job/optimisation/app_type-ai_training/ai_framework-tensorflow", f_tensorflow, 0, NULL);
 
 static const dsl_field f_pytorch[] = {
     STR("version", 0, S_SODA, "PyTorch version"),
     BOOL("glow", 0, S_SODA, "compile with Glow"),
 };
-SECTION(sec_pytorch, "ai_framework-pytorch",
-        "/job/optimisation/app_type-ai_training/ai_framework-pytorch", f_pytorch, 0, NULL);
+SECTION(sec_pytorch, "ai_framework-pytorch", "/job/optimisation/app_type-ai_training/ai_framework-pytorch", f_pytorch, 0, NULL);
 
 static const dsl_field f_keras[] = {
     STR("version", 0, S_SODA, "Keras version"),
     ENUM("backend", 0, v_backend, NULL, S_SODA, "Keras backend"),
 };
-SECTION(sec_keras, "ai_framework-keras",
-        "/job/optimisation/app_type-ai_training/ai_framework-keras", f_keras, 0, NULL);
+SECTION(sec_keras, "ai_framework-keras", "/job/optimisation/app_type-ai_training/ai_framework-keras", f_keras, 0, NULL);
 
 static const dsl_field f_cntk[] = {
     STR("version", 0, 0, "CNTK version"),
 };
-SECTION(sec_cntk, "ai_framework-cntk", "/job/optimisation/app_type-ai_training/ai_framework-cntk",
-        f_cntk, 0, NULL);
+SECTION(sec_cntk, "ai_framework-cntk", "/job/optimisation/app_type-ai_training/ai_framework-cntk", f_cntk, 0, NULL);
 
 static const dsl_field f_mxnet[] = {
     STR("version", 0, 0, "MXNet version"),
 };
-SECTION(sec_mxnet, "ai_framework-mxnet",
-        "/job/optimisation/app_type-ai_training/ai_framework-mxnet", f_mxnet, 0, NULL);
+SECTION(sec_mxnet, "ai_framework-mxnet", "/job/optimisation/app_type-ai_training/ai_framework-mxnet", f_mxnet, 0, NULL);
 
 static const dsl_field f_ai_training[] = {
     SEC("config", F_REQ, sec_ai_config, S_MODAK | S_SODA, "framework and model"),
@@ -467,17 +423,14 @@ static const dsl_field f_ai_training[] = {
     ALIAS("cntk", "ai_framework-cntk", S_EARLY),
     ALIAS("mxnet", "ai_framework-mxnet", S_EARLY),
 };
-SECTION(sec_ai_training, "app_type-ai_training", "/job/optimisation/app_type-ai_training",
-        f_ai_training, 0, cross_ai_training);
+SECTION(sec_ai_training, "app_type-ai_training", "/job/optimisation/app_type-ai_training", f_ai_training, 0, cross_ai_training);
 
 /* ---- app_type-hpc ---- */
 
 static const dsl_field f_hpc_config[] = {
-    ENUM("parallelisation", F_REQ | F_LIST_OK, v_parallel, NULL, S_MODAK | S_SODA,
-         "parallel model; names the parallelisation-* section to read"),
+    ENUM("parallelisation", F_REQ | F_LIST_OK, v_parallel, NULL, S_MODAK | S_SODA, "parallel model; names the parallelisation-* section to read"),
 };
-SECTION(sec_hpc_config, "hpc.config", "/job/optimisation/app_type-hpc/config", f_hpc_config, 0,
-        NULL);
+SECTION(sec_hpc_config, "hpc.config", "/job/optimisation/app_type-hpc/config", f_hpc_config, 0, NULL);
 
 static const dsl_field f_hpc_etl[] = {
     BOOL("prefetch", 0, S_SODA, "prefetch input"),
@@ -495,39 +448,34 @@ static const dsl_field f_hpc_data[] = {
 SECTION(sec_hpc_data, "hpc.data", "/job/optimisation/app_type-hpc/data", f_hpc_data, 1, NULL);
 
 static const dsl_field f_mpi[] = {
-    STR("library", F_REQ, S_MODAK | S_SODA,
-        "MPI library (mpich, openmpi, mvapich ...); selects the container"),
+    STR("library", F_REQ, S_MODAK | S_SODA, "MPI library (mpich, openmpi, mvapich ...); selects the container"),
     STR("version", F_REQ, S_MODAK | S_SODA, "library version"),
     ROW("scaling_efficiency", T_FLOAT, 0, R_UNIT, S_SODA, "parallel efficiency to keep"),
     INT("core_subscription", 0, R_POSITIVE, S_SODA, "processes per core"),
     ENUM("message_size", 0, v_msg_size, NULL, S_SODA, "typical message size"),
 };
-SECTION(sec_mpi, "parallelisation-mpi", "/job/optimisation/app_type-hpc/parallelisation-mpi", f_mpi,
-        0, NULL);
+SECTION(sec_mpi, "parallelisation-mpi", "/job/optimisation/app_type-hpc/parallelisation-mpi", f_mpi, 0, NULL);
 
 static const dsl_field f_openmp[] = {
     INT("number_of_threads", 0, R_POSITIVE, S_SODA, "OpenMP threads"),
     ROW("scaling_efficiency", T_FLOAT, 0, R_UNIT, S_SODA, "parallel efficiency to keep"),
     ENUM("affinity", 0, v_affinity, NULL, S_SODA, "thread placement"),
 };
-SECTION(sec_openmp, "parallelisation-openmp",
-        "/job/optimisation/app_type-hpc/parallelisation-openmp", f_openmp, 0, NULL);
+SECTION(sec_openmp, "parallelisation-openmp", "/job/optimisation/app_type-hpc/parallelisation-openmp", f_openmp, 0, NULL);
 
 static const dsl_field f_opencc[] = {
     ENUM("compiler", 0, v_acc_compiler, NULL, S_SODA, "OpenACC compiler"),
     STR("version", 0, S_SODA, "compiler version"),
     INT("number_of_acc", 0, R_POSITIVE, S_SODA, "accelerators"),
 };
-SECTION(sec_opencc, "parallelisation-opencc",
-        "/job/optimisation/app_type-hpc/parallelisation-opencc", f_opencc, 0, NULL);
+SECTION(sec_opencc, "parallelisation-opencc", "/job/optimisation/app_type-hpc/parallelisation-opencc", f_opencc, 0, NULL);
 
 static const dsl_field f_opencl[] = {
     ENUM("compiler", 0, v_acc_compiler, NULL, S_SODA, "OpenCL compiler"),
     STR("version", 0, S_SODA, "compiler version"),
     INT("number_of_acc", 0, R_POSITIVE, S_SODA, "accelerators"),
 };
-SECTION(sec_opencl, "parallelisation-opencl",
-        "/job/optimisation/app_type-hpc/parallelisation-opencl", f_opencl, 0, NULL);
+SECTION(sec_opencl, "parallelisation-opencl", "/job/optimisation/app_type-hpc/parallelisation-opencl", f_opencl, 0, NULL);
 
 static const dsl_field f_hpc[] = {
     SEC("config", F_REQ, sec_hpc_config, S_MODAK | S_SODA, "parallel model"),
@@ -545,24 +493,19 @@ SECTION(sec_hpc, "app_type-hpc", "/job/optimisation/app_type-hpc", f_hpc, 0, cro
 
 /* SODALITE declares these datatypes with no properties yet (TODO in datatypes.yml). */
 static const dsl_field f_none[] = {{.name = NULL}};
-static const dsl_section sec_big_data = {
-    "app_type-big_data", "/job/optimisation/app_type-big_data", f_none, 0, 0, NULL};
-static const dsl_section sec_ai_inference = {
-    "app_type-ai_inference", "/job/optimisation/app_type-ai_inference", f_none, 0, 0, NULL};
+static const dsl_section sec_big_data = { "app_type-big_data", "/job/optimisation/app_type-big_data", f_none, 0, 0, NULL};
+static const dsl_section sec_ai_inference = { "app_type-ai_inference", "/job/optimisation/app_type-ai_inference", f_none, 0, 0, NULL};
 
 static const dsl_field f_optimisation[] = {
-    BOOL("enable_opt_build", F_REQ, S_MODAK | S_SODA,
-         "use a container built for opt_build's target"),
+    BOOL("enable_opt_build", F_REQ, S_MODAK | S_SODA, "use a container built for opt_build's target"),
     BOOL("enable_autotuning", 0, S_MODAK | S_SODA, "run the autotuner; MODAK's default is false"),
-    ENUM("app_type", F_REQ, v_opt_app_type, NULL, S_MODAK | S_SODA,
-         "application type; names the app_type-* section to read"),
+    ENUM("app_type", F_REQ, v_opt_app_type, NULL, S_MODAK | S_SODA, "application type; names the app_type-* section to read"),
     SEC("opt_build", 0, sec_opt_build, S_MODAK | S_SODA, "target of an optimised build"),
     SEC("autotuning", 0, sec_autotuning, S_MODAK | S_SODA, "autotuner and its input"),
     SEC("app_type-ai_training", 0, sec_ai_training, S_MODAK | S_SODA, "AI training settings"),
     SEC("app_type-hpc", 0, sec_hpc, S_MODAK | S_SODA, "HPC settings"),
     SEC("app_type-big_data", 0, sec_big_data, S_SODA, "big-data settings (none defined yet)"),
-    SEC("app_type-ai_inference", 0, sec_ai_inference, S_SODA,
-        "AI inference settings (none defined yet)"),
+    SEC("app_type-ai_inference", 0, sec_ai_inference, S_SODA, "AI inference settings (none defined yet)"),
     STR("app_name", F_LEGACY, S_EARLY, "application name the early mapper looked containers up by"),
     {.name = "app_build",
      .type = T_MAP,
@@ -575,8 +518,7 @@ static const dsl_field f_optimisation[] = {
     ALIAS("big_data", "app_type-big_data", S_EARLY),
     ALIAS("ai_inference", "app_type-ai_inference", S_EARLY),
 };
-SECTION(sec_optimisation, "optimisation", "/job/optimisation", f_optimisation, 0,
-        cross_optimisation);
+SECTION(sec_optimisation, "optimisation", "/job/optimisation", f_optimisation, 0, cross_optimisation);
 
 static const dsl_field f_job[] = {
     SEC("job_options", F_REQ, sec_job_options, S_MODAK | S_SODA, "batch-system options"),
@@ -627,13 +569,7 @@ static const dsl_field f_container_map[] = {
 SECTION(sec_container_map, "container_map", "", f_container_map, 0, NULL);
 
 /* Every section, for docs and for "this field belongs in ..." hints. */
-static const dsl_section *const all_sections[] = {
-    &sec_job,          &sec_job_options,  &sec_application,   &sec_build,       &sec_target,
-    &sec_optimisation, &sec_opt_build,    &sec_autotuning,    &sec_ai_training, &sec_ai_config,
-    &sec_ai_data,      &sec_ai_etl,       &sec_tensorflow,    &sec_pytorch,     &sec_keras,
-    &sec_cntk,         &sec_mxnet,        &sec_hpc,           &sec_hpc_config,  &sec_hpc_data,
-    &sec_hpc_etl,      &sec_mpi,          &sec_openmp,        &sec_opencc,      &sec_opencl,
-    &sec_big_data,     &sec_ai_inference, &sec_container_map, &sec_cm_build,
+static const dsl_section *const all_sections[] = { &sec_job,          &sec_job_options,  &sec_application,   &sec_build,       &sec_target, &sec_optimisation, &sec_opt_build,    &sec_autotuning,    &sec_ai_training, &sec_ai_config, &sec_ai_data,      &sec_ai_etl,       &sec_tensorflow,    &sec_pytorch,     &sec_keras, &sec_cntk,         &sec_mxnet,        &sec_hpc,           &sec_hpc_config,  &sec_hpc_data, &sec_hpc_etl,      &sec_mpi,          &sec_openmp,        &sec_opencc,      &sec_opencl, &sec_big_data,     &sec_ai_inference, &sec_container_map, &sec_cm_build,
 };
 
 /* The sections dsl_check_section() takes by name. */
