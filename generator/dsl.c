@@ -1893,7 +1893,10 @@ void dsl_write_reference(mk_buf *b)
     for (size_t i = 0; i < COUNT(all_sections); i++) {
         const dsl_section *s = all_sections[i];
         mk_buf_printf(b, "### `%s`\n\n", s->name);
-        if (*s->where) mk_buf_printf(b, "At `%s`.", s->where);
+        if (*s->where)
+            mk_buf_printf(b, "At `%s`.", s->where);
+        else
+            mk_buf_puts(b, "The whole document.");
         if (s->open)
             mk_buf_puts(b, " MODAK reads this section as free data (`Dict[str, Any]`): every "
                            "finding in it is a warning.");
