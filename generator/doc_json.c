@@ -105,13 +105,16 @@ static doc_node *convert(doc *d, json_t *j, int depth, int max_depth, mk_err *er
 static void lend_marks(doc_node *n, const doc_node *y)
 {
     if (!y || n->kind != y->kind) return;
-    n->mark = y->mark;
+    /* line and column only: y's file name lives in y's arena, freed after lending */
+    n->mark.line = y->mark.line;
+    n->mark.col = y->mark.col;
     if (n->kind == DOC_SEQ && n->n == y->n) {
         for (size_t i = 0; i < n->n; i++) lend_marks(n->items[i], y->items[i]);
     } else if (n->kind == DOC_MAP && n->n == y->n) {
         for (size_t i = 0; i < n->n; i++) {
             if (strcmp(n->pairs[i].key->text, y->pairs[i].key->text) != 0) return;
-            n->pairs[i].key->mark = y->pairs[i].key->mark;
+            n->pairs[i].key->mark.line = y->pairs[i].key->mark.line;
+            n->pairs[i].key->mark.col = y->pairs[i].key->mark.col;
             lend_marks(n->pairs[i].val, y->pairs[i].val);
         }
     }

@@ -43,20 +43,22 @@ void dsl_check_job(const doc_node *root, diag_list *out);
  * ("" for a root). Used for blueprint properties; rules that need two sections (MPI ranks
  * against the nodes asked for) are in dsl_check_cross(). An unknown section name gets a
  * `dsl.section` error. */
-void dsl_check_section(const char *section, const doc_node *n, const char *ptr,
-                       diag_list *out);
+void dsl_check_section(const char *section, const doc_node *n, const char *ptr, diag_list *out);
 
 /* The rules between job_options and application; either may be NULL (then nothing). */
 void dsl_check_cross(const doc_node *job_options, const char *job_options_ptr,
-                     const doc_node *application, const char *application_ptr,
-                     diag_list *out);
+                     const doc_node *application, const char *application_ptr, diag_list *out);
+
+/* Writes the field tables of every section as Markdown: docs/dsl.md embeds this text
+ * between its GENERATED markers, and a test keeps the two the same. */
+void dsl_write_reference(mk_buf *out);
 
 /* Reads a job document from text: JSON, or, as MODAK's own examples
  * (solver_optimisation_dsl.json) have it, a bare object member `"optimization": {...}`,
  * which is read as if wrapped in braces with a `dsl.fragment` warning. Returns NULL with
  * err set (line and column of the JSON syntax error) when neither reading works. */
-doc *dsl_read(const char *name, const char *text, size_t len, const doc_limits *lim,
-              diag_list *out, mk_err *err);
+doc *dsl_read(const char *name, const char *text, size_t len, const doc_limits *lim, diag_list *out,
+              mk_err *err);
 /* Reads a file (size-checked first) with dsl_read(). */
 doc *dsl_read_file(const char *path, const doc_limits *lim, diag_list *out, mk_err *err);
 
