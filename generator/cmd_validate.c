@@ -210,6 +210,7 @@ int cmd_validate(int argc, char **argv)
     to.modak_types_dir = getenv("MODAK_TYPES_DIR");
     to.limits = r.lim;
     to.check_section = check_section_hook;
+    to.check_cross = dsl_check_cross;
     r.tosca = tosca_ctx_new(&to, &e);
     if (!r.tosca) {
         char buf[1200];

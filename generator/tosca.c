@@ -89,6 +89,7 @@ struct tosca_ctx {
     char *modak_types_dir;
     doc_limits limits;
     tosca_check_section_fn check_section;
+    tosca_check_cross_fn check_cross;
     tfile **files;
     size_t nfiles;
     tfile *normative;
@@ -352,6 +353,7 @@ tosca_ctx *tosca_ctx_new(const tosca_opts *opts, mk_err *err)
         c->modak_types_dir = opts->modak_types_dir ? mk_xstrdup(opts->modak_types_dir) : NULL;
         c->limits = opts->limits;
         c->check_section = opts->check_section;
+        c->check_cross = opts->check_cross;
     }
     diag_list tmp;
     diag_list_init(&tmp);
@@ -1634,6 +1636,10 @@ static void check_node(chk *k, const char *name, const doc_node *tpl, const char
             const char *type = doc_str(doc_map_get(def, "type"));
             check_value(k, type ? type : "any", def, v, vp, tpl, 0);
         }
+        const doc_node *jo = doc_map_get(props, "job_options"), *app = doc_map_get(props, "application");
+        if (is_sodalite_job && k->c->check_cross && jo && app && jo->kind == DOC_MAP &&
+            app->kind == DOC_MAP)
+            k->c->check_cross(jo, P(k, pp, "job_options"), app, P(k, pp, "application"), k->out);
     }
     for (size_t i = 0; i < pd.n; i++) {
         const doc_node *def = pd.defs[i];

@@ -18,12 +18,18 @@ typedef struct tosca_ctx tosca_ctx;
 typedef void (*tosca_check_section_fn)(const char *section, const doc_node *n, const char *ptr,
                                        diag_list *out);
 
+/* The rules between a MODAK job's job_options and application sections. */
+typedef void (*tosca_check_cross_fn)(const doc_node *job_options, const char *job_options_ptr,
+                                     const doc_node *application, const char *application_ptr,
+                                     diag_list *out);
+
 typedef struct tosca_opts {
     const char *const *search_paths; /* --types DIR, in order */
     size_t nsearch;
     const char *modak_types_dir; /* where modak-types.yaml lives; NULL = built in */
     doc_limits limits;
     tosca_check_section_fn check_section; /* NULL: sections are not checked */
+    tosca_check_cross_fn check_cross;     /* NULL: not checked */
 } tosca_opts;
 
 tosca_ctx *tosca_ctx_new(const tosca_opts *opts, mk_err *err);
