@@ -16,6 +16,7 @@
 #include "tosca_int.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,8 @@ typedef struct tfile tfile;
 typedef struct ttype {
     tkind kind;
     const char *name;
+    const struct ttype *parent; /* resolved derived_from, valid in the scope of generation pgen */
+    unsigned long pgen;
     const doc_node *def; /* the definition map (may be an empty map) */
     const doc_node *key; /* the name's node, for positions */
     tfile *file;
@@ -62,6 +65,8 @@ struct tfile {
     tfile **imports;
     size_t nimports;
     int loading, checked, is_builtin;
+    dev_t dev; /* identity of a file on disk (two paths may name one file) */
+    ino_t ino;
     const char **input_refs; /* names of get_input in its node types (for unused inputs) */
     size_t ninput_refs;
     int refs_done;
@@ -80,6 +85,7 @@ typedef struct resolved {
 } resolved;
 
 struct tosca_ctx {
+    unsigned long scope_gen; /* scopes built so far */
     resolved *resolved; /* import resolutions already made, by (folder, name) */
     size_t nresolved;
     shared_scope *shared; /* scopes of type-less blueprints, by import list */
@@ -108,6 +114,7 @@ struct tosca_scope {
     defs_cache *cache; /* collected definitions per (type, section) */
     int drop_root;     /* the root was read for this scope alone: forget it when done */
     int borrowed;      /* files, tab and cache belong to a shared scope in the ctx */
+    unsigned long gen; /* unique per built scope (never 0): tags memos in the types */
 };
 
 /* ------------------------------------------------------------------ loading */
@@ -151,7 +158,22 @@ static void index_types(tfile *f)
 static tfile *find_loaded(tosca_ctx *c, const char *key)
 {
     for (size_t i = 0; i < c->nfiles; i++)
-        if (!strcmp(c->files[i]->key, key)) return c->files[i];
+        if (c->files[i]->is_builtin && !strcmp(c->files[i]->key, key)) return c->files[i];
+    return NULL;
+}
+
+/* The file at path if it was read already; *st gets path's identity (st_ino 0 when it
+ * cannot be stat'ed). */
+static tfile *find_loaded_path(tosca_ctx *c, const char *path, struct stat *st)
+{
+    if (stat(path, st) != 0) {
+        memset(st, 0, sizeof *st);
+        return NULL;
+    }
+    for (size_t i = 0; i < c->nfiles; i++)
+        if (!c->files[i]->is_builtin && c->files[i]->dev == st->st_dev &&
+            c->files[i]->ino == st->st_ino)
+            return c->files[i];
     return NULL;
 }
 
@@ -173,9 +195,8 @@ static void load_imports(tosca_ctx *c, tfile *f, diag_list *out);
 
 static tfile *load_path(tosca_ctx *c, const char *path, diag_list *out, const doc_mark *from)
 {
-    char real[PATH_MAX];
-    if (!realpath(path, real)) snprintf(real, sizeof real, "%s", path);
-    tfile *f = find_loaded(c, real);
+    struct stat st;
+    tfile *f = find_loaded_path(c, path, &st);
     if (f) return f;
     mk_err e;
     mk_err_clear(&e);
@@ -187,7 +208,9 @@ static tfile *load_path(tosca_ctx *c, const char *path, diag_list *out, const do
         return NULL;
     }
     char *dir = mk_path_dirname(path);
-    f = add_file(c, real, dir, d, 0);
+    f = add_file(c, path, dir, d, 0);
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
     free(dir);
     load_imports(c, f, out);
     return f;
@@ -422,6 +445,7 @@ static tosca_scope *scope_build(tosca_ctx *c, tfile *root, tfile *const *imports
     tosca_scope *s = mk_xcalloc(1, sizeof *s);
     s->c = c;
     s->root = root;
+    s->gen = ++c->scope_gen;
     scope_add(s, c->normative);
     if (root)
         scope_add(s, root);
@@ -515,19 +539,26 @@ static const char *parent_name(const ttype *t)
     return doc_str(doc_map_get(t->def, "derived_from"));
 }
 
+/* Parents are looked up once per scope table (shared scopes share tables) and kept. */
 static const ttype *parent_of(const tosca_scope *s, const ttype *t)
 {
-    return find_type(s, t->kind, parent_name(t));
+    if (t->pgen != s->gen) {
+        ttype *m = (ttype *)t; /* a memo, not part of the type's meaning */
+        m->parent = find_type(s, t->kind, parent_name(t));
+        m->pgen = s->gen;
+    }
+    return t->parent;
 }
 
 static int derives(const tosca_scope *s, tkind k, const char *name, const char *ancestor)
 {
     const ttype *t = find_type(s, k, name);
-    for (int guard = 0; name && guard < 64; guard++) {
-        if (!strcmp(name, ancestor)) return 1;
-        if (!t) return 0;
-        name = parent_name(t);
-        t = find_type(s, k, name);
+    if (name && !strcmp(name, ancestor)) return 1;
+    for (int guard = 0; t && guard < 64; guard++) {
+        const char *pn = parent_name(t);
+        if (!pn) return 0;
+        if (!strcmp(pn, ancestor)) return 1;
+        t = parent_of(s, t);
     }
     return 0;
 }
@@ -1801,15 +1832,16 @@ static void check_file_types(tosca_ctx *c, tfile *f, diag_list *out)
 tosca_scope *tosca_open(tosca_ctx *c, doc *d, diag_list *out)
 {
     size_t errors0 = out->errors;
-    char real[PATH_MAX];
-    if (!realpath(d->file, real)) snprintf(real, sizeof real, "%s", d->file);
-    tfile *f = find_loaded(c, real);
+    struct stat st;
+    tfile *f = find_loaded_path(c, d->file, &st);
     int fresh = !f;
     if (f) {
         doc_free(d); /* already read as an import of an earlier file */
     } else {
         char *dir = mk_path_dirname(d->file);
-        f = add_file(c, real, dir, d, 0);
+        f = add_file(c, d->file, dir, d, 0);
+        f->dev = st.st_dev;
+        f->ino = st.st_ino;
         free(dir);
         load_imports(c, f, out);
     }

@@ -157,10 +157,10 @@ int tosca_value_check(const char *type, const doc_node *v, const char **why)
         return 0;
     }
     if (!strcmp(type, "boolean")) {
-        /* tosca-parser also takes the strings "true" and "false" */
+        /* the string "true" is not a boolean (tosca-parser lets it through; xOpera does not) */
         if (v->type == DOC_T_BOOL) return 0;
         if (v->type == DOC_T_STR && (!strcasecmp(v->text, "true") || !strcasecmp(v->text, "false")))
-            return 0;
+            return *why = "expected true or false, not a string (remove the quotes)", -1;
         return *why = "expected true or false", -1;
     }
     if (!strcmp(type, "timestamp")) {
