@@ -7,6 +7,8 @@
  * file, so shared type files are read and checked once. Exit status: 0 valid, 1 any error
  * (or warning with --warnings-as-errors), 2 usage or I/O problems. */
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ static void usage(FILE *out)
           "  -o, --output FILE         write the report to FILE (atomically) instead of stdout\n"
           "  -t, --types DIR           also look for imported TOSCA files in DIR (repeatable)\n"
           "      --max-bytes N         refuse files larger than N bytes (default 16777216)\n"
+          "  -j, --jobs N              check N files at a time (default: the number of CPUs)\n"
           "  -W, --warnings-as-errors  fail on warnings too\n"
           "  -q, --quiet               text format: print errors only, no summary\n"
           "      --color WHEN          auto (default), always or never\n"
@@ -43,14 +46,28 @@ static void usage(FILE *out)
 }
 
 typedef struct run {
-    tosca_ctx *tosca;
     doc_limits lim;
+    tosca_opts tosca_opts;
     diag_list diags;
     diag_sources *src;
     char **files;
     size_t nfiles;
     int io_error;
+    atomic_size_t next; /* the next file a worker takes */
 } run;
+
+/* A worker checks files with its own tosca_ctx and diagnostics: nothing is shared but the
+ * file list and the counter. Results are merged, sorted and de-duplicated afterwards (type
+ * files read by several workers report their findings once each), so the report does not
+ * depend on which worker took which file. */
+typedef struct worker {
+    run *r;
+    tosca_ctx *tosca;
+    diag_list diags;
+    int io_error;
+    mk_err err;
+    pthread_t thread;
+} worker;
 
 static void add_file(run *r, const char *path)
 {
@@ -64,42 +81,56 @@ static int walk_cb(const char *path, void *ud)
     return 0;
 }
 
-static void check_one(run *r, const char *path)
+static void check_one(worker *w, const char *path)
 {
+    run *r = w->r;
     mk_err e;
     mk_err_clear(&e);
     char *text;
     size_t len;
     if (mk_file_read(path, r->lim.max_bytes, &text, &len, &e)) {
-        diag_add_err(&r->diags, &e, e.code == MK_ELIMIT ? "input.limit" : "input.io");
-        if (e.code != MK_ELIMIT) r->io_error = 1;
+        diag_add_err(&w->diags, &e, e.code == MK_ELIMIT ? "input.limit" : "input.io");
+        if (e.code != MK_ELIMIT) w->io_error = 1;
         return;
     }
     size_t n = strlen(path);
     int json = n >= 5 && !strcmp(path + n - 5, ".json");
-    doc *d = json ? dsl_read(path, text, len, &r->lim, &r->diags, &e)
+    doc *d = json ? dsl_read(path, text, len, &r->lim, &w->diags, &e)
                   : doc_read_yaml(path, text, len, &r->lim, &e);
     free(text);
     if (!d) {
-        diag_add_err(&r->diags, &e, e.code == MK_ELIMIT ? "input.limit"
+        diag_add_err(&w->diags, &e, e.code == MK_ELIMIT ? "input.limit"
                                     : json              ? "json.syntax"
                                                         : "yaml.syntax");
         return;
     }
     if (d->root && tosca_is_tosca(d->root)) {
-        tosca_check(r->tosca, d, &r->diags); /* takes d */
+        tosca_check(w->tosca, d, &w->diags); /* takes d */
         return;
     }
     if (d->root && dsl_is_job_document(d->root)) {
-        dsl_check_job(d->root, &r->diags);
+        dsl_check_job(d->root, &w->diags);
     } else {
         doc_mark m = {d->file, d->root ? d->root->mark.line : 1, d->root ? d->root->mark.col : 1};
-        diag_hint(diag_add(&r->diags, DIAG_ERROR, &m, "input.kind", NULL,
+        diag_hint(diag_add(&w->diags, DIAG_ERROR, &m, "input.kind", NULL,
                            "neither a TOSCA file nor a MODAK job document"),
                   "a TOSCA file starts with tosca_definitions_version; a job document is "
                   "{\"job\": {...}}");
     }
     doc_free(d);
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    w->tosca = tosca_ctx_new(&w->r->tosca_opts, &w->err);
+    if (!w->tosca) return NULL;
+    for (;;) {
+        size_t i = atomic_fetch_add(&w->r->next, 1);
+        if (i >= w->r->nfiles) break;
+        check_one(w, w->r->files[i]);
+    }
+    return NULL;
 }
 
 static void check_section_hook(const char *section, const doc_node *n, const char *ptr,
@@ -117,6 +148,7 @@ int cmd_validate(int argc, char **argv)
                                          {"warnings-as-errors", no_argument, 0, 'W'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"color", required_argument, 0, 'C'},
+                                         {"jobs", required_argument, 0, 'j'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     fmt format = FMT_TEXT;
@@ -124,11 +156,13 @@ int cmd_validate(int argc, char **argv)
     const char **types = NULL;
     size_t ntypes = 0;
     int werror = 0, quiet = 0, c;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t jobs = ncpu > 0 ? (size_t)ncpu : 1;
     run r;
     memset(&r, 0, sizeof r);
     r.lim.max_bytes = DOC_DEFAULT_MAX_BYTES;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:t:Wqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:o:t:Wqhj:", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (!strcmp(optarg, "text"))
@@ -160,6 +194,17 @@ int cmd_validate(int argc, char **argv)
                 return EXIT_USAGE;
             }
             r.lim.max_bytes = (size_t)v;
+            break;
+        }
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 256) {
+                fprintf(stderr, "modak validate: -j takes a number of workers from 1 to 256\n");
+                free(types);
+                return EXIT_USAGE;
+            }
+            jobs = (size_t)v;
             break;
         }
         case 'W': werror = 1; break;
@@ -204,23 +249,41 @@ int cmd_validate(int argc, char **argv)
             add_file(&r, argv[i]);
         }
     }
-    tosca_opts to = {0};
-    to.search_paths = types;
-    to.nsearch = ntypes;
-    to.modak_types_dir = getenv("MODAK_TYPES_DIR");
-    to.limits = r.lim;
-    to.check_section = check_section_hook;
-    to.check_cross = dsl_check_cross;
-    r.tosca = tosca_ctx_new(&to, &e);
-    if (!r.tosca) {
-        char buf[1200];
-        fprintf(stderr, "modak validate: %s\n", mk_err_str(&e, buf, sizeof buf));
-        rc = EXIT_USAGE;
-        goto cleanup;
+    tosca_opts *to = &r.tosca_opts;
+    to->search_paths = types;
+    to->nsearch = ntypes;
+    to->modak_types_dir = getenv("MODAK_TYPES_DIR");
+    to->limits = r.lim;
+    to->check_section = check_section_hook;
+    to->check_cross = dsl_check_cross;
+    if (jobs > r.nfiles) jobs = r.nfiles ? r.nfiles : 1;
+    worker *ws = mk_xcalloc(jobs, sizeof *ws);
+    atomic_init(&r.next, 0);
+    for (size_t i = 0; i < jobs; i++) {
+        ws[i].r = &r;
+        diag_list_init(&ws[i].diags);
+        if (i && pthread_create(&ws[i].thread, NULL, work, &ws[i]) != 0) {
+            jobs = i; /* run with the workers we have */
+            break;
+        }
     }
-    for (size_t i = 0; i < r.nfiles; i++) check_one(&r, r.files[i]);
+    work(&ws[0]);
+    for (size_t i = 0; i < jobs; i++) {
+        if (i) pthread_join(ws[i].thread, NULL);
+        if (!ws[i].tosca) {
+            char buf[1200];
+            fprintf(stderr, "modak validate: %s\n", mk_err_str(&ws[i].err, buf, sizeof buf));
+            rc = EXIT_USAGE;
+        }
+        tosca_ctx_free(ws[i].tosca);
+        diag_list_take(&r.diags, &ws[i].diags);
+        r.io_error |= ws[i].io_error;
+    }
+    free(ws);
+    if (rc == EXIT_USAGE) goto cleanup;
     if (werror) diag_promote_warnings(&r.diags);
     diag_sort(&r.diags);
+    diag_dedup(&r.diags);
 
     mk_buf report;
     mk_buf_init(&report);
@@ -269,7 +332,6 @@ int cmd_validate(int argc, char **argv)
     mk_buf_fini(&report);
     rc = r.io_error ? EXIT_USAGE : r.diags.errors ? EXIT_INVALID : EXIT_OK;
 cleanup:
-    tosca_ctx_free(r.tosca);
     diag_sources_free(r.src);
     diag_list_fini(&r.diags);
     for (size_t i = 0; i < r.nfiles; i++) free(r.files[i]);

@@ -119,6 +119,49 @@ void diag_sort(diag_list *l)
     }
 }
 
+void diag_list_take(diag_list *dst, diag_list *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        if (dst->n == dst->cap) {
+            dst->cap = dst->cap ? dst->cap * 2 : 16;
+            dst->v = mk_xrealloc(dst->v, dst->cap * sizeof *dst->v);
+        }
+        dst->v[dst->n++] = src->v[i];
+    }
+    dst->errors += src->errors;
+    dst->warnings += src->warnings;
+    free(src->v);
+    diag_list_init(src);
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+void diag_dedup(diag_list *l)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        diag *d = &l->v[i];
+        if (out && d->sev == l->v[out - 1].sev && d->line == l->v[out - 1].line &&
+            d->col == l->v[out - 1].col && same_str(d->file, l->v[out - 1].file) &&
+            same_str(d->rule, l->v[out - 1].rule) && same_str(d->msg, l->v[out - 1].msg) &&
+            same_str(d->pointer, l->v[out - 1].pointer)) {
+            if (d->sev == DIAG_ERROR) l->errors--;
+            if (d->sev == DIAG_WARNING) l->warnings--;
+            free(d->file);
+            free(d->rule);
+            free(d->pointer);
+            free(d->msg);
+            free(d->hint);
+            continue;
+        }
+        l->v[out++] = *d;
+    }
+    l->n = out;
+}
+
 const char *diag_sev_name(diag_sev s)
 {
     return s == DIAG_ERROR ? "error" : s == DIAG_WARNING ? "warning" : "note";

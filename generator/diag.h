@@ -42,6 +42,10 @@ diag *diag_hint(diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 
 diag *diag_add_err(diag_list *l, const mk_err *e, const char *rule);
 /* Turns every warning into an error (--warnings-as-errors). */
 void diag_promote_warnings(diag_list *l);
+/* Moves every diagnostic of src to the end of dst; src is left empty. */
+void diag_list_take(diag_list *dst, diag_list *src);
+/* Removes diagnostics identical to the one before them (run after diag_sort). */
+void diag_dedup(diag_list *l);
 /* Sorts by file, line, column (stable). */
 void diag_sort(diag_list *l);
 const char *diag_sev_name(diag_sev s);
