@@ -393,7 +393,9 @@ static const microarch *match_gen(const char *family, const char *vendor, const 
     const microarch *best_generic = NULL, *best = NULL;
     for (size_t i = 0; i < microarch_table_len; i++) {
         const microarch *m = &microarch_table[i];
-        if (!strcmp(m->vendor, "generic") &&
+        /* Generic levels that require no flags (armv8.1a ... armv9.2a) say nothing about
+         * the host: only the family root or levels with flags count as evidence. */
+        if (!strcmp(m->vendor, "generic") && (m->features[0] || !m->parents[0]) &&
             candidate(m, family, vendor, flags, ignore, cpupart, generation) &&
             (!best_generic || rank_cmp(m, best_generic) > 0))
             best_generic = m;
@@ -402,6 +404,7 @@ static const microarch *match_gen(const char *family, const char *vendor, const 
         const microarch *m = &microarch_table[i];
         if (m == best_generic || !candidate(m, family, vendor, flags, ignore, cpupart, generation))
             continue;
+        if (!strcmp(m->vendor, "generic") && !m->features[0]) continue;
         if (best_generic && !microarch_is_a(m, best_generic->name)) continue;
         if (!best || rank_cmp(m, best) > 0) best = m;
     }
