@@ -19,6 +19,7 @@ static int cmd_version(int argc, char **argv)
 /* One row per subcommand; keep them in the order `modak --help` should list them. */
 static const command commands[] = {
     {"version", cmd_version, "print modak's version"},
+    {"target", cmd_target, "list, show, check or detect targets (the machines jobs run on)"},
 };
 
 static void usage(FILE *out)
