@@ -20,6 +20,7 @@ static int cmd_version(int argc, char **argv)
 static const command commands[] = {
     {"version", cmd_version, "print modak's version"},
     {"target", cmd_target, "list, show, check or detect targets (the machines jobs run on)"},
+    {"model", cmd_model, "the performance model: calibrate it on this machine"},
 };
 
 static void usage(FILE *out)
