@@ -27,7 +27,9 @@ static const char *const op_names[] = {
 _Static_assert(sizeof op_names / sizeof *op_names == GRAPH_OP_COUNT,
                "op_names must have one entry per graph_op");
 
-static const char *const init_names[] = {"zeros", "ones", "glorot_uniform", "he_normal"};
+static const char *const init_names[] = {"zeros",          "ones",           "he_normal",
+                                         "he_uniform",     "glorot_uniform", "glorot_normal",
+                                         "lecun_uniform"};
 _Static_assert(sizeof init_names / sizeof *init_names == GRAPH_INIT_COUNT,
                "init_names must have one entry per graph_init");
 

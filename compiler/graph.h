@@ -93,8 +93,11 @@ enum graph_act { GRAPH_ACT_NONE = 0, GRAPH_ACT_RELU = 1 };
 typedef enum graph_init {
     GRAPH_INIT_ZEROS,
     GRAPH_INIT_ONES,
-    GRAPH_INIT_GLOROT_UNIFORM, /* Keras's default for kernels */
     GRAPH_INIT_HE_NORMAL,      /* ResNets */
+    GRAPH_INIT_HE_UNIFORM,
+    GRAPH_INIT_GLOROT_UNIFORM, /* Keras's default for kernels */
+    GRAPH_INIT_GLOROT_NORMAL,
+    GRAPH_INIT_LECUN_UNIFORM,  /* PyTorch's default for weights */
     GRAPH_INIT_COUNT
 } graph_init;
 
