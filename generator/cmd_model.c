@@ -3,6 +3,9 @@
  *
  *   modak model calibrate [--target host|NAME|FILE] [-o PROFILE.json] [--threads 1,2,...]
  *                         [--quick] [--no-reexec]
+ *   modak model predict NET [--target host|NAME|FILE] [--profile PROFILE.json] [--batch N]
+ *                       [--threads N] [--samples N] [--epochs N] [--ranks N]
+ *                       [--storage CLASS] [--format text|json]
  *
  * OpenBLAS picks its kernels once, when the process starts, from OPENBLAS_CORETYPE or its
  * own CPU detection. Calibration must measure the kernels the training binary will run
@@ -17,6 +20,8 @@
 
 #include "calibrate.h"
 #include "commands.h"
+#include "gfile.h"
+#include "predict.h"
 #include "mk_fs.h"
 #include "target_detect.h"
 
@@ -24,7 +29,11 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: modak model calibrate [--target host|NAME|FILE] [-o PROFILE.json]\n"
-            "                             [--threads N[,N...]] [--quick] [--no-reexec]\n\n"
+            "                             [--threads N[,N...]] [--quick] [--no-reexec]\n"
+            "       modak model predict NET [--target host|NAME|FILE] [--profile PROFILE.json]\n"
+            "                           [--batch N] [--threads N] [--samples N] [--epochs N]\n"
+            "                           [--ranks N] [--storage CLASS] [--format text|json]\n\n"
+            "NET is a zoo name (mnist_cnn, resnet20, resnet50) or a graph file.\n"
             "Runs short microbenchmarks here (OpenBLAS sgemm at network shapes, a STREAM triad)\n"
             "and fits the efficiencies of the performance model by least squares; writes a\n"
             "target profile (JSON). --quick uses small shapes (for tests), --no-reexec keeps\n"
@@ -186,6 +195,89 @@ static int do_calibrate(int argc, char **argv)
     return rc;
 }
 
+static int parse_pos(const char *s, double *out)
+{
+    char *end;
+    double x = strtod(s, &end);
+    if (end == s || *end || !(x > 0) || x > 1e15) return -1;
+    *out = x;
+    return 0;
+}
+
+static int do_predict(int argc, char **argv)
+{
+    const char *net = NULL, *tname = "host", *profile = NULL, *format = "text";
+    double batch = 32, threads = 0, samples = 0, epochs = 0, ranks = 0;
+    predict_opts po = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int bad = 0;
+        if (v && !strcmp(a, "--target")) tname = argv[++i];
+        else if (v && !strcmp(a, "--profile")) profile = argv[++i];
+        else if (v && !strcmp(a, "--format")) format = argv[++i];
+        else if (v && !strcmp(a, "--storage")) po.storage = argv[++i];
+        else if (v && !strcmp(a, "--batch")) bad = parse_pos(argv[++i], &batch);
+        else if (v && !strcmp(a, "--threads")) bad = parse_pos(argv[++i], &threads);
+        else if (v && !strcmp(a, "--samples")) bad = parse_pos(argv[++i], &samples);
+        else if (v && !strcmp(a, "--epochs")) bad = parse_pos(argv[++i], &epochs);
+        else if (v && !strcmp(a, "--ranks")) bad = parse_pos(argv[++i], &ranks);
+        else if (a[0] != '-' && !net) net = a;
+        else bad = 1;
+        if (bad) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (!net || (strcmp(format, "text") && strcmp(format, "json"))) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    mk_err e;
+    mk_err_clear(&e);
+    target *t;
+    if (!strcmp(tname, "host")) {
+        target_detect_opts o = {.no_tools = 1};
+        t = target_detect(&o, &e);
+    } else {
+        t = target_open(tname, NULL, &e);
+    }
+    if (!t) return report(&e);
+    calib_profile prof;
+    int have_prof = 0, rc = EXIT_OK;
+    if (profile) {
+        if (calib_profile_load(profile, &prof, &e) != 0) {
+            target_free(t);
+            return report(&e);
+        }
+        have_prof = 1;
+    }
+    graph *g = graph_load_spec(net, (int64_t)batch, &e);
+    if (!g) {
+        rc = report(&e);
+    } else {
+        po.threads = (int)threads;
+        po.samples = samples;
+        po.epochs = (int)epochs;
+        po.ranks = (int)ranks;
+        predict_result r;
+        if (predict_graph(g, t, have_prof ? &prof : NULL, &po, &r, &e) != 0) {
+            rc = report(&e);
+        } else {
+            mk_buf b;
+            mk_buf_init(&b);
+            if (!strcmp(format, "json")) predict_result_to_json(&r, &b);
+            else predict_result_to_text(&r, &b);
+            fputs(b.s, stdout);
+            mk_buf_fini(&b);
+            predict_result_fini(&r);
+        }
+        graph_free(g);
+    }
+    if (have_prof) calib_profile_fini(&prof);
+    target_free(t);
+    return rc;
+}
+
 int cmd_model(int argc, char **argv)
 {
     if (argc < 2) {
@@ -197,6 +289,8 @@ int cmd_model(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "calibrate")) return do_calibrate(argc - 1, argv + 1);
-    fprintf(stderr, "modak model: unknown subcommand '%s' (this build has: calibrate)\n", argv[1]);
+    if (!strcmp(argv[1], "predict")) return do_predict(argc - 1, argv + 1);
+    fprintf(stderr, "modak model: unknown subcommand '%s' (this build has: calibrate, predict)\n",
+            argv[1]);
     return EXIT_USAGE;
 }

@@ -434,3 +434,108 @@ void calib_profile_to_json(const calib_profile *p, mk_buf *out)
     free(s);
     json_decref(root);
 }
+
+/* ---- reading a profile back ------------------------------------------------------------ */
+
+static int pnum(json_t *o, const char *key, double *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_number(v) || json_number_value(v) < 0) return -1;
+    *out = json_number_value(v);
+    return 0;
+}
+
+int calib_profile_load(const char *path, calib_profile *p, mk_err *err)
+{
+    memset(p, 0, sizeof *p);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        if (!strncmp(je.text, "unable to open", 14))
+            return mk_err_set(err, MK_EIO, path, 0, 0, "%s", je.text);
+        return mk_err_set(err, MK_EINVAL, path, je.line, je.column, "not valid JSON: %s", je.text);
+    }
+    int rc = 0;
+    json_t *fmt = json_object_get(root, "format");
+    if (!json_is_string(fmt) || strcmp(json_string_value(fmt), "modak-profile/1")) {
+        rc = mk_err_set(err, MK_EINVAL, path, 0, 0, "/format: must be \"modak-profile/1\"");
+        goto done;
+    }
+    json_t *v;
+    if ((v = json_object_get(root, "target")) && json_is_string(v))
+        snprintf(p->target, sizeof p->target, "%s", json_string_value(v));
+    if ((v = json_object_get(root, "microarch")) && json_is_string(v))
+        snprintf(p->microarch, sizeof p->microarch, "%s", json_string_value(v));
+    json_t *ob = json_object_get(root, "openblas");
+    if ((v = json_object_get(ob, "corename")) && json_is_string(v))
+        snprintf(p->openblas_core, sizeof p->openblas_core, "%s", json_string_value(v));
+    if ((v = json_object_get(ob, "how")) && json_is_string(v))
+        snprintf(p->openblas_how, sizeof p->openblas_how, "%s", json_string_value(v));
+    double x = 0;
+    if (pnum(root, "peak_gflops_fp32_nominal", &x) == 0) p->peak_fp32_node = x * 1e9;
+    if (pnum(root, "cores", &x) == 0) p->cores = (int)x;
+    json_t *tri = json_object_get(json_object_get(root, "memory"), "triad");
+    size_t i;
+    json_array_foreach(tri, i, v)
+    {
+        double th, gbs;
+        if (p->ntriad == 8) break;
+        if (pnum(v, "threads", &th) || pnum(v, "gbs", &gbs) || th < 1) {
+            rc = mk_err_set(err, MK_EINVAL, path, 0, 0,
+                            "/memory/triad/%zu: needs threads >= 1 and gbs >= 0", i);
+            goto done;
+        }
+        p->triad_threads[p->ntriad] = (int)th;
+        p->triad_gbs[p->ntriad++] = gbs;
+    }
+    json_t *fits = json_object_get(json_object_get(root, "sgemm"), "fit");
+    json_array_foreach(fits, i, v)
+    {
+        if (p->nfits == 8) break;
+        calib_fit *f = &p->fits[p->nfits];
+        double th;
+        if (pnum(v, "threads", &th) || th < 1 || pnum(v, "gflops", &f->gflops) || f->gflops <= 0) {
+            rc = mk_err_set(err, MK_EINVAL, path, 0, 0,
+                            "/sgemm/fit/%zu: needs threads >= 1 and gflops > 0", i);
+            goto done;
+        }
+        f->threads = (int)th;
+        pnum(v, "bytes_gbs", &f->bytes_gbs);
+        pnum(v, "overhead_us", &f->overhead_us);
+        pnum(v, "rms_relative_error", &f->rms_rel);
+        json_t *eff = json_object_get(v, "efficiency");
+        pnum(eff, "small", &f->eff_small);
+        pnum(eff, "medium", &f->eff_medium);
+        pnum(eff, "large", &f->eff_large);
+        p->nfits++;
+    }
+done:
+    json_decref(root);
+    return rc;
+}
+
+const calib_fit *calib_fit_for(const calib_profile *p, int threads)
+{
+    const calib_fit *best = NULL;
+    for (size_t i = 0; i < p->nfits; i++)
+        if (!best || abs(p->fits[i].threads - threads) < abs(best->threads - threads))
+            best = &p->fits[i];
+    return best;
+}
+
+double calib_triad_for(const calib_profile *p, int threads)
+{
+    if (!p->ntriad) return 0;
+    /* piecewise linear in threads between measured counts, flat outside */
+    int lo = -1, hi = -1;
+    for (size_t i = 0; i < p->ntriad; i++) {
+        if (p->triad_threads[i] <= threads && (lo < 0 || p->triad_threads[i] > p->triad_threads[lo]))
+            lo = (int)i;
+        if (p->triad_threads[i] >= threads && (hi < 0 || p->triad_threads[i] < p->triad_threads[hi]))
+            hi = (int)i;
+    }
+    if (lo < 0) return p->triad_gbs[hi] * 1e9;
+    if (hi < 0 || lo == hi) return p->triad_gbs[lo] * 1e9;
+    double a = (double)(threads - p->triad_threads[lo]) / (p->triad_threads[hi] - p->triad_threads[lo]);
+    return ((1 - a) * p->triad_gbs[lo] + a * p->triad_gbs[hi]) * 1e9;
+}

@@ -100,6 +100,13 @@ const char *calib_shape_class(int m, int n, int k);
 int calib_run(const target *t, const calib_opts *o, calib_profile *p, mk_err *err);
 void calib_profile_fini(calib_profile *p);
 void calib_profile_to_json(const calib_profile *p, mk_buf *out);
+/* Reads a profile back (its fits, triads and OpenBLAS record; not the points). Errors name
+ * the file and field. */
+int calib_profile_load(const char *path, calib_profile *p, mk_err *err);
+/* The fit for `threads` (the nearest thread count measured), or NULL when none. */
+const calib_fit *calib_fit_for(const calib_profile *p, int threads);
+/* The triad bandwidth (bytes/s) for `threads`, interpolated; 0 when none. */
+double calib_triad_for(const calib_profile *p, int threads);
 
 /* Least squares min ||A x - b|| (A is m x n, row-major; m >= n) by LAPACK's dgels. */
 int calib_lstsq(const double *A, const double *b, int m, int n, double *x, mk_err *err);
