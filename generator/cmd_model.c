@@ -55,8 +55,10 @@ static int parse_threads(const char *s, int *v, size_t *n)
         long x = strtol(s, &end, 10);
         if (end == s || x < 1 || x > 4096 || *n == 8) return -1;
         v[(*n)++] = (int)x;
-        if (*end == ',') end++;
-        else if (*end) return -1;
+        if (*end == ',')
+            end++;
+        else if (*end)
+            return -1;
         s = end;
     }
     return *n ? 0 : -1;
@@ -83,14 +85,15 @@ static void summary(const calib_profile *p, FILE *out)
         fprintf(out,
                 "  fit %d thread%s: %.1f GFLOP/s, %s%.1f GB/s operand traffic, %.1f us per call "
                 "(rms error %.0f%%); efficiency small %.2f medium %.2f large %.2f\n",
-                f->threads, f->threads == 1 ? "" : "s", f->gflops, f->bytes_gbs > 0 ? "" : "no term for ",
-                f->bytes_gbs, f->overhead_us, 100 * f->rms_rel, f->eff_small, f->eff_medium,
-                f->eff_large);
+                f->threads, f->threads == 1 ? "" : "s", f->gflops,
+                f->bytes_gbs > 0 ? "" : "no term for ", f->bytes_gbs, f->overhead_us,
+                100 * f->rms_rel, f->eff_small, f->eff_medium, f->eff_large);
         if (f->eff_large > 1.0)
             fprintf(out, "  note: efficiency above 1 means the nominal peak (from the target's "
                          "frequency) underestimates this CPU, e.g. a turbo clock\n");
     }
-    if (!p->conv_measured) fprintf(out, "  convolution algorithms: not measured (kernels hook unset)\n");
+    if (!p->conv_measured)
+        fprintf(out, "  convolution algorithms: not measured (kernels hook unset)\n");
 }
 
 static int do_calibrate(int argc, char **argv)
@@ -100,10 +103,14 @@ static int do_calibrate(int argc, char **argv)
     size_t nthreads = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quick")) quick = 1;
-        else if (!strcmp(a, "--no-reexec")) no_reexec = 1;
-        else if (v && !strcmp(a, "--target")) tname = argv[++i];
-        else if (v && (!strcmp(a, "-o") || !strcmp(a, "--output"))) out = argv[++i];
+        if (!strcmp(a, "--quick"))
+            quick = 1;
+        else if (!strcmp(a, "--no-reexec"))
+            no_reexec = 1;
+        else if (v && !strcmp(a, "--target"))
+            tname = argv[++i];
+        else if (v && (!strcmp(a, "-o") || !strcmp(a, "--output")))
+            out = argv[++i];
         else if (v && !strcmp(a, "--threads")) {
             if (parse_threads(argv[++i], threads, &nthreads)) {
                 fprintf(stderr, "modak model: --threads wants N[,N...] (at most 8)\n");
@@ -152,17 +159,19 @@ static int do_calibrate(int argc, char **argv)
         target_free(t);
         /* argv - 2: the process's own argv ("modak", "model", "calibrate", ...) */
         execv("/proc/self/exe", argv - 2);
-        fprintf(stderr, "modak model: could not re-execute with OPENBLAS_CORETYPE=%s; measuring "
-                        "with OpenBLAS's own choice\n",
+        fprintf(stderr,
+                "modak model: could not re-execute with OPENBLAS_CORETYPE=%s; measuring "
+                "with OpenBLAS's own choice\n",
                 want);
         unsetenv("MODAK_CALIBRATE_REEXEC");
         return EXIT_USAGE;
     }
 
     calib_opts o = {.openblas_how = how};
-    static const calib_shape quick_shapes[] = {
-        {32, 256, 9, "tiny conv"}, {64, 64, 64, "square 64"}, {96, 96, 96, "square 96"},
-        {128, 128, 128, "square 128"}};
+    static const calib_shape quick_shapes[] = {{32, 256, 9, "tiny conv"},
+                                               {64, 64, 64, "square 64"},
+                                               {96, 96, 96, "square 96"},
+                                               {128, 128, 128, "square 128"}};
     if (quick) {
         o.shapes = quick_shapes;
         o.nshapes = sizeof quick_shapes / sizeof *quick_shapes;
@@ -182,8 +191,10 @@ static int do_calibrate(int argc, char **argv)
         mk_buf_init(&b);
         calib_profile_to_json(&p, &b);
         if (out) {
-            if (mk_file_write_atomic(out, b.s, b.len, 0, &e) != 0) rc = report(&e);
-            else summary(&p, stdout);
+            if (mk_file_write_atomic(out, b.s, b.len, 0, &e) != 0)
+                rc = report(&e);
+            else
+                summary(&p, stdout);
         } else {
             fputs(b.s, stdout);
             summary(&p, stderr);
@@ -212,17 +223,28 @@ static int do_predict(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0;
-        if (v && !strcmp(a, "--target")) tname = argv[++i];
-        else if (v && !strcmp(a, "--profile")) profile = argv[++i];
-        else if (v && !strcmp(a, "--format")) format = argv[++i];
-        else if (v && !strcmp(a, "--storage")) po.storage = argv[++i];
-        else if (v && !strcmp(a, "--batch")) bad = parse_pos(argv[++i], &batch);
-        else if (v && !strcmp(a, "--threads")) bad = parse_pos(argv[++i], &threads);
-        else if (v && !strcmp(a, "--samples")) bad = parse_pos(argv[++i], &samples);
-        else if (v && !strcmp(a, "--epochs")) bad = parse_pos(argv[++i], &epochs);
-        else if (v && !strcmp(a, "--ranks")) bad = parse_pos(argv[++i], &ranks);
-        else if (a[0] != '-' && !net) net = a;
-        else bad = 1;
+        if (v && !strcmp(a, "--target"))
+            tname = argv[++i];
+        else if (v && !strcmp(a, "--profile"))
+            profile = argv[++i];
+        else if (v && !strcmp(a, "--format"))
+            format = argv[++i];
+        else if (v && !strcmp(a, "--storage"))
+            po.storage = argv[++i];
+        else if (v && !strcmp(a, "--batch"))
+            bad = parse_pos(argv[++i], &batch);
+        else if (v && !strcmp(a, "--threads"))
+            bad = parse_pos(argv[++i], &threads);
+        else if (v && !strcmp(a, "--samples"))
+            bad = parse_pos(argv[++i], &samples);
+        else if (v && !strcmp(a, "--epochs"))
+            bad = parse_pos(argv[++i], &epochs);
+        else if (v && !strcmp(a, "--ranks"))
+            bad = parse_pos(argv[++i], &ranks);
+        else if (a[0] != '-' && !net)
+            net = a;
+        else
+            bad = 1;
         if (bad) {
             usage(stderr);
             return EXIT_USAGE;
@@ -265,8 +287,10 @@ static int do_predict(int argc, char **argv)
         } else {
             mk_buf b;
             mk_buf_init(&b);
-            if (!strcmp(format, "json")) predict_result_to_json(&r, &b);
-            else predict_result_to_text(&r, &b);
+            if (!strcmp(format, "json"))
+                predict_result_to_json(&r, &b);
+            else
+                predict_result_to_text(&r, &b);
             fputs(b.s, stdout);
             mk_buf_fini(&b);
             predict_result_fini(&r);

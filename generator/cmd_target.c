@@ -29,16 +29,17 @@ static int report(const mk_err *e)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: modak target list\n"
-            "       modak target show NAME|FILE [--partition P] [--format json|text]\n"
-            "       modak target check FILE...\n"
-            "       modak target detect [--hwloc FILE.xml] [--nvidia-smi FILE.xml] [--cpuinfo FILE]\n"
-            "                           [--microarch NAME] [--name NAME] [--no-tools] [-o FILE]\n\n"
-            "Targets describe a partition's nodes (CPU, memory, accelerators, interconnect,\n"
-            "storage, scheduler, container runtimes); docs/targets.md has the file formats.\n"
-            "`detect` describes this machine: hwloc's XML (lstopo when installed, else /proc\n"
-            "and /sys), /proc/cpuinfo's ISA flags and nvidia-smi's XML.\n");
+    fprintf(
+        out,
+        "usage: modak target list\n"
+        "       modak target show NAME|FILE [--partition P] [--format json|text]\n"
+        "       modak target check FILE...\n"
+        "       modak target detect [--hwloc FILE.xml] [--nvidia-smi FILE.xml] [--cpuinfo FILE]\n"
+        "                           [--microarch NAME] [--name NAME] [--no-tools] [-o FILE]\n\n"
+        "Targets describe a partition's nodes (CPU, memory, accelerators, interconnect,\n"
+        "storage, scheduler, container runtimes); docs/targets.md has the file formats.\n"
+        "`detect` describes this machine: hwloc's XML (lstopo when installed, else /proc\n"
+        "and /sys), /proc/cpuinfo's ISA flags and nvidia-smi's XML.\n");
 }
 
 static void text_summary(const target *t)
@@ -50,7 +51,8 @@ static void text_summary(const target *t)
     if (t->partition) printf(" (partition %s)", t->partition);
     if (t->nodes) printf(", %d node%s", t->nodes, t->nodes == 1 ? "" : "s");
     printf("\n  runtimes      ");
-    for (size_t i = 0; i < t->nruntimes; i++) printf(" %s", t->runtimes[i]);
+    for (size_t i = 0; i < t->nruntimes; i++)
+        printf(" %s", t->runtimes[i]);
     printf("%s\n", t->nruntimes ? "" : " (none)");
     printf("  cpu            %s%s%s, %d socket%s, %d cores, %d threads, %.2f GHz\n", c->microarch,
            c->model ? " " : "", c->model ? c->model : "", c->sockets, c->sockets == 1 ? "" : "s",
@@ -61,8 +63,10 @@ static void text_summary(const target *t)
     for (int p = 0; p < TARGET_NPREC; p++)
         if (c->peak[p] > 0) printf(" %s %.0f GFLOP/s", target_prec_name(p), c->peak[p] / 1e9);
     printf("\n  memory         %.1f GiB, ", t->memory / 1073741824.0);
-    if (t->memory_bandwidth > 0) printf("%.1f GB/s", t->memory_bandwidth / 1e9);
-    else printf("bandwidth unknown");
+    if (t->memory_bandwidth > 0)
+        printf("%.1f GB/s", t->memory_bandwidth / 1e9);
+    else
+        printf("bandwidth unknown");
     printf(", %zu NUMA node%s\n", t->nnuma, t->nnuma == 1 ? "" : "s");
     for (size_t i = 0; i < t->naccels; i++) {
         const target_accel *a = &t->accels[i];
@@ -78,8 +82,10 @@ static void text_summary(const target *t)
         printf("  storage        %s%s%s: read %.2f GB/s%s\n", t->storage[i].name,
                t->storage[i].path ? " at " : "", t->storage[i].path ? t->storage[i].path : "",
                t->storage[i].read_bandwidth / 1e9, t->storage[i].shared ? ", shared" : "");
-    for (size_t i = 0; i < t->nsources; i++) printf("  source         %s\n", t->sources[i]);
-    for (size_t i = 0; i < t->nassumptions; i++) printf("  assumption     %s\n", t->assumptions[i]);
+    for (size_t i = 0; i < t->nsources; i++)
+        printf("  source         %s\n", t->sources[i]);
+    for (size_t i = 0; i < t->nassumptions; i++)
+        printf("  assumption     %s\n", t->assumptions[i]);
 }
 
 static int emit_json(const target *t, const char *out)
@@ -135,9 +141,12 @@ static int do_show(int argc, char **argv)
 {
     const char *name = NULL, *partition = NULL, *format = "json";
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--partition") && i + 1 < argc) partition = argv[++i];
-        else if (!strcmp(argv[i], "--format") && i + 1 < argc) format = argv[++i];
-        else if (argv[i][0] != '-' && !name) name = argv[i];
+        if (!strcmp(argv[i], "--partition") && i + 1 < argc)
+            partition = argv[++i];
+        else if (!strcmp(argv[i], "--format") && i + 1 < argc)
+            format = argv[++i];
+        else if (argv[i][0] != '-' && !name)
+            name = argv[i];
         else {
             usage(stderr);
             return EXIT_USAGE;
@@ -152,8 +161,10 @@ static int do_show(int argc, char **argv)
     target *t = target_open(name, partition, &e);
     if (!t) return report(&e);
     int rc = EXIT_OK;
-    if (!strcmp(format, "text")) text_summary(t);
-    else rc = emit_json(t, NULL);
+    if (!strcmp(format, "text"))
+        text_summary(t);
+    else
+        rc = emit_json(t, NULL);
     target_free(t);
     return rc;
 }
@@ -187,13 +198,20 @@ static int do_detect(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--no-tools")) o.no_tools = 1;
-        else if (v && !strcmp(a, "--hwloc")) o.hwloc_xml = argv[++i];
-        else if (v && !strcmp(a, "--nvidia-smi")) o.nvidia_smi_xml = argv[++i];
-        else if (v && !strcmp(a, "--cpuinfo")) o.cpuinfo = argv[++i];
-        else if (v && !strcmp(a, "--microarch")) o.microarch = argv[++i];
-        else if (v && !strcmp(a, "--name")) o.name = argv[++i];
-        else if (v && (!strcmp(a, "-o") || !strcmp(a, "--output"))) out = argv[++i];
+        if (!strcmp(a, "--no-tools"))
+            o.no_tools = 1;
+        else if (v && !strcmp(a, "--hwloc"))
+            o.hwloc_xml = argv[++i];
+        else if (v && !strcmp(a, "--nvidia-smi"))
+            o.nvidia_smi_xml = argv[++i];
+        else if (v && !strcmp(a, "--cpuinfo"))
+            o.cpuinfo = argv[++i];
+        else if (v && !strcmp(a, "--microarch"))
+            o.microarch = argv[++i];
+        else if (v && !strcmp(a, "--name"))
+            o.name = argv[++i];
+        else if (v && (!strcmp(a, "-o") || !strcmp(a, "--output")))
+            out = argv[++i];
         else {
             usage(stderr);
             return EXIT_USAGE;

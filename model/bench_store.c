@@ -76,7 +76,8 @@ static int str_field(bench_store *s, const char *file, json_t *o, const char *pt
     if (allowed && !one_of(json_string_value(v), allowed)) {
         char list[256] = "";
         for (const char *const *a = allowed; *a; a++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ", *a);
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     a == allowed ? "" : ", ", *a);
         return ferr(err, file, ptr, "%s: '%s' is not one of: %s", key, json_string_value(v), list);
     }
     *out = mk_arena_strdup(&s->arena, json_string_value(v));
@@ -90,7 +91,8 @@ static int num_field(const char *file, json_t *o, const char *ptr, const char *k
     if (!v) return required ? ferr(err, file, ptr, "%s: missing (required)", key) : 0;
     if (!json_is_number(v)) return ferr(err, file, ptr, "%s: must be a number", key);
     double x = json_number_value(v);
-    if (!isfinite(x) || x < 0) return ferr(err, file, ptr, "%s: must not be negative (got %g)", key, x);
+    if (!isfinite(x) || x < 0)
+        return ferr(err, file, ptr, "%s: must not be negative (got %g)", key, x);
     if (required && x == 0) return ferr(err, file, ptr, "%s: must be greater than zero", key);
     *out = x;
     return 0;
@@ -124,7 +126,8 @@ int bench_store_load_text(bench_store *s, const char *name, const char *text, si
 {
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-    if (!root) return mk_err_set(err, MK_EINVAL, name, je.line, je.column, "not valid JSON: %s", je.text);
+    if (!root)
+        return mk_err_set(err, MK_EINVAL, name, je.line, je.column, "not valid JSON: %s", je.text);
     int rc = 0;
     json_t *fmt = json_object_get(root, "format");
     json_t *sources = json_object_get(root, "sources");
@@ -156,10 +159,10 @@ int bench_store_load_text(bench_store *s, const char *name, const char *text, si
             rc = ferr(err, name, ptr, "must be an object");
             goto done;
         }
-        static const char *const keys[] = {"id",      "framework", "framework_version",
-                                           "graph_compiler", "network", "precision", "batch",
-                                           "device",  "devices",   "throughput", "unit",
-                                           "source",  "derived",   NULL};
+        static const char *const keys[] = {
+            "id",      "framework", "framework_version", "graph_compiler", "network", "precision",
+            "batch",   "device",    "devices",           "throughput",     "unit",    "source",
+            "derived", NULL};
         const char *k;
         json_t *v;
         json_object_foreach(o, k, v) if (!one_of(k, keys))
@@ -176,13 +179,17 @@ int bench_store_load_text(bench_store *s, const char *name, const char *text, si
         double batch = 0, devices = 1;
         const char *src = NULL;
         if ((rc = str_field(s, name, o, ptr, "id", 1, NULL, &e->id, err)) ||
-            (rc = str_field(s, name, o, ptr, "framework", 1, bench_frameworks, &e->framework, err)) ||
-            (rc = str_field(s, name, o, ptr, "framework_version", 0, NULL, &e->framework_version, err)) ||
-            (rc = str_field(s, name, o, ptr, "graph_compiler", 1, bench_graph_compilers, &e->graph_compiler, err)) ||
+            (rc = str_field(s, name, o, ptr, "framework", 1, bench_frameworks, &e->framework,
+                            err)) ||
+            (rc = str_field(s, name, o, ptr, "framework_version", 0, NULL, &e->framework_version,
+                            err)) ||
+            (rc = str_field(s, name, o, ptr, "graph_compiler", 1, bench_graph_compilers,
+                            &e->graph_compiler, err)) ||
             (rc = str_field(s, name, o, ptr, "network", 1, NULL, &e->network, err)) ||
             (rc = str_field(s, name, o, ptr, "precision", 1, precisions, &e->precision, err)) ||
             (rc = str_field(s, name, o, ptr, "device", 1, NULL, &e->device, err)) ||
-            (rc = str_field(s, name, o, ptr, "unit", 1, (const char *const[]){"images/s", "samples/s", NULL}, &e->unit, err)) ||
+            (rc = str_field(s, name, o, ptr, "unit", 1,
+                            (const char *const[]){"images/s", "samples/s", NULL}, &e->unit, err)) ||
             (rc = str_field(s, name, o, ptr, "source", 1, NULL, &src, err)) ||
             (rc = str_field(s, name, o, ptr, "derived", 0, NULL, &e->derived, err)) ||
             (rc = num_field(name, o, ptr, "throughput", 1, &e->throughput, err)) ||
@@ -286,8 +293,8 @@ static double ref_peak(const bench_entry *e, target_prec p)
 }
 
 int bench_predict(const bench_store *s, const char *framework, const char *compiler,
-                  const char *network, const char *precision, const target *t,
-                  bench_estimate *out, mk_err *err)
+                  const char *network, const char *precision, const target *t, bench_estimate *out,
+                  mk_err *err)
 {
     memset(out, 0, sizeof *out);
     target_prec p = bench_prec(precision);
@@ -315,8 +322,10 @@ int bench_predict(const bench_store *s, const char *framework, const char *compi
                           accel ? "GPU" : "CPU", network, framework, compiler, precision, t->name);
     double f = COMPUTE_FRACTION;
     double inv = f * ref_peak(best, p) / tp;
-    if (tb > 0 && best->ref_bandwidth > 0) inv += (1 - f) * best->ref_bandwidth / tb;
-    else inv = ref_peak(best, p) / tp; /* no bandwidth on one side: compute only */
+    if (tb > 0 && best->ref_bandwidth > 0)
+        inv += (1 - f) * best->ref_bandwidth / tb;
+    else
+        inv = ref_peak(best, p) / tp; /* no bandwidth on one side: compute only */
     out->scale = 1.0 / inv;
     out->throughput = best->throughput * out->scale;
     double rel = 0.10 + 0.25 * fabs(log(out->scale)) + (best->derived ? 0.05 : 0);
@@ -326,8 +335,8 @@ int bench_predict(const bench_store *s, const char *framework, const char *compi
     snprintf(out->how, sizeof out->how,
              "%s: %.0f %s on %s (%s), scaled x%.3f by peak %s FLOP/s and memory bandwidth "
              "(compute fraction %.1f); +/- %.0f%%",
-             best->id, best->throughput, best->unit, best->device, best->source,
-             out->scale, target_prec_name(p), f, 100 * rel);
+             best->id, best->throughput, best->unit, best->device, best->source, out->scale,
+             target_prec_name(p), f, 100 * rel);
     return 0;
 }
 
@@ -383,7 +392,7 @@ int bench_estimate_size(const bench_store *s, const char *framework, const char 
              "networks) = %.3g GMAC forward, x6 for a training step; efficiency %.2f of the "
              "%s peak (%s); band x/%.1f. %d layers noted, not modelled",
              parameters, exp(mr), macs / 1e9, eff, target_prec_name(p),
-             ne ? "from the store's entries" : "a prior: no entry for this framework here",
-             exp(sd), layers);
+             ne ? "from the store's entries" : "a prior: no entry for this framework here", exp(sd),
+             layers);
     return 0;
 }

@@ -20,12 +20,12 @@
 
 typedef struct bench_entry {
     const char *id, *framework, *framework_version, *graph_compiler, *network, *precision;
-    const char *device;   /* accelerator id or catalogue target name */
-    int batch, devices;   /* batch 0 = not stated */
-    double throughput;    /* samples/s */
+    const char *device; /* accelerator id or catalogue target name */
+    int batch, devices; /* batch 0 = not stated */
+    double throughput;  /* samples/s */
     const char *unit;
-    const char *source;   /* the text of the file's source for the entry's key */
-    const char *derived;  /* how it was derived from measurements, or NULL */
+    const char *source;  /* the text of the file's source for the entry's key */
+    const char *derived; /* how it was derived from measurements, or NULL */
     const char *file;
     /* the reference device, resolved when loading */
     int on_accel;
@@ -59,10 +59,10 @@ extern const char *const bench_frameworks[];      /* tensorflow pytorch mxnet */
 extern const char *const bench_graph_compilers[]; /* none xla ngraph glow tvm */
 
 typedef struct bench_estimate {
-    double throughput;  /* samples/s on one device (or node, for CPUs) of the target */
-    double low, high;   /* the uncertainty band (about one standard deviation) */
+    double throughput;      /* samples/s on one device (or node, for CPUs) of the target */
+    double low, high;       /* the uncertainty band (about one standard deviation) */
     const bench_entry *ref; /* NULL for a parameter-based estimate */
-    double scale;       /* target / reference */
+    double scale;           /* target / reference */
     char how[600];
 } bench_estimate;
 
@@ -73,8 +73,8 @@ target_prec bench_prec(const char *precision);
  * closest entry measured on the same kind of device (GPU for GPU targets, CPU for CPU).
  * Returns 0, or -1 with err set when the store has nothing to scale from. */
 int bench_predict(const bench_store *s, const char *framework, const char *compiler,
-                  const char *network, const char *precision, const target *t,
-                  bench_estimate *out, mk_err *err);
+                  const char *network, const char *precision, const target *t, bench_estimate *out,
+                  mk_err *err);
 /* An estimate from a network's size alone (parameters, layers): multiply-adds from the
  * store's networks' MACs per parameter, efficiency from its entries; wide uncertainty. */
 int bench_estimate_size(const bench_store *s, const char *framework, const char *compiler,

@@ -68,7 +68,8 @@ int calib_lstsq(const double *A, const double *b, int m, int n, double *x, mk_er
     double *rhs = mk_xmalloc(sizeof(double) * (size_t)m);
     for (int i = 0; i < m; i++) {
         rhs[i] = b[i];
-        for (int j = 0; j < n; j++) a[(size_t)j * m + i] = A[(size_t)i * n + j];
+        for (int j = 0; j < n; j++)
+            a[(size_t)j * m + i] = A[(size_t)i * n + j];
     }
     int nrhs = 1, lda = m, ldb = m, info = 0, lwork = -1;
     double wq;
@@ -77,7 +78,8 @@ int calib_lstsq(const double *A, const double *b, int m, int n, double *x, mk_er
     double *work = mk_xmalloc(sizeof(double) * (size_t)lwork);
     dgels_("N", &m, &n, &nrhs, a, &lda, rhs, &ldb, work, &lwork, &info, 1);
     if (info == 0)
-        for (int j = 0; j < n; j++) x[j] = rhs[j];
+        for (int j = 0; j < n; j++)
+            x[j] = rhs[j];
     free(work);
     free(a);
     free(rhs);
@@ -93,7 +95,8 @@ int calib_fit_points(const calib_point *pts, size_t n, int threads, double peak,
     memset(f, 0, sizeof *f);
     f->threads = threads;
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) m += pts[i].threads == threads;
+    for (size_t i = 0; i < n; i++)
+        m += pts[i].threads == threads;
     if (m < 3) return mk_err_set(err, MK_EINVAL, NULL, 0, 0, "fewer than 3 sgemm points");
     double *A = mk_xmalloc(sizeof(double) * m * 3), *b = mk_xmalloc(sizeof(double) * m);
     double sum[3] = {0}, cnt[3] = {0};
@@ -108,7 +111,8 @@ int calib_fit_points(const calib_point *pts, size_t n, int threads, double peak,
             const calib_point *p = &pts[i];
             if (p->threads != threads) continue;
             double fl = 2.0 * p->m * p->n * p->k / 1e9;
-            double by = 4.0 * ((double)p->m * p->k + (double)p->k * p->n + (double)p->m * p->n) / 1e9;
+            double by =
+                4.0 * ((double)p->m * p->k + (double)p->k * p->n + (double)p->m * p->n) / 1e9;
             double terms[3] = {fl, by, 1e-6};
             int c = 0;
             for (int j = 0; j < 3; j++)
@@ -129,7 +133,7 @@ int calib_fit_points(const calib_point *pts, size_t n, int threads, double peak,
     }
     if (rc == 0) {
         f->params = keep[0] + keep[1] + keep[2];
-        f->gflops = x[0] > 0 ? 1.0 / x[0] : 0;   /* x0 is seconds per GFLOP */
+        f->gflops = x[0] > 0 ? 1.0 / x[0] : 0; /* x0 is seconds per GFLOP */
         f->bytes_gbs = x[1] > 0 ? 1.0 / x[1] : 0;
         f->overhead_us = x[2] > 0 ? x[2] : 0;
         double ss = 0;
@@ -137,7 +141,8 @@ int calib_fit_points(const calib_point *pts, size_t n, int threads, double peak,
             const calib_point *p = &pts[i];
             if (p->threads != threads) continue;
             double fl = 2.0 * p->m * p->n * p->k / 1e9;
-            double by = 4.0 * ((double)p->m * p->k + (double)p->k * p->n + (double)p->m * p->n) / 1e9;
+            double by =
+                4.0 * ((double)p->m * p->k + (double)p->k * p->n + (double)p->m * p->n) / 1e9;
             double pred = x[0] * fl + x[1] * by + x[2] * 1e-6;
             ss += (pred / p->seconds - 1) * (pred / p->seconds - 1);
             const char *cls = calib_shape_class(p->m, p->n, p->k);
@@ -162,16 +167,18 @@ static double time_sgemm(const calib_shape *s, double min_seconds)
     size_t m = s->m, n = s->n, k = s->k;
     float *a = mk_xmalloc(sizeof(float) * m * k), *b = mk_xmalloc(sizeof(float) * k * n);
     float *c = mk_xmalloc(sizeof(float) * m * n);
-    for (size_t i = 0; i < m * k; i++) a[i] = (float)((i % 7) - 3) * 0.01f;
-    for (size_t i = 0; i < k * n; i++) b[i] = (float)((i % 5) - 2) * 0.01f;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n, s->k, 1.0f, a, s->k, b,
-                s->n, 0.0f, c, s->n); /* warm-up: threads started, pages touched */
+    for (size_t i = 0; i < m * k; i++)
+        a[i] = (float)((i % 7) - 3) * 0.01f;
+    for (size_t i = 0; i < k * n; i++)
+        b[i] = (float)((i % 5) - 2) * 0.01f;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n, s->k, 1.0f, a, s->k, b, s->n,
+                0.0f, c, s->n); /* warm-up: threads started, pages touched */
     double best = 1e30, start = now();
     int reps = 0;
     while (reps < 2 || now() - start < min_seconds) {
         double t0 = now();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n, s->k, 1.0f, a, s->k,
-                    b, s->n, 0.0f, c, s->n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n, s->k, 1.0f, a, s->k, b,
+                    s->n, 0.0f, c, s->n);
         double dt = now() - t0;
         if (dt < best) best = dt;
         if (++reps > 100000) break;
@@ -204,7 +211,8 @@ static void *triad_worker(void *arg)
         double t0 = now();
         const double s = 3.0;
         double *restrict a = j->a, *restrict b = j->b, *restrict c = j->c;
-        for (size_t i = j->lo; i < j->hi; i++) a[i] = b[i] + s * c[i];
+        for (size_t i = j->lo; i < j->hi; i++)
+            a[i] = b[i] + s * c[i];
         pthread_barrier_wait(j->bar);
         if (j->first) j->times[r] = now() - t0;
     }
@@ -216,7 +224,8 @@ double calib_triad(size_t bytes, int threads, double min_seconds)
     size_t n = bytes / sizeof(double);
     if (n < 1024) n = 1024;
     if (threads < 1) threads = 1;
-    double *a = mk_xmalloc(n * sizeof *a), *b = mk_xmalloc(n * sizeof *b), *c = mk_xmalloc(n * sizeof *c);
+    double *a = mk_xmalloc(n * sizeof *a), *b = mk_xmalloc(n * sizeof *b),
+           *c = mk_xmalloc(n * sizeof *c);
     /* estimate repetitions: about min_seconds at 10 GB/s, between 3 and 50 */
     int reps = (int)(min_seconds * 10e9 / (24.0 * n));
     if (reps < 3) reps = 3;
@@ -227,11 +236,13 @@ double calib_triad(size_t bytes, int threads, double min_seconds)
     triad_job *jobs = mk_xcalloc(threads, sizeof *jobs);
     pthread_t *tid = mk_xcalloc(threads, sizeof *tid);
     for (int t = 0; t < threads; t++) {
-        jobs[t] = (triad_job){a, b, c, n * t / threads, n * (t + 1) / threads, &bar, reps, times, t == 0};
+        jobs[t] =
+            (triad_job){a, b, c, n * t / threads, n * (t + 1) / threads, &bar, reps, times, t == 0};
         if (t) pthread_create(&tid[t], NULL, triad_worker, &jobs[t]);
     }
     triad_worker(&jobs[0]);
-    for (int t = 1; t < threads; t++) pthread_join(tid[t], NULL);
+    for (int t = 1; t < threads; t++)
+        pthread_join(tid[t], NULL);
     pthread_barrier_destroy(&bar);
     double best = 1e30;
     for (int r = 1; r < reps; r++) /* repetition 0 is a warm-up */
@@ -312,7 +323,8 @@ int calib_run(const target *t, const calib_opts *o, calib_profile *p, mk_err *er
     /* convolution algorithms, through the kernels library's hook */
     if (o->conv && o->conv_shapes && o->conv_algos) {
         size_t na = 0;
-        while (o->conv_algos[na]) na++;
+        while (o->conv_algos[na])
+            na++;
         p->conv = mk_xcalloc(na * o->nconv_shapes * nthreads, sizeof *p->conv);
         for (size_t ti = 0; ti < nthreads; ti++) {
             double peak = p->peak_fp32_node * threads[ti] / (t->cpu.cores ? t->cpu.cores : 1);
@@ -320,7 +332,8 @@ int calib_run(const target *t, const calib_opts *o, calib_profile *p, mk_err *er
                 for (size_t s = 0; s < o->nconv_shapes; s++) {
                     double sec = 0, fl = 0;
                     if (o->conv(o->conv_ud, o->conv_algos[a], &o->conv_shapes[s], threads[ti], &sec,
-                                &fl) != 0 || sec <= 0)
+                                &fl) != 0 ||
+                        sec <= 0)
                         continue;
                     calib_conv_point *c = &p->conv[p->nconv++];
                     c->algo = o->conv_algos[a];
@@ -405,7 +418,9 @@ void calib_profile_to_json(const calib_profile *p, mk_buf *out)
         json_object_set_new(o, "efficiency", eff);
         json_array_append_new(fits, o);
     }
-    json_object_set_new(sg, "model", json_string("seconds = flops/(gflops*1e9) + bytes/(bytes_gbs*1e9) + overhead_us*1e-6"));
+    json_object_set_new(
+        sg, "model",
+        json_string("seconds = flops/(gflops*1e9) + bytes/(bytes_gbs*1e9) + overhead_us*1e-6"));
     json_object_set_new(sg, "points", pts);
     json_object_set_new(sg, "fit", fits);
     json_object_set_new(root, "sgemm", sg);
@@ -529,13 +544,16 @@ double calib_triad_for(const calib_profile *p, int threads)
     /* piecewise linear in threads between measured counts, flat outside */
     int lo = -1, hi = -1;
     for (size_t i = 0; i < p->ntriad; i++) {
-        if (p->triad_threads[i] <= threads && (lo < 0 || p->triad_threads[i] > p->triad_threads[lo]))
+        if (p->triad_threads[i] <= threads &&
+            (lo < 0 || p->triad_threads[i] > p->triad_threads[lo]))
             lo = (int)i;
-        if (p->triad_threads[i] >= threads && (hi < 0 || p->triad_threads[i] < p->triad_threads[hi]))
+        if (p->triad_threads[i] >= threads &&
+            (hi < 0 || p->triad_threads[i] < p->triad_threads[hi]))
             hi = (int)i;
     }
     if (lo < 0) return p->triad_gbs[hi] * 1e9;
     if (hi < 0 || lo == hi) return p->triad_gbs[lo] * 1e9;
-    double a = (double)(threads - p->triad_threads[lo]) / (p->triad_threads[hi] - p->triad_threads[lo]);
+    double a =
+        (double)(threads - p->triad_threads[lo]) / (p->triad_threads[hi] - p->triad_threads[lo]);
     return ((1 - a) * p->triad_gbs[lo] + a * p->triad_gbs[hi]) * 1e9;
 }

@@ -33,17 +33,17 @@ typedef struct calib_conv_shape {
     int batch, in_c, in_h, in_w, out_c, kh, kw, stride, pad;
     const char *what;
 } calib_conv_shape;
-typedef int (*calib_conv_fn)(void *ud, const char *algo, const calib_conv_shape *shape,
-                             int threads, double *seconds, double *flops);
+typedef int (*calib_conv_fn)(void *ud, const char *algo, const calib_conv_shape *shape, int threads,
+                             double *seconds, double *flops);
 
 typedef struct calib_opts {
     const calib_shape *shapes; /* NULL: calib_default_shapes() */
     size_t nshapes;
     const int *threads; /* NULL: 1 and the target's cores (when more than 1) */
     size_t nthreads;
-    double min_seconds;  /* per measurement; 0: 0.15 s */
-    size_t triad_bytes;  /* per array; 0: 64 MiB */
-    calib_conv_fn conv;  /* NULL: convolutions not measured */
+    double min_seconds; /* per measurement; 0: 0.15 s */
+    size_t triad_bytes; /* per array; 0: 64 MiB */
+    calib_conv_fn conv; /* NULL: convolutions not measured */
     void *conv_ud;
     const calib_conv_shape *conv_shapes;
     size_t nconv_shapes;
@@ -59,11 +59,11 @@ typedef struct calib_point {
 
 typedef struct calib_fit {
     int threads;
-    int params;         /* how many of F, B, c the fit kept (3, 2 or 1) */
-    double gflops;      /* F: sustained sgemm GFLOP/s */
-    double bytes_gbs;   /* B: operand traffic GB/s (0 when dropped) */
-    double overhead_us; /* c: per call */
-    double rms_rel;     /* root-mean-square relative error of the fit */
+    int params;                              /* how many of F, B, c the fit kept (3, 2 or 1) */
+    double gflops;                           /* F: sustained sgemm GFLOP/s */
+    double bytes_gbs;                        /* B: operand traffic GB/s (0 when dropped) */
+    double overhead_us;                      /* c: per call */
+    double rms_rel;                          /* root-mean-square relative error of the fit */
     double eff_small, eff_medium, eff_large; /* mean efficiency per shape class, 0 if none */
 } calib_fit;
 

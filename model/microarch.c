@@ -6,8 +6,8 @@
  * generic level is found first and, when some vendor row descends from it, the deepest
  * such row (most ancestors, then most flags) wins. Virtual machines routinely hide a few
  * flags that are not instruction sets (flush_l1d is an MSR, pku needs the kernel to enable
- * it), which would make a Zen 4 guest look like a generic x86_64_v4; `best` forgives those, `strict`
- * does not, and both are reported. */
+ * it), which would make a Zen 4 guest look like a generic x86_64_v4; `best` forgives those,
+ * `strict` does not, and both are reported. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +34,8 @@ static size_t edit_distance(const char *a, const char *b)
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63) return (size_t)-1;
     size_t row[64];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
     for (size_t i = 1; i <= la; i++) {
         size_t diag = row[0];
         row[0] = i;
@@ -94,7 +95,8 @@ size_t microarch_ancestors(const microarch *m, const microarch **out, size_t cap
     size_t n = 0;
     collect_ancestors(m, tmp, &n, sizeof tmp / sizeof *tmp);
     if (n > sizeof tmp / sizeof *tmp) n = sizeof tmp / sizeof *tmp;
-    for (size_t i = 0; i < n && i < cap; i++) out[i] = tmp[i];
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = tmp[i];
     return n;
 }
 
@@ -130,29 +132,29 @@ typedef struct vec_row {
     int simd_bits, fma_units;
 } vec_row;
 static const vec_row vec_rows[] = {
-    {"x86_64", 128, 1},         /* SSE2: one 128-bit add + one mul per cycle */
-    {"sandybridge", 256, 1},    /* AVX: 256-bit add + mul ports, no FMA */
-    {"haswell", 256, 2},        /* AVX2: two 256-bit FMA ports */
+    {"x86_64", 128, 1},      /* SSE2: one 128-bit add + one mul per cycle */
+    {"sandybridge", 256, 1}, /* AVX: 256-bit add + mul ports, no FMA */
+    {"haswell", 256, 2},     /* AVX2: two 256-bit FMA ports */
     {"x86_64_v3", 256, 2},
     {"mic_knl", 512, 2},
     {"skylake_avx512", 512, 2}, /* Xeon Gold 6xxx / Platinum: two 512-bit FMA units */
     {"cannonlake", 512, 1},
-    {"icelake", 512, 2},        /* server parts (Xeon 83xx) have two */
+    {"icelake", 512, 2}, /* server parts (Xeon 83xx) have two */
     {"sapphirerapids", 512, 2},
     {"alderlake", 256, 2},
-    {"x86_64_v4", 512, 1},      /* conservative: one 512-bit FMA per cycle */
+    {"x86_64_v4", 512, 1}, /* conservative: one 512-bit FMA per cycle */
     {"bulldozer", 128, 2},
-    {"zen", 256, 1},            /* two 128-bit FMA pipes */
+    {"zen", 256, 1}, /* two 128-bit FMA pipes */
     {"zen2", 256, 2},
     {"zen3", 256, 2},
-    {"zen4", 512, 1},           /* 512-bit ops issue as two 256-bit halves on two pipes */
+    {"zen4", 512, 1}, /* 512-bit ops issue as two 256-bit halves on two pipes */
     {"zen5", 512, 2},
     {"aarch64", 128, 1},
     {"cortex_a72", 128, 1},
     {"thunderx2", 128, 2},
     {"neoverse_n1", 128, 2},
     {"neoverse_n2", 128, 2},
-    {"neoverse_v1", 256, 2},    /* SVE 256-bit, two pipes */
+    {"neoverse_v1", 256, 2}, /* SVE 256-bit, two pipes */
     {"neoverse_v2", 128, 4},
     {"a64fx", 512, 2},
     {"m1", 128, 4},
@@ -189,10 +191,12 @@ microarch_vec microarch_vector(const microarch *m)
     v.fp64 = v.fp32 / 2;
     /* bf16 / int8: dot-product instructions pack 2 (bf16) or 4 (int8) products per lane;
      * AMX tiles on Sapphire Rapids do 1024 bf16 / 2048 int8 ops per cycle per core. */
-    if (has_flag(m->features, "amx_bf16")) v.bf16 = 1024;
+    if (has_flag(m->features, "amx_bf16"))
+        v.bf16 = 1024;
     else if (has_flag(m->features, "avx512_bf16") || has_flag(m->features, "bf16"))
         v.bf16 = 2 * v.fp32;
-    if (has_flag(m->features, "amx_int8")) v.int8 = 2048;
+    if (has_flag(m->features, "amx_int8"))
+        v.int8 = 2048;
     else if (has_flag(m->features, "avx512_vnni") || has_flag(m->features, "avx_vnni") ||
              has_flag(m->features, "asimddp"))
         v.int8 = 4 * v.fp32;
@@ -219,13 +223,20 @@ const char *microarch_openblas_core(const microarch *m)
     static const struct {
         const char *march, *core;
     } rows[] = {
-        {"a64fx", "A64FX"},           {"neoverse_v1", "NeoverseV1"},
-        {"neoverse_n2", "NeoverseN2"}, {"neoverse_v2", "NeoverseN2"},
-        {"neoverse_n1", "NeoverseN1"}, {"thunderx2", "ThunderX2T99"},
-        {"cortex_a72", "CortexA72"},  {"power10le", "POWER10"},
-        {"power9le", "POWER9"},       {"power8le", "POWER8"},
-        {"power10", "POWER10"},       {"power9", "POWER9"},
-        {"power8", "POWER8"},         {"aarch64", "ARMV8"},
+        {"a64fx", "A64FX"},
+        {"neoverse_v1", "NeoverseV1"},
+        {"neoverse_n2", "NeoverseN2"},
+        {"neoverse_v2", "NeoverseN2"},
+        {"neoverse_n1", "NeoverseN1"},
+        {"thunderx2", "ThunderX2T99"},
+        {"cortex_a72", "CortexA72"},
+        {"power10le", "POWER10"},
+        {"power9le", "POWER9"},
+        {"power8le", "POWER8"},
+        {"power10", "POWER10"},
+        {"power9", "POWER9"},
+        {"power8", "POWER8"},
+        {"aarch64", "ARMV8"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         if (microarch_is_a(m, rows[i].march)) return rows[i].core;
@@ -275,8 +286,8 @@ static int knows_compiler(const microarch *m, const char *compiler)
     return 0;
 }
 
-int microarch_cflags_for(const microarch *m, const char *compiler, const char *version,
-                         char *out, size_t outsz, const char **warning, mk_err *err)
+int microarch_cflags_for(const microarch *m, const char *compiler, const char *version, char *out,
+                         size_t outsz, const char **warning, mk_err *err)
 {
     if (warning) *warning = NULL;
     if (outsz) out[0] = 0;
@@ -337,9 +348,11 @@ static int word_in(const char *list, const char *w)
 {
     size_t n = strlen(w);
     for (const char *p = list; p && *p;) {
-        while (*p == ' ' || *p == '\t') p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
         const char *e = p;
-        while (*e && *e != ' ' && *e != '\t' && *e != '\n') e++;
+        while (*e && *e != ' ' && *e != '\t' && *e != '\n')
+            e++;
         if ((size_t)(e - p) == n && !strncmp(p, w, n)) return 1;
         p = e;
         if (*p == '\n') break;
@@ -370,13 +383,15 @@ static int rank_cmp(const microarch *a, const microarch *b)
     size_t da = microarch_ancestors(a, tmp, 256), db = microarch_ancestors(b, tmp, 256);
     if (da != db) return da < db ? -1 : 1;
     size_t fa = 0, fb = 0;
-    while (a->features[fa]) fa++;
-    while (b->features[fb]) fb++;
+    while (a->features[fa])
+        fa++;
+    while (b->features[fb])
+        fb++;
     return fa < fb ? -1 : fa > fb ? 1 : 0;
 }
 
-static int candidate(const microarch *m, const char *family, const char *vendor,
-                     const char *flags, const char *ignore, const char *cpupart, int generation)
+static int candidate(const microarch *m, const char *family, const char *vendor, const char *flags,
+                     const char *ignore, const char *cpupart, int generation)
 {
     if (!microarch_is_a(m, family)) return 0;
     if (strcmp(m->vendor, "generic") && (!vendor || strcmp(m->vendor, vendor))) return 0;
@@ -428,7 +443,8 @@ static int cpuinfo_get(const char *text, const char *key, char *out, size_t n)
             const char *c = memchr(p, ':', len);
             if (c) {
                 c++;
-                while (*c == ' ' || *c == '\t') c++;
+                while (*c == ' ' || *c == '\t')
+                    c++;
                 size_t vl = (size_t)(p + len - c);
                 if (vl >= n) vl = n - 1;
                 memcpy(out, c, vl);
@@ -445,10 +461,10 @@ static int cpuinfo_get(const char *text, const char *key, char *out, size_t n)
 static const struct {
     const char *id, *name;
 } arm_vendors[] = {
-    {"0x41", "ARM"},     {"0x42", "Broadcom"}, {"0x43", "Cavium"},    {"0x44", "DEC"},
-    {"0x46", "Fujitsu"}, {"0x48", "HiSilicon"}, {"0x4e", "Nvidia"},   {"0x50", "APM"},
-    {"0x51", "Qualcomm"}, {"0x53", "Samsung"}, {"0x56", "Marvell"},   {"0x61", "Apple"},
-    {"0x69", "Intel"},   {"0xc0", "Ampere"},
+    {"0x41", "ARM"},      {"0x42", "Broadcom"},  {"0x43", "Cavium"},  {"0x44", "DEC"},
+    {"0x46", "Fujitsu"},  {"0x48", "HiSilicon"}, {"0x4e", "Nvidia"},  {"0x50", "APM"},
+    {"0x51", "Qualcomm"}, {"0x53", "Samsung"},   {"0x56", "Marvell"}, {"0x61", "Apple"},
+    {"0x69", "Intel"},    {"0xc0", "Ampere"},
 };
 
 int microarch_detect(const char *cpuinfo, const char *machine, microarch_host *out, mk_err *err)
@@ -491,8 +507,7 @@ int microarch_detect(const char *cpuinfo, const char *machine, microarch_host *o
         mk_buf miss;
         mk_buf_init(&miss);
         for (const char *const *f = out->best->features; *f; f++)
-            if (!host_has(family, flags, *f))
-                mk_buf_printf(&miss, "%s%s", miss.len ? " " : "", *f);
+            if (!host_has(family, flags, *f)) mk_buf_printf(&miss, "%s%s", miss.len ? " " : "", *f);
         snprintf(out->missing, sizeof out->missing, "%s", miss.s ? miss.s : "");
         mk_buf_fini(&miss);
     }

@@ -20,7 +20,7 @@
 typedef struct microarch_cflags {
     const char *compiler; /* "gcc", "clang", "aocc", "intel", "oneapi", "nvhpc", ... */
     const char *versions;
-    const char *name;     /* substituted for {name}; NULL → the micro-architecture's name */
+    const char *name; /* substituted for {name}; NULL → the micro-architecture's name */
     const char *flags;
     const char *warnings; /* NULL when none */
     const char *family;   /* rarely set (clang on POWER) */
@@ -28,13 +28,13 @@ typedef struct microarch_cflags {
 
 typedef struct microarch {
     const char *name;
-    const char *vendor;                /* "GenuineIntel", "AuthenticAMD", "ARM", "generic" ... */
-    const char *const *parents;        /* NULL-terminated, archspec's order */
-    const char *const *features;       /* NULL-terminated */
+    const char *vendor;          /* "GenuineIntel", "AuthenticAMD", "ARM", "generic" ... */
+    const char *const *parents;  /* NULL-terminated, archspec's order */
+    const char *const *features; /* NULL-terminated */
     const microarch_cflags *cflags;
     size_t ncflags;
-    int generation;                    /* POWER generation, else 0 */
-    const char *cpupart;               /* ARM part number ("0xd0c"), else NULL */
+    int generation;      /* POWER generation, else 0 */
+    const char *cpupart; /* ARM part number ("0xd0c"), else NULL */
 } microarch;
 
 extern const microarch microarch_table[];
@@ -43,10 +43,10 @@ extern const size_t microarch_table_len;
 /* Vector facts modak adds per micro-architecture (inherited from the nearest ancestor that
  * has them). flops_per_cycle[] is per core: 2 (an FMA) x fma_units x lanes. */
 typedef struct microarch_vec {
-    int simd_bits;  /* widest vector the FMA units execute natively (128/256/512) */
-    int fma_units;  /* vector FMA issues per cycle at that width */
+    int simd_bits;                 /* widest vector the FMA units execute natively (128/256/512) */
+    int fma_units;                 /* vector FMA issues per cycle at that width */
     double fp64, fp32, bf16, int8; /* FLOP (or OP) per cycle per core; 0 = not supported */
-    const char *from; /* the micro-architecture the facts were taken from */
+    const char *from;              /* the micro-architecture the facts were taken from */
 } microarch_vec;
 
 const microarch *microarch_find(const char *name);
@@ -70,8 +70,8 @@ const char *microarch_openblas_core(const microarch *m);
  * components it has, so "10.3:12.2" holds 12.2.0). When the compiler knows the family but
  * not m, the error names the newest ancestor it knows. Writes into out; *warning (may be
  * NULL) gets archspec's warning for that row or NULL. Returns 0, or -1 with err set. */
-int microarch_cflags_for(const microarch *m, const char *compiler, const char *version,
-                         char *out, size_t outsz, const char **warning, mk_err *err);
+int microarch_cflags_for(const microarch *m, const char *compiler, const char *version, char *out,
+                         size_t outsz, const char **warning, mk_err *err);
 
 /* Host detection. */
 typedef struct microarch_host {
@@ -79,8 +79,8 @@ typedef struct microarch_host {
     const microarch *strict; /* archspec's answer with every required flag */
     char vendor[64];
     char model_name[128];
-    char arch[32];           /* "x86_64", "aarch64", "ppc64le" */
-    char missing[256];       /* required flags of `best` the host lacks (space-separated) */
+    char arch[32];     /* "x86_64", "aarch64", "ppc64le" */
+    char missing[256]; /* required flags of `best` the host lacks (space-separated) */
 } microarch_host;
 
 /* Detects from /proc/cpuinfo text (the file's content) and the machine name (uname -m).

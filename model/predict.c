@@ -10,7 +10,7 @@
 #include "zoo.h"
 
 #define UNCALIBRATED_EFFICIENCY 0.5
-#define ELEMENTWISE_FLOP_SHARE 0.25 /* non-GEMM arithmetic runs at this share of GEMM's rate */
+#define ELEMENTWISE_FLOP_SHARE  0.25 /* non-GEMM arithmetic runs at this share of GEMM's rate */
 
 /* GEMM dimensions of a layer's forward node, for its shape class; 0 when not GEMM-like. */
 static int gemm_dims(const graph_node *n, int64_t *m, int64_t *nn, int64_t *k)
@@ -33,8 +33,11 @@ static int gemm_dims(const graph_node *n, int64_t *m, int64_t *nn, int64_t *k)
 
 static double class_eff(const calib_fit *f, const char *cls)
 {
-    double e = !strcmp(cls, "small") ? f->eff_small : !strcmp(cls, "medium") ? f->eff_medium : f->eff_large;
-    if (e <= 0) e = f->eff_large > 0 ? f->eff_large : f->eff_medium > 0 ? f->eff_medium : f->eff_small;
+    double e = !strcmp(cls, "small")    ? f->eff_small
+               : !strcmp(cls, "medium") ? f->eff_medium
+                                        : f->eff_large;
+    if (e <= 0)
+        e = f->eff_large > 0 ? f->eff_large : f->eff_medium > 0 ? f->eff_medium : f->eff_small;
     return e;
 }
 
@@ -62,13 +65,18 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
     double share = (double)threads / (t->cpu.cores > 0 ? t->cpu.cores : 1);
     if (share > 1) share = 1; /* more threads than cores: hyper-threads add no FLOP/s */
     const calib_fit *fit = prof ? calib_fit_for(prof, threads) : NULL;
-    double nominal = (prof && prof->peak_fp32_node > 0 ? prof->peak_fp32_node : t->cpu.peak[TARGET_FP32]) * share;
+    double nominal =
+        (prof && prof->peak_fp32_node > 0 ? prof->peak_fp32_node : t->cpu.peak[TARGET_FP32]) *
+        share;
     double bw = prof ? calib_triad_for(prof, threads) : 0;
-    if (bw <= 0) bw = t->memory_bandwidth > 0 ? t->memory_bandwidth * (share < 1 ? fmax(share, 0.25) : 1) : 10e9;
+    if (bw <= 0)
+        bw = t->memory_bandwidth > 0 ? t->memory_bandwidth * (share < 1 ? fmax(share, 0.25) : 1)
+                                     : 10e9;
     if (fit)
         snprintf(r->basis, sizeof r->basis,
                  "profile of %s (OpenBLAS %s): sgemm fit at %d thread%s, triad %.1f GB/s",
-                 prof->target, prof->openblas_core, fit->threads, fit->threads == 1 ? "" : "s", bw / 1e9);
+                 prof->target, prof->openblas_core, fit->threads, fit->threads == 1 ? "" : "s",
+                 bw / 1e9);
     else
         snprintf(r->basis, sizeof r->basis,
                  "uncalibrated: %.0f%% of the nominal %.1f GFLOP/s, %.1f GB/s (run `modak model "
@@ -131,7 +139,8 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
         if (t->net_bandwidth <= 0) {
             predict_result_fini(r);
             return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
-                              "target %s has no interconnect: cannot predict %d ranks", t->name, ranks);
+                              "target %s has no interconnect: cannot predict %d ranks", t->name,
+                              ranks);
         }
         r->allreduce_s = 2.0 * (ranks - 1) / ranks * 4 * (double)params / t->net_bandwidth +
                          2.0 * (ranks - 1) * t->net_latency;
@@ -200,8 +209,8 @@ void predict_result_to_json(const predict_result *r, mk_buf *out)
 void predict_result_to_text(const predict_result *r, mk_buf *out)
 {
     mk_buf_printf(out, "%s on %s, batch %d, %d thread%s%s\n  basis: %s\n", r->network, r->target,
-                  r->batch, r->threads, r->threads == 1 ? "" : "s", r->ranks > 1 ? ", data-parallel" : "",
-                  r->basis);
+                  r->batch, r->threads, r->threads == 1 ? "" : "s",
+                  r->ranks > 1 ? ", data-parallel" : "", r->basis);
     mk_buf_printf(out, "  %-28s %-16s %-7s %-8s %10s %10s\n", "layer", "op", "class", "bound",
                   "fwd ms", "bwd ms");
     for (int i = 0; i < r->nlayers; i++) {
@@ -212,9 +221,8 @@ void predict_result_to_text(const predict_result *r, mk_buf *out)
     mk_buf_printf(out,
                   "  step %.2f ms = compute %.2f + update %.2f + data %.2f (%.2f before overlap) + "
                   "all-reduce %.2f; %.3f GFLOP per step\n",
-                  1e3 * r->step_s, 1e3 * r->compute_s, 1e3 * r->update_s,
-                  1e3 * r->data_visible_s, 1e3 * r->data_s,
-                  1e3 * r->allreduce_s, r->flops_per_step / 1e9);
+                  1e3 * r->step_s, 1e3 * r->compute_s, 1e3 * r->update_s, 1e3 * r->data_visible_s,
+                  1e3 * r->data_s, 1e3 * r->allreduce_s, r->flops_per_step / 1e9);
     if (r->steps_per_epoch > 0)
         mk_buf_printf(out, "  epoch %.0f steps, %.1f s; to train %.1f s\n", r->steps_per_epoch,
                       r->epoch_s, r->train_s);

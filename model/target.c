@@ -21,10 +21,10 @@
 #include "target.h"
 
 #define GIB 1073741824.0
-#define GB 1e9
+#define GB  1e9
 
-static const char *const prec_names[TARGET_NPREC] = {"fp64", "fp32", "tf32", "fp16", "bf16",
-                                                      "int8"};
+static const char *const prec_names[TARGET_NPREC] = {"fp64", "fp32", "tf32",
+                                                     "fp16", "bf16", "int8"};
 _Static_assert(sizeof prec_names / sizeof *prec_names == TARGET_NPREC, "one name per precision");
 
 const char *target_prec_name(target_prec p)
@@ -73,42 +73,137 @@ typedef struct accel_row {
 } accel_row;
 
 static const accel_row accel_rows[] = {
-    {"P100-PCIE-16GB", {"P100-PCIE-16GB", "P100-PCIE"}, {4.7, 9.3, 0, 18.7, 0, 0}, 16, 732,
-     "pcie3", 15.75, "NVIDIA Tesla P100 datasheet (PCIe)"},
-    {"P100-SXM2-16GB", {"P100-SXM2"}, {5.3, 10.6, 0, 21.2, 0, 0}, 16, 732, "nvlink1", 15.75,
+    {"P100-PCIE-16GB",
+     {"P100-PCIE-16GB", "P100-PCIE"},
+     {4.7, 9.3, 0, 18.7, 0, 0},
+     16,
+     732,
+     "pcie3",
+     15.75,
+     "NVIDIA Tesla P100 datasheet (PCIe)"},
+    {"P100-SXM2-16GB",
+     {"P100-SXM2"},
+     {5.3, 10.6, 0, 21.2, 0, 0},
+     16,
+     732,
+     "nvlink1",
+     15.75,
      "NVIDIA Tesla P100 datasheet (SXM2)"},
-    {"V100-SXM2-16GB", {"V100-SXM2-16GB"}, {7.8, 15.7, 0, 125, 0, 0}, 16, 900, "nvlink2", 15.75,
+    {"V100-SXM2-16GB",
+     {"V100-SXM2-16GB"},
+     {7.8, 15.7, 0, 125, 0, 0},
+     16,
+     900,
+     "nvlink2",
+     15.75,
      "NVIDIA Tesla V100 datasheet (SXM2)"},
-    {"V100-SXM2-32GB", {"V100-SXM2-32GB"}, {7.8, 15.7, 0, 125, 0, 0}, 32, 900, "nvlink2", 15.75,
+    {"V100-SXM2-32GB",
+     {"V100-SXM2-32GB"},
+     {7.8, 15.7, 0, 125, 0, 0},
+     32,
+     900,
+     "nvlink2",
+     15.75,
      "NVIDIA Tesla V100 datasheet (SXM2)"},
-    {"V100-PCIE-16GB", {"V100-PCIE-16GB"}, {7.0, 14.0, 0, 112, 0, 0}, 16, 900, "pcie3", 15.75,
+    {"V100-PCIE-16GB",
+     {"V100-PCIE-16GB"},
+     {7.0, 14.0, 0, 112, 0, 0},
+     16,
+     900,
+     "pcie3",
+     15.75,
      "NVIDIA Tesla V100 datasheet (PCIe)"},
-    {"V100-PCIE-32GB", {"V100-PCIE-32GB"}, {7.0, 14.0, 0, 112, 0, 0}, 32, 900, "pcie3", 15.75,
+    {"V100-PCIE-32GB",
+     {"V100-PCIE-32GB"},
+     {7.0, 14.0, 0, 112, 0, 0},
+     32,
+     900,
+     "pcie3",
+     15.75,
      "NVIDIA Tesla V100 datasheet (PCIe)"},
-    {"T4", {"Tesla T4", "NVIDIA T4"}, {0.25, 8.1, 0, 65, 0, 130}, 16, 320, "pcie3", 15.75,
+    {"T4",
+     {"Tesla T4", "NVIDIA T4"},
+     {0.25, 8.1, 0, 65, 0, 130},
+     16,
+     320,
+     "pcie3",
+     15.75,
      "NVIDIA T4 datasheet"},
-    {"A100-SXM4-40GB", {"A100-SXM4-40GB"}, {19.5, 19.5, 156, 312, 312, 624}, 40, 1555, "pcie4",
-     31.5, "NVIDIA A100 datasheet (SXM4 40GB; fp64 via tensor cores)"},
-    {"A100-SXM4-80GB", {"A100-SXM4-80GB"}, {19.5, 19.5, 156, 312, 312, 624}, 80, 2039, "pcie4",
-     31.5, "NVIDIA A100 datasheet (SXM4 80GB; fp64 via tensor cores)"},
-    {"A100-PCIE-40GB", {"A100-PCIE-40GB"}, {19.5, 19.5, 156, 312, 312, 624}, 40, 1555, "pcie4",
-     31.5, "NVIDIA A100 datasheet (PCIe 40GB)"},
-    {"A100-PCIE-80GB", {"A100 80GB PCIe", "A100-PCIE-80GB"}, {19.5, 19.5, 156, 312, 312, 624},
-     80, 1935, "pcie4", 31.5, "NVIDIA A100 datasheet (PCIe 80GB)"},
-    {"H100-SXM5-80GB", {"H100 80GB HBM3", "H100-SXM5", "H100 SXM"}, {67, 67, 494.7, 989.4, 989.4, 1978.9},
-     80, 3350, "pcie5", 63, "NVIDIA H100 datasheet (SXM5; dense tensor rates)"},
-    {"H100-PCIE-80GB", {"H100 PCIe"}, {51, 51, 378, 756, 756, 1513}, 80, 2000, "pcie5", 63,
+    {"A100-SXM4-40GB",
+     {"A100-SXM4-40GB"},
+     {19.5, 19.5, 156, 312, 312, 624},
+     40,
+     1555,
+     "pcie4",
+     31.5,
+     "NVIDIA A100 datasheet (SXM4 40GB; fp64 via tensor cores)"},
+    {"A100-SXM4-80GB",
+     {"A100-SXM4-80GB"},
+     {19.5, 19.5, 156, 312, 312, 624},
+     80,
+     2039,
+     "pcie4",
+     31.5,
+     "NVIDIA A100 datasheet (SXM4 80GB; fp64 via tensor cores)"},
+    {"A100-PCIE-40GB",
+     {"A100-PCIE-40GB"},
+     {19.5, 19.5, 156, 312, 312, 624},
+     40,
+     1555,
+     "pcie4",
+     31.5,
+     "NVIDIA A100 datasheet (PCIe 40GB)"},
+    {"A100-PCIE-80GB",
+     {"A100 80GB PCIe", "A100-PCIE-80GB"},
+     {19.5, 19.5, 156, 312, 312, 624},
+     80,
+     1935,
+     "pcie4",
+     31.5,
+     "NVIDIA A100 datasheet (PCIe 80GB)"},
+    {"H100-SXM5-80GB",
+     {"H100 80GB HBM3", "H100-SXM5", "H100 SXM"},
+     {67, 67, 494.7, 989.4, 989.4, 1978.9},
+     80,
+     3350,
+     "pcie5",
+     63,
+     "NVIDIA H100 datasheet (SXM5; dense tensor rates)"},
+    {"H100-PCIE-80GB",
+     {"H100 PCIe"},
+     {51, 51, 378, 756, 756, 1513},
+     80,
+     2000,
+     "pcie5",
+     63,
      "NVIDIA H100 datasheet (PCIe; dense tensor rates)"},
-    {"H200-SXM-141GB", {"H200"}, {67, 67, 494.7, 989.4, 989.4, 1978.9}, 141, 4800, "pcie5", 63,
+    {"H200-SXM-141GB",
+     {"H200"},
+     {67, 67, 494.7, 989.4, 989.4, 1978.9},
+     141,
+     4800,
+     "pcie5",
+     63,
      "NVIDIA H200 datasheet (SXM; dense tensor rates)"},
 };
 
 const char *const *target_accel_known(void)
 {
-    static const char *const ids[] = {
-        "P100-PCIE-16GB", "P100-SXM2-16GB", "V100-SXM2-16GB", "V100-SXM2-32GB", "V100-PCIE-16GB",
-        "V100-PCIE-32GB", "T4",             "A100-SXM4-40GB", "A100-SXM4-80GB", "A100-PCIE-40GB",
-        "A100-PCIE-80GB", "H100-SXM5-80GB", "H100-PCIE-80GB", "H200-SXM-141GB", NULL};
+    static const char *const ids[] = {"P100-PCIE-16GB",
+                                      "P100-SXM2-16GB",
+                                      "V100-SXM2-16GB",
+                                      "V100-SXM2-32GB",
+                                      "V100-PCIE-16GB",
+                                      "V100-PCIE-32GB",
+                                      "T4",
+                                      "A100-SXM4-40GB",
+                                      "A100-SXM4-80GB",
+                                      "A100-PCIE-40GB",
+                                      "A100-PCIE-80GB",
+                                      "H100-SXM5-80GB",
+                                      "H100-PCIE-80GB",
+                                      "H200-SXM-141GB",
+                                      NULL};
     _Static_assert(sizeof ids / sizeof *ids == sizeof accel_rows / sizeof *accel_rows + 1,
                    "one id per catalogue row");
     return ids;
@@ -132,9 +227,11 @@ int target_accel_lookup(const char *model, target_accel *a)
     for (size_t r = 0; r < sizeof accel_rows / sizeof *accel_rows; r++) {
         const accel_row *row = &accel_rows[r];
         int hit = !strcasecmp(model, row->id);
-        for (int k = 0; !hit && k < 4 && row->names[k]; k++) hit = ci_contains(model, row->names[k]);
+        for (int k = 0; !hit && k < 4 && row->names[k]; k++)
+            hit = ci_contains(model, row->names[k]);
         if (!hit) continue;
-        for (int p = 0; p < TARGET_NPREC; p++) a->peak[p] = row->tflops[p] * 1e12;
+        for (int p = 0; p < TARGET_NPREC; p++)
+            a->peak[p] = row->tflops[p] * 1e12;
         a->memory = row->memory_gib * GIB;
         a->bandwidth = row->bandwidth_gbs * GB;
         a->link = row->link;
@@ -180,14 +277,20 @@ static int fail(rd *r, const char *ptr, const char *key, const char *fmt, ...)
 static const char *kind_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "a list";
-    case JSON_STRING: return "a string";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "a list";
+    case JSON_STRING:
+        return "a string";
     case JSON_INTEGER:
-    case JSON_REAL: return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -195,7 +298,8 @@ static size_t lev(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b), row[64];
     if (la > 63 || lb > 63) return 99;
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
     for (size_t i = 1; i <= la; i++) {
         size_t diag = row[0];
         row[0] = i;
@@ -289,7 +393,8 @@ static int get_bool(rd *r, const json_t *obj, const char *ptr, const char *key, 
 {
     json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v)) return 0;
-    if (!json_is_boolean(v)) return fail(r, ptr, key, "must be true or false, not %s", kind_name(v));
+    if (!json_is_boolean(v))
+        return fail(r, ptr, key, "must be true or false, not %s", kind_name(v));
     *out = json_is_true(v);
     return 0;
 }
@@ -299,7 +404,8 @@ static int get_str_list(rd *r, const json_t *obj, const char *ptr, const char *k
 {
     json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v)) return 0;
-    if (!json_is_array(v)) return fail(r, ptr, key, "must be a list of strings, not %s", kind_name(v));
+    if (!json_is_array(v))
+        return fail(r, ptr, key, "must be a list of strings, not %s", kind_name(v));
     if (json_array_size(v) > TARGET_MAX_LIST)
         return fail(r, ptr, key, "has %zu entries; at most %d are allowed", json_array_size(v),
                     TARGET_MAX_LIST);
@@ -313,7 +419,8 @@ static int get_str_list(rd *r, const json_t *obj, const char *ptr, const char *k
         const char *s = json_string_value(e);
         if (allowed) {
             int ok = 0;
-            for (const char *const *a = allowed; *a; a++) ok |= !strcmp(*a, s);
+            for (const char *const *a = allowed; *a; a++)
+                ok |= !strcmp(*a, s);
             if (!ok) {
                 mk_buf b;
                 mk_buf_init(&b);
@@ -330,8 +437,8 @@ static int get_str_list(rd *r, const json_t *obj, const char *ptr, const char *k
 }
 
 static const char *const schedulers[] = {"slurm", "torque", "pbs", "none", NULL};
-static const char *const runtimes[] = {"singularity", "apptainer", "docker", "podman", "shifter",
-                                       "sarus", "charliecloud", "none", NULL};
+static const char *const runtimes[] = {"singularity", "apptainer",    "docker", "podman", "shifter",
+                                       "sarus",       "charliecloud", "none",   NULL};
 
 static int read_scheduler(rd *r, const json_t *obj, const char *ptr)
 {
@@ -382,12 +489,14 @@ static int read_caches(rd *r, const json_t *cpu, const char *ptr)
         target_cache *tc = &r->t->cpu.caches[r->t->cpu.ncaches++];
         double kib = 0;
         tc->type = "unified";
-        if (get_int(r, c, sub, "level", 1, 1, &tc->level) || get_str(r, c, sub, "type", 0, &tc->type) ||
+        if (get_int(r, c, sub, "level", 1, 1, &tc->level) ||
+            get_str(r, c, sub, "type", 0, &tc->type) ||
             get_num(r, c, sub, "size_kib", 1, 1, &kib) ||
             get_int(r, c, sub, "shared_by", 0, 0, &tc->shared_by) ||
             get_int(r, c, sub, "count", 0, 0, &tc->count))
             return -1;
-        if (strcmp(tc->type, "data") && strcmp(tc->type, "instruction") && strcmp(tc->type, "unified"))
+        if (strcmp(tc->type, "data") && strcmp(tc->type, "instruction") &&
+            strcmp(tc->type, "unified"))
             return fail(r, sub, "type", "'%s' is not one of: data, instruction, unified", tc->type);
         tc->size = kib * 1024;
     }
@@ -396,24 +505,38 @@ static int read_caches(rd *r, const json_t *cpu, const char *ptr)
 
 static int read_cpu(rd *r, const json_t *cpu, const char *ptr)
 {
-    static const char *const keys[] = {"arch",      "microarch", "vendor",     "model",
-                                       "sockets",   "cores",     "threads",    "freq_ghz",
-                                       "freq_max_ghz", "simd_bits", "fma_units", "peak_gflops",
-                                       "openblas_coretype", "caches", NULL};
+    static const char *const keys[] = {"arch",
+                                       "microarch",
+                                       "vendor",
+                                       "model",
+                                       "sockets",
+                                       "cores",
+                                       "threads",
+                                       "freq_ghz",
+                                       "freq_max_ghz",
+                                       "simd_bits",
+                                       "fma_units",
+                                       "peak_gflops",
+                                       "openblas_coretype",
+                                       "caches",
+                                       NULL};
     if (check_keys(r, cpu, ptr, keys)) return -1;
     target_cpu *c = &r->t->cpu;
     double f = 0, fmax = 0;
     if (get_str(r, cpu, ptr, "arch", 0, &c->arch) ||
         get_str(r, cpu, ptr, "microarch", 1, &c->microarch) ||
-        get_str(r, cpu, ptr, "vendor", 0, &c->vendor) || get_str(r, cpu, ptr, "model", 0, &c->model) ||
+        get_str(r, cpu, ptr, "vendor", 0, &c->vendor) ||
+        get_str(r, cpu, ptr, "model", 0, &c->model) ||
         get_int(r, cpu, ptr, "sockets", 0, 1, &c->sockets) ||
         get_int(r, cpu, ptr, "cores", 1, 1, &c->cores) ||
         get_int(r, cpu, ptr, "threads", 0, 1, &c->threads) ||
-        get_num(r, cpu, ptr, "freq_ghz", 0, 1, &f) || get_num(r, cpu, ptr, "freq_max_ghz", 0, 1, &fmax) ||
+        get_num(r, cpu, ptr, "freq_ghz", 0, 1, &f) ||
+        get_num(r, cpu, ptr, "freq_max_ghz", 0, 1, &fmax) ||
         get_int(r, cpu, ptr, "simd_bits", 0, 1, &c->simd_bits) ||
         get_int(r, cpu, ptr, "fma_units", 0, 1, &c->fma_units) ||
         read_peaks(r, cpu, ptr, "peak_gflops", 1e9, c->peak, &c->peak_given) ||
-        get_str(r, cpu, ptr, "openblas_coretype", 0, &c->openblas_coretype) || read_caches(r, cpu, ptr))
+        get_str(r, cpu, ptr, "openblas_coretype", 0, &c->openblas_coretype) ||
+        read_caches(r, cpu, ptr))
         return -1;
     c->freq = f * 1e9;
     c->freq_max = fmax * 1e9;
@@ -435,7 +558,8 @@ static int read_memory(rd *r, const json_t *mem, const char *ptr)
     r->t->memory_bandwidth = bw * GB;
     json_t *numa = json_object_get(mem, "numa");
     if (!numa || json_is_null(numa)) return 0;
-    if (!json_is_array(numa)) return fail(r, ptr, "numa", "must be a list, not %s", kind_name(numa));
+    if (!json_is_array(numa))
+        return fail(r, ptr, "numa", "must be a list, not %s", kind_name(numa));
     if (json_array_size(numa) > TARGET_MAX_NUMA)
         return fail(r, ptr, "numa", "at most %d NUMA nodes", TARGET_MAX_NUMA);
     size_t i;
@@ -451,8 +575,8 @@ static int read_memory(rd *r, const json_t *mem, const char *ptr)
         double gib = 0;
         tn->id = (int)i;
         if (get_int(r, n, sub, "id", 0, 0, &tn->id) || get_num(r, n, sub, "size_gib", 1, 1, &gib) ||
-            get_int(r, n, sub, "cores", 0, 0, &tn->cores) || get_int(r, n, sub, "pus", 0, 0, &tn->pus) ||
-            get_str(r, n, sub, "cpus", 0, &tn->cpus))
+            get_int(r, n, sub, "cores", 0, 0, &tn->cores) ||
+            get_int(r, n, sub, "pus", 0, 0, &tn->pus) || get_str(r, n, sub, "cpus", 0, &tn->cpus))
             return -1;
         tn->memory = gib * GIB;
     }
@@ -474,9 +598,11 @@ static int read_accels(rd *r, const json_t *node, const char *ptr)
         char sub[256];
         pjoin(sub, sizeof sub, "%s/accelerators/%zu", ptr, i);
         if (!json_is_object(a)) return fail(r, sub, NULL, "must be an object");
-        static const char *const keys[] = {"vendor",        "model",     "count",
-                                           "peak_tflops",   "memory_gib", "bandwidth_gbs",
-                                           "link",          "link_bandwidth_gbs", "source", NULL};
+        static const char *const keys[] = {"vendor",     "model",
+                                           "count",      "peak_tflops",
+                                           "memory_gib", "bandwidth_gbs",
+                                           "link",       "link_bandwidth_gbs",
+                                           "source",     NULL};
         if (check_keys(r, a, sub, keys)) return -1;
         target_accel *ta = &r->t->accels[r->t->naccels++];
         const char *model = NULL;
@@ -498,7 +624,8 @@ static int read_accels(rd *r, const json_t *node, const char *ptr)
             get_int(r, a, sub, "count", 1, 1, &ta->count) ||
             read_peaks(r, a, sub, "peak_tflops", 1e12, ta->peak, &given) ||
             get_num(r, a, sub, "memory_gib", 0, 1, &mem) ||
-            get_num(r, a, sub, "bandwidth_gbs", 0, 1, &bw) || get_str(r, a, sub, "link", 0, &ta->link) ||
+            get_num(r, a, sub, "bandwidth_gbs", 0, 1, &bw) ||
+            get_str(r, a, sub, "link", 0, &ta->link) ||
             get_num(r, a, sub, "link_bandwidth_gbs", 0, 1, &lbw) ||
             get_str(r, a, sub, "source", 0, &ta->source))
             return -1;
@@ -541,7 +668,8 @@ static int read_interconnect(rd *r, const json_t *parent, const char *ptr)
     if (check_keys(r, v, sub, keys)) return -1;
     double bw = 0, lat = 0;
     if (get_str(r, v, sub, "kind", 0, &r->t->net_kind) ||
-        get_num(r, v, sub, "bandwidth_gbs", 1, 1, &bw) || get_num(r, v, sub, "latency_us", 1, 0, &lat))
+        get_num(r, v, sub, "bandwidth_gbs", 1, 1, &bw) ||
+        get_num(r, v, sub, "latency_us", 1, 0, &lat))
         return -1;
     r->t->net_bandwidth = bw * GB;
     r->t->net_latency = lat * 1e-6;
@@ -552,8 +680,8 @@ static int read_interconnect(rd *r, const json_t *parent, const char *ptr)
 static int read_storage_entry(rd *r, const json_t *s, const char *sub, const char *key_class,
                               const char *path)
 {
-    static const char *const keys_modak[] = {"class", "path", "read_bandwidth_gbs",
-                                             "write_bandwidth_gbs", "shared", NULL};
+    static const char *const keys_modak[] = {
+        "class", "path", "read_bandwidth_gbs", "write_bandwidth_gbs", "shared", NULL};
     static const char *const keys_infra[] = {"storage_class", "read_bandwidth_gbs",
                                              "write_bandwidth_gbs", "shared", NULL};
     if (!json_is_object(s)) return fail(r, sub, NULL, "must be an object");
@@ -563,9 +691,11 @@ static int read_storage_entry(rd *r, const json_t *s, const char *sub, const cha
     target_storage *ts = &r->t->storage[r->t->nstorage++];
     double rbw = 0, wbw = 0;
     ts->path = target_strdup(r->t, path);
-    if (get_str(r, s, sub, key_class, 1, &ts->name) || (!path && get_str(r, s, sub, "path", 0, &ts->path)) ||
+    if (get_str(r, s, sub, key_class, 1, &ts->name) ||
+        (!path && get_str(r, s, sub, "path", 0, &ts->path)) ||
         get_num(r, s, sub, "read_bandwidth_gbs", 1, 1, &rbw) ||
-        get_num(r, s, sub, "write_bandwidth_gbs", 0, 1, &wbw) || get_bool(r, s, sub, "shared", &ts->shared))
+        get_num(r, s, sub, "write_bandwidth_gbs", 0, 1, &wbw) ||
+        get_bool(r, s, sub, "shared", &ts->shared))
         return -1;
     ts->read_bandwidth = rbw * GB;
     ts->write_bandwidth = wbw * GB;
@@ -582,15 +712,17 @@ static int check_name(rd *r, const char *ptr, const char *key, const char *name)
 
 static int read_modak(rd *r, const json_t *root)
 {
-    static const char *const keys[] = {"format",    "name",      "description", "sources",
-                                       "assumptions", "scheduler", "container_runtimes",
-                                       "partition", "nodes",     "node",        "interconnect",
-                                       "storage",   NULL};
+    static const char *const keys[] = {
+        "format",      "name",      "description",        "sources",
+        "assumptions", "scheduler", "container_runtimes", "partition",
+        "nodes",       "node",      "interconnect",       "storage",
+        NULL};
     if (check_keys(r, root, "", keys)) return -1;
     const char *format = NULL;
     if (get_str(r, root, "", "format", 0, &format)) return -1;
     if (format && strcmp(format, "modak-target/1"))
-        return fail(r, "", "format", "'%s' is not a format this modak reads (modak-target/1)", format);
+        return fail(r, "", "format", "'%s' is not a format this modak reads (modak-target/1)",
+                    format);
     target *t = r->t;
     t->format = "modak-target/1";
     if (get_str(r, root, "", "name", 1, &t->name) || check_name(r, "", "name", t->name) ||
@@ -609,7 +741,8 @@ static int read_modak(rd *r, const json_t *root)
         return -1;
     json_t *st = json_object_get(root, "storage");
     if (st && !json_is_null(st)) {
-        if (!json_is_array(st)) return fail(r, "", "storage", "must be a list, not %s", kind_name(st));
+        if (!json_is_array(st))
+            return fail(r, "", "storage", "must be a list, not %s", kind_name(st));
         size_t i;
         json_t *s;
         json_array_foreach(st, i, s)
@@ -624,8 +757,8 @@ static int read_modak(rd *r, const json_t *root)
 
 static int read_infrastructure(rd *r, const json_t *root, const char *partition)
 {
-    static const char *const keys[] = {"name", "description", "sources", "assumptions",
-                                       "configuration", NULL};
+    static const char *const keys[] = {"name",        "description",   "sources",
+                                       "assumptions", "configuration", NULL};
     if (check_keys(r, root, "", keys)) return -1;
     target *t = r->t;
     t->format = "modak-infrastructure";
@@ -636,8 +769,8 @@ static int read_infrastructure(rd *r, const json_t *root, const char *partition)
         return -1;
     json_t *conf = json_object_get(root, "configuration");
     if (want_object(r, conf, "", "configuration")) return -1;
-    static const char *const ckeys[] = {"scheduler", "container_runtimes", "storage",
-                                        "interconnect", "partitions", NULL};
+    static const char *const ckeys[] = {"scheduler",    "container_runtimes", "storage",
+                                        "interconnect", "partitions",         NULL};
     if (check_keys(r, conf, "/configuration", ckeys) || read_scheduler(r, conf, "/configuration") ||
         get_str_list(r, conf, "/configuration", "container_runtimes", t->runtimes, &t->nruntimes,
                      runtimes) ||
@@ -660,8 +793,9 @@ static int read_infrastructure(rd *r, const json_t *root, const char *partition)
     json_t *parts = json_object_get(conf, "partitions");
     if (!parts || !json_is_array(parts) || !json_array_size(parts))
         return fail(r, "/configuration", "partitions",
-                    parts ? "must be a non-empty list" : "missing: a target needs a partition "
-                                                         "describing its nodes");
+                    parts ? "must be a non-empty list"
+                          : "missing: a target needs a partition "
+                            "describing its nodes");
     size_t pick = (size_t)-1, i;
     json_t *p;
     json_array_foreach(parts, i, p)
@@ -748,14 +882,17 @@ int target_finish(target *t, const char *where, mk_err *err)
     c->ma = microarch_find(c->microarch);
     if (!c->ma) {
         const char *s = microarch_suggest(c->microarch);
-        if (s) return fail(&r, cp, "microarch", "unknown micro-architecture '%s' (did you mean '%s'?)", c->microarch, s);
+        if (s)
+            return fail(&r, cp, "microarch", "unknown micro-architecture '%s' (did you mean '%s'?)",
+                        c->microarch, s);
         return fail(&r, cp, "microarch",
                     "unknown micro-architecture '%s' (modak knows archspec's names: "
                     "skylake_avx512, icelake, zen3, neoverse_v1, ...)",
                     c->microarch);
     }
     const char *family = microarch_family(c->ma)->name;
-    if (!c->arch) c->arch = family;
+    if (!c->arch)
+        c->arch = family;
     else if (strcmp(c->arch, family))
         return fail(&r, cp, "arch", "'%s' contradicts microarch '%s', which is %s", c->arch,
                     c->microarch, family);
@@ -763,7 +900,8 @@ int target_finish(target *t, const char *where, mk_err *err)
     if (!c->sockets) c->sockets = 1;
     if (!c->threads) c->threads = c->cores;
     if (c->threads < c->cores)
-        return fail(&r, cp, "threads", "%d threads is fewer than the %d cores", c->threads, c->cores);
+        return fail(&r, cp, "threads", "%d threads is fewer than the %d cores", c->threads,
+                    c->cores);
     if (c->cores % c->sockets)
         return fail(&r, cp, "sockets", "%d cores do not split evenly over %d sockets", c->cores,
                     c->sockets);
@@ -774,7 +912,8 @@ int target_finish(target *t, const char *where, mk_err *err)
     if (!c->fma_units) c->fma_units = v.fma_units;
     if (!c->peak_given) {
         if (!c->freq)
-            return fail(&r, cp, "freq_ghz", "missing: needed to derive peak FLOP/s (or give peak_gflops)");
+            return fail(&r, cp, "freq_ghz",
+                        "missing: needed to derive peak FLOP/s (or give peak_gflops)");
         if (!c->simd_bits || !c->fma_units)
             return fail(&r, cp, "simd_bits",
                         "unknown for '%s': give simd_bits and fma_units, or peak_gflops",
@@ -797,7 +936,8 @@ int target_finish(target *t, const char *where, mk_err *err)
         return fail(&r, cp[1] == 'n' ? "/node/memory" : "/configuration/partitions/*/node/memory",
                     "size_gib", "missing (required)");
     double numa_sum = 0;
-    for (size_t i = 0; i < t->nnuma; i++) numa_sum += t->numa[i].memory;
+    for (size_t i = 0; i < t->nnuma; i++)
+        numa_sum += t->numa[i].memory;
     if (numa_sum > t->memory * 1.02)
         return fail(&r, cp[1] == 'n' ? "/node/memory" : "/configuration/partitions/*/node/memory",
                     "numa", "NUMA nodes hold %.1f GiB, more than the node's %.1f GiB",
@@ -807,7 +947,8 @@ int target_finish(target *t, const char *where, mk_err *err)
         if (a->memory <= 0 || a->bandwidth <= 0) {
             char sub[64];
             pjoin(sub, sizeof sub, "/node/accelerators/%zu", i);
-            return fail(&r, sub, a->memory <= 0 ? "memory_gib" : "bandwidth_gbs", "missing (required)");
+            return fail(&r, sub, a->memory <= 0 ? "memory_gib" : "bandwidth_gbs",
+                        "missing (required)");
         }
     }
     return 0;
@@ -845,7 +986,8 @@ static json_t *jnum(double x)
 static json_t *jstrs(const char *const *v, size_t n)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(v[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
     return a;
 }
 
@@ -877,7 +1019,8 @@ void target_to_json(const target *t, mk_buf *out)
     if (t->nassumptions)
         json_object_set_new(root, "assumptions", jstrs(t->assumptions, t->nassumptions));
     set_str(root, "scheduler", t->scheduler ? t->scheduler : "none");
-    if (t->nruntimes) json_object_set_new(root, "container_runtimes", jstrs(t->runtimes, t->nruntimes));
+    if (t->nruntimes)
+        json_object_set_new(root, "container_runtimes", jstrs(t->runtimes, t->nruntimes));
     set_str(root, "partition", t->partition);
     if (t->nodes) json_object_set_new(root, "nodes", json_integer(t->nodes));
     json_t *node = json_object(), *cpu = json_object(), *mem = json_object();
@@ -904,7 +1047,8 @@ void target_to_json(const target *t, mk_buf *out)
             json_object_set_new(o, "size_kib", jnum(c->caches[i].size / 1024));
             if (c->caches[i].shared_by)
                 json_object_set_new(o, "shared_by", json_integer(c->caches[i].shared_by));
-            if (c->caches[i].count) json_object_set_new(o, "count", json_integer(c->caches[i].count));
+            if (c->caches[i].count)
+                json_object_set_new(o, "count", json_integer(c->caches[i].count));
             json_array_append_new(a, o);
         }
         json_object_set_new(cpu, "caches", a);

@@ -76,7 +76,7 @@ typedef struct target_storage {
     const char *path;      /* mount point or URL, may be NULL */
     double read_bandwidth; /* bytes/s, per node */
     double write_bandwidth;
-    int shared;            /* visible from every node */
+    int shared; /* visible from every node */
 } target_storage;
 
 typedef struct target_cpu {
@@ -88,8 +88,8 @@ typedef struct target_cpu {
     double freq;                 /* Hz, the sustained all-core frequency used for peaks */
     double freq_max;             /* Hz, 0 = unknown */
     int simd_bits, fma_units;
-    double peak[TARGET_NPREC];   /* FLOP/s per node */
-    int peak_given;              /* peaks came from the file, not derived */
+    double peak[TARGET_NPREC]; /* FLOP/s per node */
+    int peak_given;            /* peaks came from the file, not derived */
     const char *openblas_coretype;
     target_cache caches[TARGET_MAX_CACHES];
     size_t ncaches;

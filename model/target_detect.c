@@ -62,7 +62,8 @@ xmlDocPtr target_xml_read(const char *name, const char *text, size_t len, mk_err
         if (e && e->message) {
             snprintf(msg, sizeof msg, "malformed XML: %s", e->message);
             size_t l = strlen(msg);
-            while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' ')) msg[--l] = 0;
+            while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+                msg[--l] = 0;
         }
         mk_err_set(err, MK_EINVAL, name, e ? e->line : 0, e ? e->int2 : 0, "%s", msg);
         xmlFreeParserCtxt(ctxt);
@@ -119,10 +120,12 @@ static const char *text_of(xmlNodePtr n, char *buf, size_t size)
     for (xmlNodePtr c = n->children; c; c = c->next)
         if (c->type == XML_TEXT_NODE && c->content) {
             const char *s = (const char *)c->content;
-            while (isspace((unsigned char)*s)) s++;
+            while (isspace((unsigned char)*s))
+                s++;
             snprintf(buf, size, "%s", s);
             size_t l = strlen(buf);
-            while (l && isspace((unsigned char)buf[l - 1])) buf[--l] = 0;
+            while (l && isspace((unsigned char)buf[l - 1]))
+                buf[--l] = 0;
             return buf;
         }
     return NULL;
@@ -153,7 +156,8 @@ static int cpuset_parse(const char *s, cpuset *out)
         const char *w = words[i];
         size_t idx = n - 1 - i; /* 32-bit word index */
         if (!strncmp(w, "0xf...f", 7)) {
-            for (size_t b = idx * 32; b < SET_WORDS * 64; b++) out->w[b / 64] |= 1ull << (b % 64);
+            for (size_t b = idx * 32; b < SET_WORDS * 64; b++)
+                out->w[b / 64] |= 1ull << (b % 64);
             continue;
         }
         if (strncmp(w, "0x", 2)) return -1;
@@ -169,7 +173,8 @@ static int cpuset_parse(const char *s, cpuset *out)
 static int cpuset_count(const cpuset *s)
 {
     int n = 0;
-    for (int i = 0; i < SET_WORDS; i++) n += __builtin_popcountll(s->w[i]);
+    for (int i = 0; i < SET_WORDS; i++)
+        n += __builtin_popcountll(s->w[i]);
     return n;
 }
 
@@ -193,13 +198,16 @@ static char *cpuset_list(target *t, const cpuset *s)
             continue;
         }
         int j = i;
-        while (j + 1 < SET_WORDS * 64 && (s->w[(j + 1) / 64] >> ((j + 1) % 64) & 1)) j++;
+        while (j + 1 < SET_WORDS * 64 && (s->w[(j + 1) / 64] >> ((j + 1) % 64) & 1))
+            j++;
         if (j == SET_WORDS * 64 - 1) { /* an infinite set: stop */
             mk_buf_printf(&b, "%s%d-", b.len ? "," : "", i);
             break;
         }
-        if (j > i) mk_buf_printf(&b, "%s%d-%d", b.len ? "," : "", i, j);
-        else mk_buf_printf(&b, "%s%d", b.len ? "," : "", i);
+        if (j > i)
+            mk_buf_printf(&b, "%s%d-%d", b.len ? "," : "", i, j);
+        else
+            mk_buf_printf(&b, "%s%d", b.len ? "," : "", i);
         i = j + 1;
     }
     char *r = mk_arena_strdup(&t->arena, b.s ? b.s : "");
@@ -314,7 +322,8 @@ static int walk(hw *h, xmlNodePtr n, int depth)
             h->pus++;
         } else if (!strcmp(type, "NUMANode")) {
             if (h->t->nnuma == TARGET_MAX_NUMA)
-                return xml_err(h->err, h->file, c->line, "more than %d NUMA nodes", TARGET_MAX_NUMA);
+                return xml_err(h->err, h->file, c->line, "more than %d NUMA nodes",
+                               TARGET_MAX_NUMA);
             target_numa *nu = &h->t->numa[h->t->nnuma];
             double mem = 0, idx = (double)h->t->nnuma;
             if (num_attr(h, c, "local_memory", 0, &mem) || num_attr(h, c, "os_index", 0, &idx) ||
@@ -437,7 +446,8 @@ int target_nvsmi_parse(target *t, const char *name, const char *xml, size_t len,
         if (text_of(fb, buf, sizeof buf)) {
             char *end;
             double v = strtod(buf, &end);
-            while (*end == ' ') end++;
+            while (*end == ' ')
+                end++;
             if (end == buf || v <= 0 || (strcmp(end, "MiB") && strcmp(end, "GiB"))) {
                 rc = xml_err(err, name, fb->line,
                              "<fb_memory_usage><total>: '%s' is not a size in MiB", buf);
@@ -470,7 +480,8 @@ static int read_small(const char *path, char *buf, size_t n)
     size_t k = fread(buf, 1, n - 1, f);
     fclose(f);
     buf[k] = 0;
-    while (k && isspace((unsigned char)buf[k - 1])) buf[--k] = 0;
+    while (k && isspace((unsigned char)buf[k - 1]))
+        buf[--k] = 0;
     return 0;
 }
 
@@ -507,10 +518,12 @@ static void sysfs_topology(target *t)
         long pair = (long)pkg * 100000 + atol(v);
         threads++;
         int seen = 0;
-        for (int i = 0; i < npairs; i++) seen |= pairs[i] == pair;
+        for (int i = 0; i < npairs; i++)
+            seen |= pairs[i] == pair;
         if (!seen && npairs < 8192) pairs[npairs++] = pair;
         seen = 0;
-        for (int i = 0; i < npkg; i++) seen |= pkgs[i] == pkg;
+        for (int i = 0; i < npkg; i++)
+            seen |= pkgs[i] == pkg;
         if (!seen && npkg < 1024) pkgs[npkg++] = pkg;
     }
     if (d) closedir(d);
@@ -537,8 +550,9 @@ static void sysfs_topology(target *t)
         if (read_small(p, shared, sizeof shared)) shared[0] = 0;
         target_cache *c = &t->cpu.caches[t->cpu.ncaches++];
         c->level = atoi(lvl);
-        c->type = !strcmp(type, "Data") ? "data" : !strcmp(type, "Instruction") ? "instruction"
-                                                                                : "unified";
+        c->type = !strcmp(type, "Data")          ? "data"
+                  : !strcmp(type, "Instruction") ? "instruction"
+                                                 : "unified";
         char *end;
         double sz = strtod(size, &end);
         c->size = sz * (*end == 'M' ? 1048576.0 : *end == 'K' ? 1024.0 : 1.0);
@@ -639,7 +653,8 @@ static void detect_frequency(target *t, const char *cpuinfo)
         note(t, "frequency: the base clock in the CPU's model name");
     }
     char v[64];
-    if (!t->cpu.freq && read_small("/sys/devices/system/cpu/cpu0/cpufreq/base_frequency", v, sizeof v) == 0) {
+    if (!t->cpu.freq &&
+        read_small("/sys/devices/system/cpu/cpu0/cpufreq/base_frequency", v, sizeof v) == 0) {
         t->cpu.freq = atof(v) * 1e3;
         note(t, "frequency: /sys cpufreq base_frequency");
     }
@@ -649,9 +664,10 @@ static void detect_frequency(target *t, const char *cpuinfo)
         const char *m = strstr(cpuinfo, "cpu MHz");
         if (m && (m = strchr(m, ':'))) {
             t->cpu.freq = atof(m + 1) * 1e6;
-            note(t, "frequency: /proc/cpuinfo 'cpu MHz' (%.0f MHz), the current clock; a "
-                    "virtual machine may run faster (turbo) — `modak model calibrate` measures "
-                    "the FLOP/s actually reached",
+            note(t,
+                 "frequency: /proc/cpuinfo 'cpu MHz' (%.0f MHz), the current clock; a "
+                 "virtual machine may run faster (turbo) — `modak model calibrate` measures "
+                 "the FLOP/s actually reached",
                  t->cpu.freq / 1e6);
         }
     }
@@ -660,11 +676,14 @@ static void detect_frequency(target *t, const char *cpuinfo)
 
 static void detect_software(target *t)
 {
-    if (in_path("sbatch")) t->scheduler = "slurm";
-    else if (in_path("qsub")) t->scheduler = "torque";
-    else t->scheduler = "none";
-    static const char *const rts[] = {"singularity", "apptainer", "docker", "podman",
-                                       "charliecloud", NULL};
+    if (in_path("sbatch"))
+        t->scheduler = "slurm";
+    else if (in_path("qsub"))
+        t->scheduler = "torque";
+    else
+        t->scheduler = "none";
+    static const char *const rts[] = {"singularity", "apptainer",    "docker",
+                                      "podman",      "charliecloud", NULL};
     for (const char *const *r = rts; *r && t->nruntimes < TARGET_MAX_LIST; r++)
         if (in_path(!strcmp(*r, "charliecloud") ? "ch-run" : *r)) t->runtimes[t->nruntimes++] = *r;
 }
@@ -701,8 +720,9 @@ target *target_detect(const target_detect_opts *o, mk_err *err)
         if (*mh.model_name) t->cpu.model = target_strdup(t, mh.model_name);
         if (*mh.vendor) t->cpu.vendor = target_strdup(t, mh.vendor);
         if (mh.best != mh.strict)
-            note(t, "micro-architecture %s although the CPU does not report %s (flags that "
-                    "virtual machines hide; archspec's strict answer is %s)",
+            note(t,
+                 "micro-architecture %s although the CPU does not report %s (flags that "
+                 "virtual machines hide; archspec's strict answer is %s)",
                  mh.best->name, mh.missing, mh.strict->name);
     }
 
@@ -735,8 +755,10 @@ target *target_detect(const target_detect_opts *o, mk_err *err)
     }
     free(xml);
     xml = NULL;
-    if (!o->no_tools) detect_software(t);
-    else t->scheduler = "none";
+    if (!o->no_tools)
+        detect_software(t);
+    else
+        t->scheduler = "none";
     if (!t->memory_bandwidth)
         note(t, "memory bandwidth not measured: `modak model calibrate` measures it");
     if (target_finish(t, "detected target", err) != 0) goto fail;

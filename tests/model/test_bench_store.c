@@ -80,7 +80,8 @@ static void test_scaling(void **state)
     assert_true(fabs(est.throughput - 1200 / (0.8 * 125 / 112.0 + 0.2)) < 0.01);
     /* nothing measured for this combination */
     assert_int_equal(bench_predict(s, "tensorflow", "ngraph", "resnet50", "fp32", t, &est, &e), -1);
-    assert_non_null(strstr(e.msg, "no GPU measurement of resnet50 with tensorflow (graph compiler ngraph)"));
+    assert_non_null(
+        strstr(e.msg, "no GPU measurement of resnet50 with tensorflow (graph compiler ngraph)"));
     target_free(t);
     /* a CPU target cannot borrow GPU figures */
     t = cat_target("supermuc_ng_thin");
@@ -104,7 +105,8 @@ static void test_size_estimate_brackets(void **state)
     target *t = target_load_file(path, NULL, &e);
     if (!t) fail_msg("%s", e.msg);
     bench_estimate est;
-    assert_int_equal(bench_estimate_size(s, "tensorflow", "xla", 25557032, 50, "fp32", t, &est, &e), 0);
+    assert_int_equal(bench_estimate_size(s, "tensorflow", "xla", 25557032, 50, "fp32", t, &est, &e),
+                     0);
     /* derived from the V100 figures of the same network: the band holds the measurement */
     assert_true(est.low < 412 && 412 < est.high);
     assert_true(fabs(est.throughput / 412 - 1) < 0.1);
@@ -125,7 +127,8 @@ static int check_bad(const char *path, void *ud)
     mk_err e;
     mk_err_clear(&e);
     if (mk_file_read(errf, 0, &want, &wl, &e) != 0) fail_msg("%s has no .err", path);
-    while (wl && want[wl - 1] == '\n') want[--wl] = 0;
+    while (wl && want[wl - 1] == '\n')
+        want[--wl] = 0;
     bench_store *s = bench_store_new();
     if (bench_store_load_file(s, path, &e) == 0) fail_msg("%s loaded", path);
     if (!strstr(e.msg, want)) fail_msg("%s:\n  got:  %s\n  want: %s", path, e.msg, want);

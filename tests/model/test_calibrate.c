@@ -32,7 +32,8 @@ static void test_lstsq(void **state)
     assert_int_equal(calib_lstsq(A, b, 6, 3, x, &e), 0);
     assert_true(fabs(x[0] - 2) < 1e-9 && fabs(x[1] - 3) < 1e-9 && fabs(x[2] + 1) < 1e-9);
     /* rank-deficient: a column of zeros */
-    for (int i = 0; i < 6; i++) A[i * 3 + 2] = 0;
+    for (int i = 0; i < 6; i++)
+        A[i * 3 + 2] = 0;
     assert_int_equal(calib_lstsq(A, b, 6, 3, x, &e), -1);
     assert_non_null(strstr(e.msg, "dgels"));
 }
@@ -49,9 +50,10 @@ static calib_point synth(int m, int n, int k, double F, double B, double c_us)
 static void test_fit_recovers_model(void **state)
 {
     calib_point pts[8];
-    int shapes[8][3] = {{32, 21632, 9}, {64, 18432, 288}, {32, 128, 9216}, {16, 32768, 144},
-                        {64, 2048, 576}, {256, 784, 128}, {128, 128, 128}, {512, 512, 512}};
-    for (int i = 0; i < 8; i++) pts[i] = synth(shapes[i][0], shapes[i][1], shapes[i][2], 50, 20, 5);
+    int shapes[8][3] = {{32, 21632, 9},  {64, 18432, 288}, {32, 128, 9216}, {16, 32768, 144},
+                        {64, 2048, 576}, {256, 784, 128},  {128, 128, 128}, {512, 512, 512}};
+    for (int i = 0; i < 8; i++)
+        pts[i] = synth(shapes[i][0], shapes[i][1], shapes[i][2], 50, 20, 5);
     calib_fit f;
     mk_err e;
     mk_err_clear(&e);
@@ -71,8 +73,8 @@ static void test_fit_drops_negative_terms(void **state)
     /* a pure compute model with a small negative bandwidth-like deviation: the fit must not
      * report a negative bandwidth, it drops the term */
     calib_point pts[6];
-    int shapes[6][3] = {{32, 21632, 9}, {64, 18432, 288}, {32, 128, 9216},
-                        {16, 32768, 144}, {64, 2048, 576}, {512, 512, 512}};
+    int shapes[6][3] = {{32, 21632, 9},   {64, 18432, 288}, {32, 128, 9216},
+                        {16, 32768, 144}, {64, 2048, 576},  {512, 512, 512}};
     for (int i = 0; i < 6; i++) {
         pts[i] = synth(shapes[i][0], shapes[i][1], shapes[i][2], 80, 0, 0);
         double by = 4.0 * ((double)pts[i].m * pts[i].k + (double)pts[i].k * pts[i].n +
@@ -106,14 +108,20 @@ static void test_quick_run_profile(void **state)
     static const calib_shape shapes[] = {
         {16, 64, 9, "a"}, {32, 32, 32, "b"}, {64, 64, 64, "c"}, {96, 80, 72, "d"}};
     int threads[] = {1, 2};
-    calib_opts o = {.shapes = shapes, .nshapes = 4, .threads = threads, .nthreads = 2,
-                    .min_seconds = 0.005, .triad_bytes = 1 << 18, .openblas_how = "test"};
+    calib_opts o = {.shapes = shapes,
+                    .nshapes = 4,
+                    .threads = threads,
+                    .nthreads = 2,
+                    .min_seconds = 0.005,
+                    .triad_bytes = 1 << 18,
+                    .openblas_how = "test"};
     calib_profile p;
     assert_int_equal(calib_run(t, &o, &p, &e), 0);
     assert_int_equal(p.npoints, 8);
     assert_int_equal(p.nfits, 2);
     assert_int_equal(p.ntriad, 2);
-    for (size_t i = 0; i < p.npoints; i++) assert_true(p.points[i].gflops > 0);
+    for (size_t i = 0; i < p.npoints; i++)
+        assert_true(p.points[i].gflops > 0);
     mk_buf b;
     mk_buf_init(&b);
     calib_profile_to_json(&p, &b);
@@ -126,8 +134,8 @@ static void test_quick_run_profile(void **state)
     json_t *conv = json_object_get(root, "conv");
     assert_true(json_is_false(json_object_get(conv, "measured")));
     assert_non_null(json_object_get(conv, "reason"));
-    assert_string_equal(json_string_value(json_object_get(json_object_get(root, "openblas"), "how")),
-                        "test");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(root, "openblas"), "how")), "test");
     json_decref(root);
     mk_buf_fini(&b);
     calib_profile_fini(&p);
@@ -157,9 +165,17 @@ static void test_conv_hook(void **state)
                                           {1, 16, 8, 8, 32, 1, 1, 1, 0, "1x1"}};
     static const char *const algos[] = {"im2col", "winograd", NULL};
     int threads[] = {1}, calls = 0;
-    calib_opts o = {.shapes = shapes, .nshapes = 3, .threads = threads, .nthreads = 1,
-                    .min_seconds = 0.001, .triad_bytes = 1 << 16, .conv = fake_conv,
-                    .conv_ud = &calls, .conv_shapes = cs, .nconv_shapes = 2, .conv_algos = algos};
+    calib_opts o = {.shapes = shapes,
+                    .nshapes = 3,
+                    .threads = threads,
+                    .nthreads = 1,
+                    .min_seconds = 0.001,
+                    .triad_bytes = 1 << 16,
+                    .conv = fake_conv,
+                    .conv_ud = &calls,
+                    .conv_shapes = cs,
+                    .nconv_shapes = 2,
+                    .conv_algos = algos};
     calib_profile p;
     assert_int_equal(calib_run(t, &o, &p, &e), 0);
     assert_int_equal(calls, 4);
@@ -173,9 +189,12 @@ static void test_conv_hook(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lstsq),          cmocka_unit_test(test_fit_recovers_model),
-        cmocka_unit_test(test_fit_drops_negative_terms), cmocka_unit_test(test_triad),
-        cmocka_unit_test(test_quick_run_profile), cmocka_unit_test(test_conv_hook),
+        cmocka_unit_test(test_lstsq),
+        cmocka_unit_test(test_fit_recovers_model),
+        cmocka_unit_test(test_fit_drops_negative_terms),
+        cmocka_unit_test(test_triad),
+        cmocka_unit_test(test_quick_run_profile),
+        cmocka_unit_test(test_conv_hook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,8 @@ static char *fixture(const char *name)
 static size_t count(const char *const *v)
 {
     size_t n = 0;
-    while (v[n]) n++;
+    while (v[n])
+        n++;
     return n;
 }
 
@@ -76,7 +77,8 @@ static void test_table_matches_archspec(void **state)
         for (size_t i = 0; i < json_array_size(feats); i++) {
             const char *f = json_string_value(json_array_get(feats, i));
             int found = 0;
-            for (const char *const *p = ma->features; *p; p++) found |= !strcmp(*p, f);
+            for (const char *const *p = ma->features; *p; p++)
+                found |= !strcmp(*p, f);
             if (!found) fail_msg("%s: feature %s missing", name, f);
         }
         json_t *comps = json_object_get(m, "compilers");
@@ -98,8 +100,10 @@ static void test_table_matches_archspec(void **state)
                 json_t *fl = json_object_get(e, "flags");
                 if (fl) assert_string_equal(ma->cflags[k].flags, json_string_value(fl));
                 json_t *nm = json_object_get(e, "name");
-                if (nm) assert_string_equal(ma->cflags[k].name, json_string_value(nm));
-                else assert_null(ma->cflags[k].name);
+                if (nm)
+                    assert_string_equal(ma->cflags[k].name, json_string_value(nm));
+                else
+                    assert_null(ma->cflags[k].name);
                 rows++;
             }
         }
@@ -144,10 +148,9 @@ static void test_cflags(void **state)
     assert_non_null(strstr(buf, "-march=znver3 -mtune=znver3 -mavx512f"));
     assert_int_equal(microarch_cflags_for(z4, "gcc", "13.1", buf, sizeof buf, &warn, &e), 0);
     assert_string_equal(buf, "-march=znver4 -mtune=znver4");
-    assert_int_equal(
-        microarch_cflags_for(microarch_find("skylake_avx512"), "gcc", "12.2", buf, sizeof buf,
-                             &warn, &e),
-        0);
+    assert_int_equal(microarch_cflags_for(microarch_find("skylake_avx512"), "gcc", "12.2", buf,
+                                          sizeof buf, &warn, &e),
+                     0);
     assert_string_equal(buf, "-march=skylake-avx512 -mtune=skylake-avx512");
     /* too old a compiler */
     assert_int_equal(microarch_cflags_for(z4, "gcc", "4.8", buf, sizeof buf, &warn, &e), -1);
@@ -190,7 +193,8 @@ static void test_detect_fixtures(void **state)
     static const struct {
         const char *file, *machine, *best, *strict, *missing;
     } cases[] = {
-        /* this kind of machine: KVM hides flush_l1d and pku from a Zen 4 (EPYC 9004), so archspec's strict answer is the generic x86_64_v4 */
+        /* this kind of machine: KVM hides flush_l1d and pku from a Zen 4 (EPYC 9004), so archspec's
+           strict answer is the generic x86_64_v4 */
         {"epyc_genoa_kvm.txt", "x86_64", "zen4", "x86_64_v4", "pku flush_l1d"},
         {"xeon_gold_6148.txt", "x86_64", "skylake_avx512", "skylake_avx512", ""},
         {"haswell_e5_2680v3.txt", "x86_64", "haswell", "haswell", ""},

@@ -38,10 +38,18 @@ static void synthetic_profile(calib_profile *p, const target *t)
     p->peak_fp32_node = t->cpu.peak[TARGET_FP32];
     p->cores = t->cpu.cores;
     p->nfits = 2;
-    p->fits[0] = (calib_fit){.threads = 1, .params = 1, .gflops = 50, .eff_small = 0.3,
-                             .eff_medium = 0.6, .eff_large = 0.8};
-    p->fits[1] = (calib_fit){.threads = 40, .params = 1, .gflops = 1000, .eff_small = 0.2,
-                             .eff_medium = 0.5, .eff_large = 0.7};
+    p->fits[0] = (calib_fit){.threads = 1,
+                             .params = 1,
+                             .gflops = 50,
+                             .eff_small = 0.3,
+                             .eff_medium = 0.6,
+                             .eff_large = 0.8};
+    p->fits[1] = (calib_fit){.threads = 40,
+                             .params = 1,
+                             .gflops = 1000,
+                             .eff_small = 0.2,
+                             .eff_medium = 0.5,
+                             .eff_large = 0.7};
     p->ntriad = 2;
     p->triad_threads[0] = 1;
     p->triad_gbs[0] = 10;
@@ -92,7 +100,8 @@ static void test_mnist_layers(void **state)
     assert_string_equal(c2->bound, "compute");
     /* the step adds up; epochs multiply */
     double sum = 0;
-    for (int i = 0; i < r.nlayers; i++) sum += r.layers[i].fwd_s + r.layers[i].bwd_s;
+    for (int i = 0; i < r.nlayers; i++)
+        sum += r.layers[i].fwd_s + r.layers[i].bwd_s;
     assert_true(fabs(sum - r.compute_s) < 1e-12);
     assert_true(fabs(r.step_s - (r.compute_s + r.update_s + r.data_visible_s)) < 1e-12);
     assert_true(r.steps_per_epoch == 1875);

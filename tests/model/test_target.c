@@ -197,7 +197,8 @@ static int check_bad(const char *path, void *ud)
     mk_err e;
     mk_err_clear(&e);
     if (mk_file_read(errf, 0, &want, &wl, &e) != 0) fail_msg("%s has no .err file", path);
-    while (wl && (want[wl - 1] == '\n')) want[--wl] = 0;
+    while (wl && (want[wl - 1] == '\n'))
+        want[--wl] = 0;
     target *t = target_load_file(path, NULL, &e);
     if (t) fail_msg("%s loaded; expected: %s", path, want);
     if (!strstr(e.msg, want)) fail_msg("%s:\n  got:  %s\n  want: %s", path, e.msg, want);
@@ -239,9 +240,9 @@ static void test_open_by_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_catalogue_values),  cmocka_unit_test(test_catalogue_listing),
-        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_infrastructure_partitions),
-        cmocka_unit_test(test_accel_catalogue),   cmocka_unit_test(test_bad_targets),
+        cmocka_unit_test(test_catalogue_values), cmocka_unit_test(test_catalogue_listing),
+        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_infrastructure_partitions),
+        cmocka_unit_test(test_accel_catalogue),  cmocka_unit_test(test_bad_targets),
         cmocka_unit_test(test_open_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,13 +26,16 @@ static char *golden(const char *rel)
     return p;
 }
 
-static target *detect_files(const char *hwloc, const char *nvsmi, const char *cpuinfo,
-                            mk_err *e)
+static target *detect_files(const char *hwloc, const char *nvsmi, const char *cpuinfo, mk_err *e)
 {
     char *h = hwloc ? golden(hwloc) : NULL, *n = nvsmi ? golden(nvsmi) : NULL;
     char *c = golden(cpuinfo);
-    target_detect_opts o = {.hwloc_xml = h, .nvidia_smi_xml = n, .cpuinfo = c,
-                            .machine = "x86_64", .name = "fixture", .no_tools = 1};
+    target_detect_opts o = {.hwloc_xml = h,
+                            .nvidia_smi_xml = n,
+                            .cpuinfo = c,
+                            .machine = "x86_64",
+                            .name = "fixture",
+                            .no_tools = 1};
     mk_err_clear(e);
     target *t = target_detect(&o, e);
     free(h);
@@ -72,7 +75,8 @@ static void test_hwloc_this_kind_of_machine(void **state)
     assert_string_equal(t->cpu.openblas_coretype, "SkylakeX");
     /* the VM hides flags: the target says so */
     int said = 0;
-    for (size_t i = 0; i < t->nassumptions; i++) said |= strstr(t->assumptions[i], "flush_l1d") != NULL;
+    for (size_t i = 0; i < t->nassumptions; i++)
+        said |= strstr(t->assumptions[i], "flush_l1d") != NULL;
     assert_true(said);
     /* 2596 MHz from cpuinfo x 2 cores x 32 fp32 FLOP/cycle */
     assert_true(fabs(t->cpu.peak[TARGET_FP32] - 2 * t->cpu.freq * 32) < 1);
@@ -137,7 +141,8 @@ static void test_bad_xml(void **state)
         {"hwloc/bad_billion_laughs.xml", NULL, "declares entities (<!ENTITY lol", 0},
         {"hwloc/bad_parameter_entity.xml", NULL, "declares entities", 0},
         {"hwloc/bad_malformed.xml", NULL, "malformed XML", 0},
-        {"hwloc/bad_root.xml", NULL, "not an hwloc topology: the root element is <nvidia_smi_log>", 2},
+        {"hwloc/bad_root.xml", NULL, "not an hwloc topology: the root element is <nvidia_smi_log>",
+         2},
         {"hwloc/bad_cache_size.xml", NULL,
          "<object type=\"L2Cache\">: attribute cache_size: '-1MB' is not a non-negative number", 5},
         {"hwloc/bad_cpuset.xml", NULL, "attribute cpuset: 'cpus 0-3' is not an hwloc bitmap", 4},
