@@ -19,6 +19,8 @@ static int cmd_version(int argc, char **argv)
 /* One row per subcommand; keep them in the order `modak --help` should list them. */
 static const command commands[] = {
     {"validate", cmd_validate, "check TOSCA blueprints, type files and MODAK job documents"},
+    {"target", cmd_target, "list, show, check or detect targets (the machines jobs run on)"},
+    {"model", cmd_model, "the performance model: calibrate it, predict time to train"},
     {"version", cmd_version, "print modak's version"},
 };
 

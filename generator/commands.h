@@ -7,7 +7,8 @@
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
 int cmd_validate(int argc, char **argv);
-
+int cmd_target(int argc, char **argv); /* cmd_target.c */
+int cmd_model(int argc, char **argv);  /* cmd_model.c */
 
 /* Dispatches argv[1] to its subcommand; returns the exit status. */
 int modak_main(int argc, char **argv);

@@ -1,0 +1,229 @@
+/* predict — the per-layer roofline with calibrated efficiencies (see predict.h). */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes.h"
+#include "predict.h"
+#include "zoo.h"
+
+#define UNCALIBRATED_EFFICIENCY 0.5
+#define ELEMENTWISE_FLOP_SHARE  0.25 /* non-GEMM arithmetic runs at this share of GEMM's rate */
+
+/* GEMM dimensions of a layer's forward node, for its shape class; 0 when not GEMM-like. */
+static int gemm_dims(const graph_node *n, int64_t *m, int64_t *nn, int64_t *k)
+{
+    if (n->op == GRAPH_OP_CONV2D && n->src[1]) {
+        const graph_node *w = n->src[1];
+        *m = w->ne[0];
+        *nn = n->ne[2] * n->ne[3];
+        *k = w->ne[1] * w->ne[2] * w->ne[3];
+        return 1;
+    }
+    if (n->op == GRAPH_OP_DENSE && n->src[1]) {
+        *m = n->ne[0];
+        *nn = n->ne[1];
+        *k = n->src[1]->ne[1];
+        return 1;
+    }
+    return 0;
+}
+
+static double class_eff(const calib_fit *f, const char *cls)
+{
+    double e = !strcmp(cls, "small")    ? f->eff_small
+               : !strcmp(cls, "medium") ? f->eff_medium
+                                        : f->eff_large;
+    if (e <= 0)
+        e = f->eff_large > 0 ? f->eff_large : f->eff_medium > 0 ? f->eff_medium : f->eff_small;
+    return e;
+}
+
+int predict_graph(graph *g, const target *t, const calib_profile *prof, const predict_opts *o,
+                  predict_result *r, mk_err *err)
+{
+    predict_opts def = {0};
+    if (!o) o = &def;
+    memset(r, 0, sizeof *r);
+    graph_layer_cost *rows = NULL;
+    int nrows = 0;
+    /* the training binary's pipeline: fusion (bias and ReLU into their producer), then
+     * autodiff; a graph that went through autodiff already is taken as it is */
+    if (!g->n_forward && graph_fuse(g, err) < 0) return -1;
+    if (graph_layer_costs(g, &rows, &nrows, err) != 0) return -1;
+    int threads = o->threads > 0 ? o->threads : t->cpu.cores;
+    int ranks = o->ranks > 0 ? o->ranks : 1;
+    snprintf(r->network, sizeof r->network, "%s", g->name ? g->name : "network");
+    snprintf(r->target, sizeof r->target, "%s", t->name);
+    r->batch = (int)g->batch;
+    r->threads = threads;
+    r->ranks = ranks;
+
+    /* the machine's rates for this thread count */
+    double share = (double)threads / (t->cpu.cores > 0 ? t->cpu.cores : 1);
+    if (share > 1) share = 1; /* more threads than cores: hyper-threads add no FLOP/s */
+    const calib_fit *fit = prof ? calib_fit_for(prof, threads) : NULL;
+    double nominal =
+        (prof && prof->peak_fp32_node > 0 ? prof->peak_fp32_node : t->cpu.peak[TARGET_FP32]) *
+        share;
+    double bw = prof ? calib_triad_for(prof, threads) : 0;
+    if (bw <= 0)
+        bw = t->memory_bandwidth > 0 ? t->memory_bandwidth * (share < 1 ? fmax(share, 0.25) : 1)
+                                     : 10e9;
+    if (fit)
+        snprintf(r->basis, sizeof r->basis,
+                 "profile of %s (OpenBLAS %s): sgemm fit at %d thread%s, triad %.1f GB/s",
+                 prof->target, prof->openblas_core, fit->threads, fit->threads == 1 ? "" : "s",
+                 bw / 1e9);
+    else
+        snprintf(r->basis, sizeof r->basis,
+                 "uncalibrated: %.0f%% of the nominal %.1f GFLOP/s, %.1f GB/s (run `modak model "
+                 "calibrate`)",
+                 100 * UNCALIBRATED_EFFICIENCY, nominal / 1e9, bw / 1e9);
+    double gemm_rate_default = fit ? fit->gflops * 1e9 : UNCALIBRATED_EFFICIENCY * nominal;
+    double overhead = fit ? fit->overhead_us * 1e-6 : 0;
+
+    r->layers = mk_xcalloc(nrows > 0 ? nrows : 1, sizeof *r->layers);
+    int64_t params = 0;
+    for (int i = 0; i < nrows; i++) {
+        const graph_layer_cost *c = &rows[i];
+        predict_layer *L = &r->layers[r->nlayers++];
+        L->name = c->name;
+        L->op = c->op;
+        L->fwd_flops = c->fwd_flops;
+        L->bwd_flops = c->bwd_flops;
+        L->fwd_bytes = c->fwd_bytes;
+        L->bwd_bytes = c->bwd_bytes;
+        params += c->params;
+        int64_t m, n, k;
+        double rate, calls_f = 0, calls_b = 0;
+        if (gemm_dims(c->node, &m, &n, &k)) {
+            L->cls = calib_shape_class((int)m, (int)n, (int)k);
+            rate = fit ? class_eff(fit, L->cls) * nominal : gemm_rate_default;
+            if (rate <= 0) rate = gemm_rate_default;
+            /* per-image GEMMs for convolutions, one for dense layers; backward: two */
+            calls_f = c->node->op == GRAPH_OP_CONV2D ? (double)g->batch : 1;
+            calls_b = 2 * calls_f;
+        } else {
+            rate = ELEMENTWISE_FLOP_SHARE * gemm_rate_default;
+        }
+        double tf_c = c->fwd_flops / rate, tf_m = c->fwd_bytes / bw;
+        double tb_c = c->bwd_flops / rate, tb_m = c->bwd_bytes / bw;
+        L->fwd_s = fmax(tf_c, tf_m) + calls_f * overhead;
+        L->bwd_s = fmax(tb_c, tb_m) + calls_b * overhead;
+        L->bound = tf_c + tb_c >= tf_m + tb_m ? "compute" : "memory";
+        r->compute_s += L->fwd_s + L->bwd_s;
+        r->flops_per_step += c->fwd_flops + c->bwd_flops;
+    }
+    /* optimiser: read weight, gradient, momentum; write weight and momentum */
+    r->update_s = 5.0 * 4 * (double)params / bw;
+    /* data */
+    double sb = o->sample_bytes;
+    if (sb <= 0 && g->input) sb = (double)(g->input->ne[1] * g->input->ne[2] * g->input->ne[3]) + 1;
+    const target_storage *st = NULL;
+    for (size_t i = 0; i < t->nstorage; i++)
+        if (!o->storage || !strcmp(t->storage[i].name, o->storage)) {
+            st = &t->storage[i];
+            break;
+        }
+    if (o->storage && !st) {
+        predict_result_fini(r);
+        return mk_err_set(err, MK_EINVAL, NULL, 0, 0, "target %s has no storage class '%s'",
+                          t->name, o->storage);
+    }
+    if (st && st->read_bandwidth > 0) r->data_s = sb * g->batch / st->read_bandwidth;
+    /* data-parallel: ring all-reduce of fp32 gradients */
+    if (ranks > 1) {
+        if (t->net_bandwidth <= 0) {
+            predict_result_fini(r);
+            return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
+                              "target %s has no interconnect: cannot predict %d ranks", t->name,
+                              ranks);
+        }
+        r->allreduce_s = 2.0 * (ranks - 1) / ranks * 4 * (double)params / t->net_bandwidth +
+                         2.0 * (ranks - 1) * t->net_latency;
+    }
+    double busy = r->compute_s + r->update_s;
+    r->data_visible_s = o->no_prefetch ? r->data_s : fmax(0, r->data_s - busy);
+    r->step_s = busy + r->data_visible_s + r->allreduce_s;
+    if (o->samples > 0) {
+        r->steps_per_epoch = ceil(o->samples / ((double)g->batch * ranks));
+        r->epoch_s = r->steps_per_epoch * r->step_s;
+        r->train_s = r->epoch_s * (o->epochs > 0 ? o->epochs : 1);
+    }
+    return 0;
+}
+
+void predict_result_fini(predict_result *r)
+{
+    free(r->layers);
+    r->layers = NULL;
+    r->nlayers = 0;
+}
+
+void predict_result_to_json(const predict_result *r, mk_buf *out)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "network", json_string(r->network));
+    json_object_set_new(root, "target", json_string(r->target));
+    json_object_set_new(root, "batch", json_integer(r->batch));
+    json_object_set_new(root, "threads", json_integer(r->threads));
+    json_object_set_new(root, "ranks", json_integer(r->ranks));
+    json_object_set_new(root, "basis", json_string(r->basis));
+    json_object_set_new(root, "step_seconds", json_real(r->step_s));
+    json_object_set_new(root, "compute_seconds", json_real(r->compute_s));
+    json_object_set_new(root, "update_seconds", json_real(r->update_s));
+    json_object_set_new(root, "data_seconds", json_real(r->data_s));
+    json_object_set_new(root, "data_visible_seconds", json_real(r->data_visible_s));
+    json_object_set_new(root, "allreduce_seconds", json_real(r->allreduce_s));
+    json_object_set_new(root, "gflop_per_step", json_real(r->flops_per_step / 1e9));
+    if (r->steps_per_epoch > 0) {
+        json_object_set_new(root, "steps_per_epoch", json_real(r->steps_per_epoch));
+        json_object_set_new(root, "epoch_seconds", json_real(r->epoch_s));
+        json_object_set_new(root, "train_seconds", json_real(r->train_s));
+    }
+    json_t *layers = json_array();
+    for (int i = 0; i < r->nlayers; i++) {
+        const predict_layer *L = &r->layers[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(L->name));
+        json_object_set_new(o, "op", json_string(L->op));
+        if (L->cls) json_object_set_new(o, "class", json_string(L->cls));
+        json_object_set_new(o, "bound", json_string(L->bound));
+        json_object_set_new(o, "fwd_gflop", json_real(L->fwd_flops / 1e9));
+        json_object_set_new(o, "bwd_gflop", json_real(L->bwd_flops / 1e9));
+        json_object_set_new(o, "fwd_seconds", json_real(L->fwd_s));
+        json_object_set_new(o, "bwd_seconds", json_real(L->bwd_s));
+        json_array_append_new(layers, o);
+    }
+    json_object_set_new(root, "layers", layers);
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    mk_buf_puts(out, s);
+    mk_buf_putc(out, '\n');
+    free(s);
+    json_decref(root);
+}
+
+void predict_result_to_text(const predict_result *r, mk_buf *out)
+{
+    mk_buf_printf(out, "%s on %s, batch %d, %d thread%s%s\n  basis: %s\n", r->network, r->target,
+                  r->batch, r->threads, r->threads == 1 ? "" : "s",
+                  r->ranks > 1 ? ", data-parallel" : "", r->basis);
+    mk_buf_printf(out, "  %-28s %-16s %-7s %-8s %10s %10s\n", "layer", "op", "class", "bound",
+                  "fwd ms", "bwd ms");
+    for (int i = 0; i < r->nlayers; i++) {
+        const predict_layer *L = &r->layers[i];
+        mk_buf_printf(out, "  %-28.28s %-16.16s %-7s %-8s %10.3f %10.3f\n", L->name, L->op,
+                      L->cls ? L->cls : "-", L->bound, 1e3 * L->fwd_s, 1e3 * L->bwd_s);
+    }
+    mk_buf_printf(out,
+                  "  step %.2f ms = compute %.2f + update %.2f + data %.2f (%.2f before overlap) + "
+                  "all-reduce %.2f; %.3f GFLOP per step\n",
+                  1e3 * r->step_s, 1e3 * r->compute_s, 1e3 * r->update_s, 1e3 * r->data_visible_s,
+                  1e3 * r->data_s, 1e3 * r->allreduce_s, r->flops_per_step / 1e9);
+    if (r->steps_per_epoch > 0)
+        mk_buf_printf(out, "  epoch %.0f steps, %.1f s; to train %.1f s\n", r->steps_per_epoch,
+                      r->epoch_s, r->train_s);
+}

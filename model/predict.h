@@ -1,0 +1,58 @@
+/* predict — time per training step, per epoch and to train of a network the compiler knows,
+ * on a target, for modak's native training binary (CPU, OpenBLAS).
+ *
+ * Per layer, forward and backward, the compiler's IR gives FLOPs and bytes moved
+ * (graph_layer_costs). GEMM-like layers (convolution, dense and their backward ops) run at
+ * the rate the target profile measured for their shape class (sgemm efficiency x nominal
+ * peak for the thread count) plus the fitted per-call overhead; other layers at the
+ * measured triad bandwidth; each is bounded by the other resource too (a roofline). Then the
+ * optimiser update (parameters streamed 4 times), data loading from the target's storage
+ * class (hidden behind compute when prefetching), and for data-parallel runs a ring
+ * all-reduce of the gradients over the interconnect. Without a profile the nominal peak at
+ * an assumed 50% efficiency and the target's memory bandwidth are used, and the result says
+ * it is uncalibrated. */
+#ifndef MODAK_PREDICT_H
+#define MODAK_PREDICT_H
+
+#include "calibrate.h"
+#include "graph.h"
+#include "mk_buf.h"
+#include "target.h"
+
+typedef struct predict_opts {
+    int threads;         /* 0: the target's cores */
+    double samples;      /* per epoch; 0: no epoch figures */
+    int epochs;          /* 0: 1 */
+    double sample_bytes; /* read per sample; 0: the input's C*H*W bytes + 1 (IDX uint8) */
+    const char *storage; /* storage class to read from; NULL: the target's first, if any */
+    int no_prefetch;     /* data loading does not overlap compute */
+    int ranks;           /* data-parallel ranks; 0: 1 */
+} predict_opts;
+
+typedef struct predict_layer {
+    const char *name, *op;
+    const char *bound; /* "compute" or "memory" (the larger of the two) */
+    const char *cls;   /* sgemm shape class for GEMM-like layers, else NULL */
+    double fwd_flops, bwd_flops, fwd_bytes, bwd_bytes;
+    double fwd_s, bwd_s;
+} predict_layer;
+
+typedef struct predict_result {
+    char network[64], target[128], basis[320];
+    int batch, threads, ranks;
+    predict_layer *layers;
+    int nlayers;
+    double compute_s, update_s, data_s, data_visible_s, allreduce_s, step_s;
+    double steps_per_epoch, epoch_s, train_s;
+    double flops_per_step;
+} predict_result;
+
+/* g must be a trainable network (a zoo or graph-file graph); autodiff is run when needed.
+ * prof may be NULL. Returns 0, or -1 with err set. */
+int predict_graph(graph *g, const target *t, const calib_profile *prof, const predict_opts *o,
+                  predict_result *r, mk_err *err);
+void predict_result_fini(predict_result *r);
+void predict_result_to_json(const predict_result *r, mk_buf *out);
+void predict_result_to_text(const predict_result *r, mk_buf *out);
+
+#endif
