@@ -15,13 +15,55 @@
 #include <time.h>
 
 #include <cblas.h>
+#include <dlfcn.h>
 
 #include "calibrate.h"
 
-/* LAPACK from OpenBLAS (Fortran calling convention; the hidden length of `trans` last). */
-void dgels_(const char *trans, const int *m, const int *n, const int *nrhs, double *a,
-            const int *lda, double *b, const int *ldb, double *work, const int *lwork, int *info,
-            size_t trans_len);
+/* OpenBLAS is opened when calibration runs, not linked into modak: a linked OpenBLAS
+ * starts its thread pool in every modak process, and its idle threads spin for a while,
+ * costing each `modak validate` about 0.1 s of CPU for nothing. */
+typedef struct blas_fns {
+    void *lib;
+    void (*sgemm)(const enum CBLAS_ORDER, const enum CBLAS_TRANSPOSE, const enum CBLAS_TRANSPOSE,
+                  const int, const int, const int, const float, const float *, const int,
+                  const float *, const int, const float, float *, const int);
+    /* LAPACK (Fortran calling convention; the hidden length of `trans` last) */
+    void (*dgels)(const char *trans, const int *m, const int *n, const int *nrhs, double *a,
+                  const int *lda, double *b, const int *ldb, double *work, const int *lwork,
+                  int *info, size_t trans_len);
+    char *(*get_corename)(void);
+    char *(*get_config)(void);
+    void (*set_num_threads)(int);
+} blas_fns;
+
+static int blas_open(blas_fns *b, mk_err *err)
+{
+    memset(b, 0, sizeof *b);
+    static const char *const names[] = {"libopenblas.so.0", "libopenblas.so"};
+    for (size_t i = 0; i < sizeof names / sizeof *names && !b->lib; i++)
+        b->lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!b->lib)
+        return mk_err_set(err, MK_EIO, NULL, 0, 0,
+                          "cannot load OpenBLAS (%s): install libopenblas0-pthread", dlerror());
+    *(void **)&b->sgemm = dlsym(b->lib, "cblas_sgemm");
+    *(void **)&b->dgels = dlsym(b->lib, "dgels_");
+    *(void **)&b->get_corename = dlsym(b->lib, "openblas_get_corename");
+    *(void **)&b->get_config = dlsym(b->lib, "openblas_get_config");
+    *(void **)&b->set_num_threads = dlsym(b->lib, "openblas_set_num_threads");
+    if (!b->sgemm || !b->dgels || !b->get_corename || !b->get_config || !b->set_num_threads) {
+        dlclose(b->lib);
+        b->lib = NULL;
+        return mk_err_set(err, MK_EIO, NULL, 0, 0,
+                          "the OpenBLAS found lacks cblas_sgemm, dgels_ or openblas_* functions");
+    }
+    return 0;
+}
+
+static void blas_close(blas_fns *b)
+{
+    if (b->lib) dlclose(b->lib);
+    b->lib = NULL;
+}
 
 static double now(void)
 {
@@ -71,12 +113,19 @@ int calib_lstsq(const double *A, const double *b, int m, int n, double *x, mk_er
         for (int j = 0; j < n; j++)
             a[(size_t)j * m + i] = A[(size_t)i * n + j];
     }
+    blas_fns blas;
+    if (blas_open(&blas, err)) {
+        free(a);
+        free(rhs);
+        return -1;
+    }
     int nrhs = 1, lda = m, ldb = m, info = 0, lwork = -1;
     double wq;
-    dgels_("N", &m, &n, &nrhs, a, &lda, rhs, &ldb, &wq, &lwork, &info, 1);
+    blas.dgels("N", &m, &n, &nrhs, a, &lda, rhs, &ldb, &wq, &lwork, &info, 1);
     lwork = info == 0 ? (int)wq : m * n + 64;
     double *work = mk_xmalloc(sizeof(double) * (size_t)lwork);
-    dgels_("N", &m, &n, &nrhs, a, &lda, rhs, &ldb, work, &lwork, &info, 1);
+    blas.dgels("N", &m, &n, &nrhs, a, &lda, rhs, &ldb, work, &lwork, &info, 1);
+    blas_close(&blas);
     if (info == 0)
         for (int j = 0; j < n; j++)
             x[j] = rhs[j];
@@ -162,7 +211,7 @@ int calib_fit_points(const calib_point *pts, size_t n, int threads, double peak,
 
 /* ---- measurements ------------------------------------------------------------------------- */
 
-static double time_sgemm(const calib_shape *s, double min_seconds)
+static double time_sgemm(const blas_fns *blas, const calib_shape *s, double min_seconds)
 {
     size_t m = s->m, n = s->n, k = s->k;
     float *a = mk_xmalloc(sizeof(float) * m * k), *b = mk_xmalloc(sizeof(float) * k * n);
@@ -171,13 +220,13 @@ static double time_sgemm(const calib_shape *s, double min_seconds)
         a[i] = (float)((i % 7) - 3) * 0.01f;
     for (size_t i = 0; i < k * n; i++)
         b[i] = (float)((i % 5) - 2) * 0.01f;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n, s->k, 1.0f, a, s->k, b, s->n,
+    blas->sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n, s->k, 1.0f, a, s->k, b, s->n,
                 0.0f, c, s->n); /* warm-up: threads started, pages touched */
     double best = 1e30, start = now();
     int reps = 0;
     while (reps < 2 || now() - start < min_seconds) {
         double t0 = now();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n, s->k, 1.0f, a, s->k, b,
+        blas->sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n, s->k, 1.0f, a, s->k, b,
                     s->n, 0.0f, c, s->n);
         double dt = now() - t0;
         if (dt < best) best = dt;
@@ -258,11 +307,24 @@ double calib_triad(size_t bytes, int threads, double min_seconds)
     return 24.0 * n / best / 1e9;
 }
 
+static int calib_run_with(const blas_fns *blas, const target *t, const calib_opts *o,
+                          calib_profile *p, mk_err *err);
+
 int calib_run(const target *t, const calib_opts *o, calib_profile *p, mk_err *err)
+{
+    memset(p, 0, sizeof *p);
+    blas_fns blas;
+    if (blas_open(&blas, err)) return -1;
+    int rc = calib_run_with(&blas, t, o, p, err);
+    blas_close(&blas);
+    return rc;
+}
+
+static int calib_run_with(const blas_fns *blas, const target *t, const calib_opts *o,
+                          calib_profile *p, mk_err *err)
 {
     calib_opts def = {0};
     if (!o) o = &def;
-    memset(p, 0, sizeof *p);
     double t_start = now();
     snprintf(p->target, sizeof p->target, "%s", t->name ? t->name : "host");
     snprintf(p->microarch, sizeof p->microarch, "%s", t->cpu.microarch);
@@ -270,12 +332,12 @@ int calib_run(const target *t, const calib_opts *o, calib_profile *p, mk_err *er
     struct tm tm;
     gmtime_r(&wall, &tm);
     strftime(p->created, sizeof p->created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    const char *core = openblas_get_corename();
+    const char *core = blas->get_corename();
     snprintf(p->openblas_core, sizeof p->openblas_core, "%s", core ? core : "?");
     const char *env = getenv("OPENBLAS_CORETYPE");
     snprintf(p->openblas_env, sizeof p->openblas_env, "%s", env ? env : "");
     snprintf(p->openblas_how, sizeof p->openblas_how, "%s", o->openblas_how ? o->openblas_how : "");
-    const char *cfg = openblas_get_config();
+    const char *cfg = blas->get_config();
     snprintf(p->openblas_config, sizeof p->openblas_config, "%s", cfg ? cfg : "");
     p->peak_fp32_node = t->cpu.peak[TARGET_FP32];
     p->cores = t->cpu.cores;
@@ -291,7 +353,7 @@ int calib_run(const target *t, const calib_opts *o, calib_profile *p, mk_err *er
     p->points = mk_xcalloc(nshapes * nthreads, sizeof *p->points);
     for (size_t ti = 0; ti < nthreads; ti++) {
         if (threads[ti] < 1) return mk_err_set(err, MK_EUSAGE, NULL, 0, 0, "threads must be >= 1");
-        openblas_set_num_threads(threads[ti]);
+        blas->set_num_threads(threads[ti]);
         double peak = p->peak_fp32_node * threads[ti] / (t->cpu.cores ? t->cpu.cores : 1);
         for (size_t s = 0; s < nshapes; s++) {
             if (shapes[s].m < 1 || shapes[s].n < 1 || shapes[s].k < 1)
@@ -302,7 +364,7 @@ int calib_run(const target *t, const calib_opts *o, calib_profile *p, mk_err *er
             pt->k = shapes[s].k;
             pt->what = shapes[s].what;
             pt->threads = threads[ti];
-            pt->seconds = time_sgemm(&shapes[s], min_s);
+            pt->seconds = time_sgemm(blas, &shapes[s], min_s);
             pt->gflops = 2.0 * pt->m * pt->n * pt->k / pt->seconds / 1e9;
             pt->efficiency = peak > 0 ? pt->gflops * 1e9 / peak : 0;
         }
