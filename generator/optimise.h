@@ -53,6 +53,7 @@ json_t *opt_property(const doc_node *root, const doc_node *tpl, const char *name
 typedef struct opt_edit {
     size_t start, end; /* replace [start, end) of the source */
     char *text;
+    size_t seq; /* order of creation: edits at one offset keep it */
 } opt_edit;
 
 typedef struct opt_edits {
