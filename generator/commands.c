@@ -19,6 +19,8 @@ static int cmd_version(int argc, char **argv)
 /* One row per subcommand; keep them in the order `modak --help` should list them. */
 static const command commands[] = {
     {"version", cmd_version, "print modak's version"},
+    {"job", cmd_job, "generate MODAK-compatible batch and build scripts for a job document"},
+    {"registry", cmd_registry, "list, show, add and check registered images, scripts, sites"},
 };
 
 static void usage(FILE *out)

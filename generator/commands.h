@@ -7,6 +7,9 @@
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
 
+int cmd_job(int argc, char **argv);      /* cmd_job.c: MODAK's /optimise */
+int cmd_registry(int argc, char **argv); /* cmd_registry.c: the registry */
+
 /* Dispatches argv[1] to its subcommand; returns the exit status. */
 int modak_main(int argc, char **argv);
 
