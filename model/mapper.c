@@ -85,8 +85,13 @@ int reg_request_decode(const json_t *job, reg_request *req, mk_err *err)
     if (json_is_object(build)) {
         const char *cpu = jstr(build, "cpu_type"), *acc = jstr(build, "acc_type");
         req->cpu_type = cpu && *cpu ? lower_xdup(cpu) : NULL;
-        /* MODAK's model turns a missing acc_type into None, which matches "acc_type:none" */
-        req->acc_type = lower_xdup(acc && *acc ? acc : "none");
+        /* MODAK's model turns a missing acc_type into None, which matches "acc_type:none";
+         * an empty one matched every image in MODAK's substring query: no requirement */
+        const json_t *accj = json_object_get(build, "acc_type");
+        if (!accj || json_is_null(accj))
+            req->acc_type = lower_xdup("none");
+        else if (acc && *acc)
+            req->acc_type = lower_xdup(acc);
     }
 
     const char *app_name = jstr(opt, "app_name");

@@ -188,7 +188,8 @@ typedef struct reg_request {
     int enable_opt_build; /* optimisation.enable_opt_build */
     char *app_type;       /* optimisation.app_type, or NULL */
     char *cpu_type;       /* requested target, lower case; NULL = any */
-    char *acc_type;       /* "none" when opt_build does not name one (as MODAK); NULL = any */
+    char *acc_type;       /* "none" when opt_build has no acc_type (as MODAK); NULL = any
+                             (no opt_build, or acc_type "") */
     reg_ask asks[4];
     size_t nasks;
     json_t *opts; /* the whole feature block (ai_framework-*, parallelisation-*, app_build)
