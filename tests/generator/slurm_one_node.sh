@@ -65,6 +65,7 @@ JobCompType=jobcomp/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
+SchedulerParameters=batch_sched_delay=0
 ReturnToService=2
 StateSaveLocation=$dir/ctld
 SlurmdSpoolDir=$dir/spool
@@ -100,17 +101,21 @@ CONF
 }
 
 stop() {
-  local dir=$1 f pid
+  local dir=$1 f pid pids=()
+  # TERM all three at once (each takes a second or two to exit), then wait, then KILL
   for f in slurmd slurmctld munged; do
     [ -f "$dir/$f.pid" ] || continue
-    pid=$(cat "$dir/$f.pid")
+    pid=$(cat "$dir/$f.pid" 2>/dev/null || true)
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+      pids+=("$pid")
     fi
-    rm -f "$dir/$f.pid"
   done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -f "$dir"/slurmd.pid "$dir"/slurmctld.pid "$dir"/munged.pid
 }
 
 case "${1:-}" in
