@@ -61,7 +61,25 @@ static int fail(js *c, const char *ptr, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return mk_err_set(c->err, MK_EINVAL, NULL, 0, 0, "%s: %s", ptr, msg);
+    /* values quoted in messages may hold newlines and control characters: one line, escaped */
+    mk_buf e;
+    mk_buf_init(&e);
+    for (const char *p = msg; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '\n')
+            mk_buf_puts(&e, "\\n");
+        else if (ch == '\r')
+            mk_buf_puts(&e, "\\r");
+        else if (ch == '\t')
+            mk_buf_puts(&e, "\\t");
+        else if (ch < 0x20 || ch == 0x7f)
+            mk_buf_printf(&e, "\\x%02x", ch);
+        else
+            mk_buf_putc(&e, (char)ch);
+    }
+    mk_err_set(c->err, MK_EINVAL, NULL, 0, 0, "%s: %s", ptr, e.s ? e.s : "");
+    mk_buf_fini(&e);
+    return -1;
 }
 
 static const char *kind_word(const json_t *v)
@@ -274,11 +292,23 @@ static int read_job(js *c)
 
 void job_sh_word(mk_buf *b, const char *s)
 {
-    int plain = *s != 0;
-    for (const char *p = s; *p && plain; p++)
+    int plain = *s != 0, expands = 0;
+    for (const char *p = s; *p; p++) {
         if (!isalnum((unsigned char)*p) && !strchr("_@%+=:,./-", *p)) plain = 0;
+        if (*p == '$' || *p == '`') expands = 1;
+    }
     if (plain) {
         mk_buf_puts(b, s);
+        return;
+    }
+    if (expands) { /* double quotes with every special character escaped: shellcheck reads
+                      '$(x)' in single quotes as a mistake (SC2016), "\$(x)" as meant */
+        mk_buf_putc(b, '"');
+        for (const char *p = s; *p; p++) {
+            if (strchr("$`\"\\", *p)) mk_buf_putc(b, '\\');
+            mk_buf_putc(b, *p);
+        }
+        mk_buf_putc(b, '"');
         return;
     }
     mk_buf_putc(b, '\'');

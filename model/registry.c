@@ -117,6 +117,8 @@ static int perr(pctx *c, const char *at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    for (char *p = msg; *p; p++) /* values quoted in messages stay on one line */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     return mk_err_set(c->err, MK_EINVAL, c->file, 0, 0, "%s: %s", at, msg);
 }
 
