@@ -315,7 +315,7 @@ static int walk(const char *root, const char *const *exts, mk_walk_fn fn, void *
         names[n++] = mk_xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n) qsort(names, n, sizeof *names, cmp_str);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) {

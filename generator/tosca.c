@@ -578,6 +578,11 @@ const doc_node *tosca_scope_root(const tosca_scope *s)
     return s->root->d->root;
 }
 
+const doc *tosca_scope_doc(const tosca_scope *s)
+{
+    return s->root->d;
+}
+
 /* The chain from the root type down to t (so children override parents). */
 static size_t chain_of(const tosca_scope *s, const ttype *t, const ttype **chain, size_t max)
 {

@@ -48,6 +48,7 @@ typedef struct tosca_scope tosca_scope;
 tosca_scope *tosca_open(tosca_ctx *c, doc *d, diag_list *out);
 void tosca_scope_free(tosca_scope *s);
 const doc_node *tosca_scope_root(const tosca_scope *s);
+const doc *tosca_scope_doc(const tosca_scope *s); /* its source text, for annotation */
 /* Is node type `type` (by name) `ancestor` or derived from it, in this scope? */
 int tosca_type_is_a(const tosca_scope *s, const char *type, const char *ancestor);
 
