@@ -13,6 +13,7 @@
 #include "jobscript.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +136,8 @@ static int get_int(js *c, const json_t *obj, const char *sect, const char *key, 
     if (!v || json_is_null(v)) return 0;
     char ptr[200];
     snprintf(ptr, sizeof ptr, "/job/%s/%s", sect, key);
-    if (json_is_real(v) && json_real_value(v) == (double)(long long)json_real_value(v))
+    if (json_is_real(v) && fabs(json_real_value(v)) < 1e15 &&
+        json_real_value(v) == (double)(long long)json_real_value(v))
         *out = (long long)json_real_value(v);
     else if (json_is_integer(v))
         *out = json_integer_value(v);
@@ -304,6 +306,8 @@ static int read_job(js *c)
                             "has the control character 0x%02x", (unsigned char)*p);
         if (!j->build_par) j->build_par = 1;
     }
+    if (j->container && j->container[strlen(j->container) - 1] == '/')
+        return fail(c, "/job/application/container_runtime", "'%s' names no image", j->container);
     if (j->container)
         for (const char *p = j->container; *p; p++)
             if ((unsigned char)*p <= 0x20 || *p == 0x7f)
@@ -1002,7 +1006,7 @@ static void put_script(mk_buf *b, const reg_script *s, const char *pref_storage)
     mk_buf_printf(b, "\n# MODAK: End   Script<id=%s>\n", s->id);
 }
 
-static void put_build_step(js *c, mk_buf *b)
+static void put_build_step(js *c, mk_buf *b, long long gpus)
 {
     const js_job *j = &c->j;
     size_t n = strlen(j->build_src);
@@ -1016,7 +1020,7 @@ static void put_build_step(js *c, mk_buf *b)
     while (len && isspace((unsigned char)cmd[len - 1]))
         cmd[--len] = 0;
     if (c->container) {
-        container_cmd(c, b, 1, 0);
+        container_cmd(c, b, 1, gpus);
         if (strchr(cmd, '\n')) { /* a multi-line build script runs wholly in the container */
             mk_buf_puts(b, " sh -c ");
             job_sh_word(b, cmd);
@@ -1059,7 +1063,9 @@ static int render(js *c, mk_buf *b, int build, const reg_scale_io *io)
     for (size_t i = 0; i < c->scripts.n; i++)
         if (c->scripts.v[i]->stage == REG_STAGE_PRE)
             put_script(b, c->scripts.v[i], c->pref_storage);
-    if (j->has_build) put_build_step(c, b);
+    if (j->has_build)
+        put_build_step(c, b, h.gpus); /* the job's --nv, as MODAK; none in the
+                                        build script, which asks for no GPUs */
     if (build) return 0;
 
     mk_buf run;

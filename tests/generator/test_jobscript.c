@@ -336,6 +336,8 @@ static void test_refusals(void **state)
          " \"job_options\": {\"queue\": \"knl\"}, \"application\": {\"executable\": \"x\", "
          "\"mpi_ranks\": 4}}}",
          NULL, "infrastructure 'daint' has no partition 'knl'"},
+        {"{\"job\": {\"application\": {\"container_runtime\": \"docker://a/\"}}}", NULL,
+         "/job/application/container_runtime: 'docker://a/' names no image"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         expect_error(rows[i].doc, rows[i].sched, rows[i].want);
@@ -384,8 +386,9 @@ static void test_build_script(void **state)
     assert_string_equal(res.job_path, "out/dir/named.sh");
     assert_string_equal(res.build_path, "out/dir/named_build.sh");
     /* the main script has the build step too, rendered (MODAK left {{...}} there) */
-    assert_non_null(strstr(res.job_content, "\ngit clone https://g/r.git\n\nsingularity exec "
-                                            "\"$SINGULARITY_DIR/y_1.sif\" make -j6 all\n"));
+    assert_non_null(strstr(res.job_content,
+                           "\ngit clone https://g/r.git\n\nsingularity exec "
+                           "\"--nv\" \"$SINGULARITY_DIR/y_1.sif\" make -j6 all\n"));
     static const char *const lines[] = {"#SBATCH -J b_build", "#SBATCH -N 1",
                                         "#SBATCH --ntasks-per-node=6", "#SBATCH --output=build-o",
                                         NULL};
