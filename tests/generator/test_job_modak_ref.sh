@@ -8,8 +8,9 @@
 # each of which docs/modak-compat.md explains. MODAK's side of each hunk is kept as the
 # SHA-256 prefix of each removed line (the reference files stay out of the project; the
 # line numbers in the hunk headers point into them), modak's side as the text it writes.
-# Every generated script passes bash -n and the shellcheck run (less the codes listed in
-# shellcheck-exclude, for the user's own command text). Then every other job document there is generated too: it must give a lint-clean script or be
+# Every generated script passes bash -n and a shellcheck run that leaves out only the codes
+# the case lists in its file shellcheck-exclude (for the user's own command text). Then every
+# other job document there is generated too: it must give a lint-clean script or be
 # refused with a one-line message. Skips (77) when the reference folder is absent.
 set -euo pipefail
 : "${MODAK:?set MODAK to the modak binary}"
