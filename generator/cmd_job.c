@@ -19,24 +19,23 @@
 
 static void job_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: modak job JOB.json [-o OUT.json] [--script-dir DIR] [--print] [--explain]\n"
-            "                 [--registry DIR]... [--name NAME] [--timestamp STAMP]\n"
-            "                 [--scheduler torque|slurm|bash]\n\n"
-            "Generates the batch script (and the build script) for a MODAK job document and\n"
-            "prints the completed document: application.container_runtime set to the chosen\n"
-            "image, job_script/build_script paths and job_content/build_content texts.\n\n"
-            "  -o OUT.json        write the completed document to OUT.json instead of stdout\n"
-            "  --script-dir DIR   write the scripts into DIR (default: the current directory)\n"
-            "  --print            print the job script to stdout; write files only where\n"
-            "                     --script-dir or -o asks for them\n"
-            "  --explain          print the mapper, scaler and enforcer decisions to stderr\n"
-            "  --registry DIR     a registry layer over the bundled one (repeatable)\n"
-            "  --name NAME        name the scripts NAME.sh and NAME_build.sh\n"
-            "  --timestamp STAMP  YYYYmmddHHMMSS or @EPOCH for the script names (default:\n"
-            "                     SOURCE_DATE_EPOCH in UTC, else the local time now)\n"
-            "  --scheduler NAME   the scheduler to write for, whatever the document's target\n"
-            "                     says (MODAK's JobfileGenerator argument)\n");
+    fprintf(f, "usage: modak job JOB.json [-o OUT.json] [--script-dir DIR] [--print] [--explain]\n"
+               "                 [--registry DIR]... [--name NAME] [--timestamp STAMP]\n"
+               "                 [--scheduler torque|slurm|bash]\n\n"
+               "Generates the batch script (and the build script) for a MODAK job document and\n"
+               "prints the completed document: application.container_runtime set to the chosen\n"
+               "image, job_script/build_script paths and job_content/build_content texts.\n\n"
+               "  -o OUT.json        write the completed document to OUT.json instead of stdout\n"
+               "  --script-dir DIR   write the scripts into DIR (default: the current directory)\n"
+               "  --print            print the job script to stdout; write files only where\n"
+               "                     --script-dir or -o asks for them\n"
+               "  --explain          print the mapper, scaler and enforcer decisions to stderr\n"
+               "  --registry DIR     a registry layer over the bundled one (repeatable)\n"
+               "  --name NAME        name the scripts NAME.sh and NAME_build.sh\n"
+               "  --timestamp STAMP  YYYYmmddHHMMSS or @EPOCH for the script names (default:\n"
+               "                     SOURCE_DATE_EPOCH in UTC, else the local time now)\n"
+               "  --scheduler NAME   the scheduler to write for, whatever the document's target\n"
+               "                     says (MODAK's JobfileGenerator argument)\n");
 }
 
 static int digits(const char *s)
@@ -147,8 +146,9 @@ int cmd_job(int argc, char **argv)
     char ts[16];
     int sr = make_stamp(stamp, ts);
     if (sr) {
-        fprintf(stderr, sr == -2 ? "modak job: SOURCE_DATE_EPOCH='%s' is not a number of seconds\n"
-                                 : "modak job: --timestamp '%s' is neither YYYYmmddHHMMSS nor @EPOCH\n",
+        fprintf(stderr,
+                sr == -2 ? "modak job: SOURCE_DATE_EPOCH='%s' is not a number of seconds\n"
+                         : "modak job: --timestamp '%s' is neither YYYYmmddHHMMSS nor @EPOCH\n",
                 sr == -2 ? getenv("SOURCE_DATE_EPOCH") : stamp);
         goto done;
     }

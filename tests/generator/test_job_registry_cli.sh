@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_registry_cli — `modak registry list|show|add|check` and `modak job`'s command line:
+# test_job_registry_cli — `modak registry list|show|add|check` and `modak job`'s command line:
 # the bundled registry checks clean; add validates and writes an entry into a user layer,
 # which then changes what `modak job` maps to; bad entries and layers are reported with their
 # file; usage errors exit 2, invalid input 1.
