@@ -13,6 +13,9 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "diag.h"
+#include "doc.h"
+#include "dsl.h"
 #include "jobscript.h"
 #include "mk_fs.h"
 #include "registry.h"
@@ -79,7 +82,7 @@ int cmd_job(int argc, char **argv)
     const char **layers = calloc((size_t)argc + 1, sizeof *layers);
     size_t nlayers = 0;
     int print = 0, explain = 0, rc = EXIT_USAGE;
-    json_t *doc = NULL;
+    json_t *jdoc = NULL;
     reg_registry *reg = NULL;
     job_result res;
     mk_err err;
@@ -153,13 +156,52 @@ int cmd_job(int argc, char **argv)
         goto done;
     }
 
+    /* the job-document rules first (modak validate's), then generation */
+    char *input_text = NULL;
+    size_t tlen = 0;
+    if (!strcmp(input, "-")) {
+        mk_buf in;
+        mk_buf_init(&in);
+        char chunk[65536];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+            mk_buf_put(&in, chunk, got);
+            if (in.len > DOC_DEFAULT_MAX_BYTES) break;
+        }
+        tlen = in.len;
+        input_text = mk_buf_detach(&in);
+    } else if (mk_file_read(input, DOC_DEFAULT_MAX_BYTES, &input_text, &tlen, &err)) {
+        fprintf(stderr, "modak job: %s\n", mk_err_str(&err, ebuf, sizeof ebuf));
+        rc = err.code == MK_ELIMIT ? EXIT_INVALID : EXIT_USAGE;
+        goto done;
+    }
+    {
+        diag_list dl;
+        diag_list_init(&dl);
+        const char *src_name = strcmp(input, "-") ? input : "<stdin>";
+        doc *jd = dsl_read(src_name, input_text, tlen, NULL, &dl, &err);
+        if (!jd) {
+            diag_add_err(&dl, &err, "json.syntax");
+        } else {
+            dsl_check_job(jd->root, &dl);
+            doc_free(jd);
+        }
+        diag_sort(&dl);
+        diag_write_lines(stderr, &dl, "modak job: ");
+        size_t errors = dl.errors;
+        diag_list_fini(&dl);
+        if (errors) {
+            free(input_text);
+            rc = EXIT_INVALID;
+            goto done;
+        }
+    }
     json_error_t je;
-    doc = !strcmp(input, "-") ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &je)
-                              : json_load_file(input, JSON_REJECT_DUPLICATES, &je);
-    if (!doc) {
-        int io = je.position == 0 && je.line <= 0;
+    jdoc = json_loadb(input_text, tlen, JSON_REJECT_DUPLICATES, &je);
+    free(input_text);
+    if (!jdoc) {
         fprintf(stderr, "modak job: %s:%d:%d: %s\n", input, je.line, je.column, je.text);
-        rc = io ? EXIT_USAGE : EXIT_INVALID;
+        rc = EXIT_INVALID;
         goto done;
     }
     reg = reg_load_default(layers, nlayers, &err);
@@ -169,7 +211,7 @@ int cmd_job(int argc, char **argv)
         goto done;
     }
     job_opts opts = {ts, name, script_dir, scheduler};
-    if (job_generate(doc, reg, &opts, &res, &err)) {
+    if (job_generate(jdoc, reg, &opts, &res, &err)) {
         fprintf(stderr, "modak job: %s: %s\n", input, mk_err_str(&err, ebuf, sizeof ebuf));
         rc = err.code == MK_EUSAGE ? EXIT_USAGE : EXIT_INVALID;
         goto done;
@@ -221,7 +263,7 @@ int cmd_job(int argc, char **argv)
 done:
     job_result_fini(&res);
     reg_free(reg);
-    json_decref(doc);
+    json_decref(jdoc);
     free(layers);
     return rc;
 }

@@ -178,8 +178,8 @@ static int decide_node(const opt_config *cfg, const doc_node *root, node_work *w
  * image modak built for a framework image). */
 static json_t *job_for_script(const node_work *w, const opt_node *pn, mk_arena *a)
 {
-    json_t *doc = json_deep_copy(w->job);
-    json_t *job = json_object_get(doc, "job");
+    json_t *out = json_deep_copy(w->job);
+    json_t *job = json_object_get(out, "job");
     json_t *app = json_object_get(job, "application");
     json_object_set_new(app, "container_runtime", json_string(pn->decision.image));
     if (pn->decision.threads > 0) json_object_set_new(app, "threads", json_integer(pn->decision.threads));
@@ -189,7 +189,7 @@ static json_t *job_for_script(const node_work *w, const opt_node *pn, mk_arena *
         json_object_set_new(app, "arguments", json_string(pn->train_args));
         json_object_del(job, "optimisation");
     }
-    return doc;
+    return out;
 }
 
 /* ---- the output ---- */
@@ -450,7 +450,7 @@ int opt_blueprint(tosca_ctx *tc, const opt_config *cfg, const char *path, opt_ou
             }
         }
         json_t *sj = job_for_script(&w[i], pn, &a);
-        job_opts jo = {cfg->timestamp, found[i].name, "jobs"};
+        job_opts jo = {.timestamp = cfg->timestamp, .name = found[i].name, .script_dir = "jobs"};
         int jrc = job_generate(sj, cfg->reg, &jo, &w[i].jr, &err);
         json_decref(sj);
         if (jrc) goto fail;
