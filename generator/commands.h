@@ -6,6 +6,8 @@
 
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
+int cmd_optimise(int argc, char **argv); /* cmd_optimise.c */
+int cmd_batch(int argc, char **argv);    /* cmd_optimise.c */
 int cmd_validate(int argc, char **argv);
 int cmd_target(int argc, char **argv); /* cmd_target.c */
 int cmd_model(int argc, char **argv);  /* cmd_model.c */

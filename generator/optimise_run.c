@@ -24,6 +24,7 @@ void opt_outcome_fini(opt_outcome *o)
     free(o->name);
     free(o->outdir);
     free(o->message);
+    free(o->explain);
     json_decref(o->nodes_json);
     memset(o, 0, sizeof *o);
 }
@@ -169,7 +170,7 @@ static int decide_node(const opt_config *cfg, const doc_node *root, node_work *w
     pn->dataset = data;
     pn->epochs = epochs;
     opt_decide_in in = {f->name, w->job, net, cfg->target, data, epochs};
-    if (cfg->decide(cfg->decide_ud, &in, &pn->decision, &w->record, err)) return -1;
+    if (cfg->decide(cfg->decide_ud, &in, a, &pn->decision, &w->record, err)) return -1;
     return 0;
 }
 
@@ -471,6 +472,15 @@ int opt_blueprint(tosca_ctx *tc, const opt_config *cfg, const char *path, opt_ou
                       dd->predicted_seconds));
     }
     res->message = mk_xasprintf("%zu node%s optimised into %s", n, n == 1 ? "" : "s", res->outdir);
+    {
+        mk_buf ex;
+        mk_buf_init(&ex);
+        for (size_t i = 0; i < n; i++)
+            if (plan.nodes[i].decision.explain)
+                mk_buf_printf(&ex, "%s:\n%s\n", plan.nodes[i].name, plan.nodes[i].decision.explain);
+        res->explain = ex.len ? mk_buf_detach(&ex) : NULL;
+        mk_buf_fini(&ex);
+    }
     rc = 0;
     goto done;
 fail:
