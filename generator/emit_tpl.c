@@ -15,7 +15,8 @@
 
 #define YAML_WIDTH 100 /* fold YAML scalars at about this column */
 #define MAX_NEST 16
-#define LABEL_MAX 1024 /* labels and comments show at most this many bytes of a value */
+#define LABEL_MAX 1024 /* labels show at most this many bytes of a value */
+#define COMMENT_MAX 60  /* comments, this many (YAML lines stay under yamllint's 160) */
 
 static int tpl_error(mk_err *err, const char *tpl_name, const char *tpl, const char *at,
                      const char *what)
@@ -55,42 +56,50 @@ static int plain_ok(const char *s)
     return 1;
 }
 
-/* How many bytes of s a label shows: all, or LABEL_MAX cut at a character boundary. */
-static size_t label_len(const char *s, int *cut)
+/* How many bytes of s a label shows: all, or max cut at a character boundary. */
+static size_t label_len(const char *s, size_t max, int *cut)
 {
     size_t n = strlen(s);
-    *cut = n > LABEL_MAX;
+    *cut = n > max;
     if (!*cut) return n;
-    n = LABEL_MAX;
+    n = max;
     while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
         n--;
     return n;
 }
 
-/* Control characters become blanks: the value stays on its line. */
-static void put_line_rest(mk_buf *out, const char *s)
+/* The length of the character at s; *breaks says whether it must not appear on a line of
+ * text (a control, or what YAML 1.1 or a Unicode-aware reader takes for a line break). */
+static size_t char_at(const char *s, int *breaks)
 {
-    int cut;
-    size_t n = label_len(s, &cut);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        mk_buf_putc(out, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
+    unsigned long c;
+    size_t n = mk_utf8_decode(s, &c);
+    if (!n) {
+        *breaks = 1; /* not UTF-8 (the emitters refuse such values before rendering) */
+        return 1;
     }
-    if (cut) mk_buf_puts(out, "...");
+    *breaks = c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0xfeff;
+    return n;
 }
 
-static void put_docker_word(mk_buf *out, const char *s)
+/* Text on one line: characters that would break it become blanks; at most max bytes. */
+static void put_line_rest(mk_buf *out, const char *s, size_t max, int docker)
 {
     int cut;
-    size_t n = label_len(s, &cut);
-    mk_buf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\' || c == '"' || c == '$') mk_buf_putc(out, '\\');
-        mk_buf_putc(out, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
+    size_t n = label_len(s, max, &cut);
+    if (docker) mk_buf_putc(out, '"');
+    for (size_t i = 0; i < n;) {
+        int breaks;
+        size_t k = char_at(s + i, &breaks);
+        if (breaks) mk_buf_putc(out, ' ');
+        else {
+            if (docker && (s[i] == '\\' || s[i] == '"' || s[i] == '$')) mk_buf_putc(out, '\\');
+            mk_buf_put(out, s + i, k);
+        }
+        i += k;
     }
     if (cut) mk_buf_puts(out, "...");
-    mk_buf_putc(out, '"');
+    if (docker) mk_buf_putc(out, '"');
 }
 
 static int put_slot(mk_buf *out, const char *ctx, size_t clen, const char *value,
@@ -108,9 +117,11 @@ static int put_slot(mk_buf *out, const char *ctx, size_t clen, const char *value
     } else if (CTX("json")) {
         mk_buf_put_json_str(out, v);
     } else if (CTX("docker")) {
-        put_docker_word(out, v);
+        put_line_rest(out, v, LABEL_MAX, 1);
     } else if (CTX("label")) {
-        put_line_rest(out, v);
+        put_line_rest(out, *v ? v : "(none)", LABEL_MAX, 0); /* "KEY" alone is no label */
+    } else if (CTX("comment")) {
+        put_line_rest(out, v, COMMENT_MAX, 0);
     } else if (CTX("plain")) {
         if (!plain_ok(v)) return tpl_error(err, tpl_name, tpl, at, "a plain slot got a value with other characters");
         mk_buf_puts(out, v);

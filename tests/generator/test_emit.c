@@ -72,7 +72,16 @@ static void test_render_contexts(void **state)
 {
     (void)state;
     mk_err e;
-    const emit_slot s[] = {{"v", "a'b\"c$d\\e\nf"}, {"p", "debian:12-slim"}, {"none", NULL}};
+    const emit_slot s[] = {
+        {"v", "a'b\"c$d\\e\nf"},
+        {"p", "debian:12-slim"},
+        {"none", NULL},
+        /* NEL, LS, PS, BOM, a C1 control and CR LF: line breaks somewhere, blanks here */
+        {"sep", "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d\xef\xbb\xbf" "e\xc2\x9b" "f\r\ng"},
+        {"utf8", "\xc3\xa9t\xc3\xa9 \xf0\x9f\x9a\x80"},
+        /* a two-byte character across the cut at 60 bytes */
+        {"long", "01234567890123456789012345678901234567890123456789012345678\xc3\xa9x"},
+    };
     struct {
         const char *tpl, *want;
     } rows[] = {
@@ -82,18 +91,23 @@ static void test_render_contexts(void **state)
         {"k: <%unsafe v%>", "k: !unsafe \"a'b\\\"c$d\\\\e\\nf\""},
         {"<%docker v%>", "\"a'b\\\"c\\$d\\\\e f\""},
         {"# <%label v%> .", "# a'b\"c$d\\e f ."},
+        {"k <%label none%>", "k (none)"},
+        {"# <%comment sep%> .", "# a b c d e f  g ."},
+        {"<%label utf8%>", "\xc3\xa9t\xc3\xa9 \xf0\x9f\x9a\x80"},
+        {"# <%comment long%>.", "# 01234567890123456789012345678901234567890123456789012345678...."},
+        {"<%docker sep%>", "\"a b c d e f  g\""},
         {"FROM <%plain p%>", "FROM debian:12-slim"},
         {"[<%sh none%>|<%yaml none%>|<%plain none%>]", "[''|\"\"|]"},
         {"<%raw v%>", "a'b\"c$d\\e\nf"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        char *got = render(rows[i].tpl, s, 3, &e);
+        char *got = render(rows[i].tpl, s, 6, &e);
         assert_non_null(got);
         assert_string_equal(got, rows[i].want);
         free(got);
     }
     /* a plain slot refuses anything but its character set */
-    assert_null(render("<%plain v%>", s, 3, &e));
+    assert_null(render("<%plain v%>", s, 6, &e));
     assert_int_equal(e.code, MK_EINTERNAL);
 }
 
