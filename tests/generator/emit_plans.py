@@ -46,7 +46,7 @@ def decision(**kw):
 
 def node(name, **kw):
     n = {"name": name, "job_node": name + "_job", "scheduler": "slurm", "runtime": "docker",
-         "workspace": "", "dataset": "data", "network": "mnist_cnn", "epochs": 1,
+         "workspace": f"{out}/ws/{name}", "dataset": "data", "network": "mnist_cnn", "epochs": 1,
          "train_args": "--data data --epochs 1 --batch 64 --threads 2",
          "job_script": JOB.format(name=name, comment="runs the binary", run=BARE),
          "binary": binary, "base_image": base, "decision": decision()}
