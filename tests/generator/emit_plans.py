@@ -61,6 +61,7 @@ def write(name, plan):
 
 normal = {"blueprint": "mnist-service", "nodes": [
     node("mnist", job_script=JOB.format(name="mnist", comment="runs the image", run=CONTAINED)),
+    node("mnist.pbs", scheduler="torque"),
     node("mnist.bash", scheduler="batch"),
 ]}
 framework = {"blueprint": "tf-service", "nodes": [

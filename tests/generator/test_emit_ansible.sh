@@ -3,7 +3,8 @@
 # deploy: against localhost, into a one-node Slurm the test starts itself.
 #
 # Plans (tests/generator/emit_plans.py): normal (a Slurm node whose job runs the image the
-# playbook builds, and a node without a scheduler), framework (a pulled Singularity image)
+# playbook builds, a Torque node (qsub/qstat: Slurm's Torque wrappers) and a node without a
+# scheduler), framework (a pulled Singularity image)
 # and hostile (quotes, $(...), backticks, {{ }}, {% %}, newlines, ../, YAML tags, U+2028 and
 # a 400 KB value in every field that reaches Ansible, the workspace included), each written
 # by emit_plan (the emitters). Checks:
@@ -14,9 +15,10 @@
 #     string, marked unsafe (never templated);
 #   - a real `ansible-playbook -i localhost, -c local deploy.yml` of the normal plan: stages
 #     the binary, the job script and the data, builds the image with podman, submits to Slurm
-#     (tests/tools/slurm-local.sh) and runs the other node with bash, waits, fetches the
-#     metrics back (the Slurm job wrote them from inside the built image); set_stats reports
-#     the job; then undeploy.yml removes what deploy staged and the image;
+#     (tests/tools/slurm-local.sh) with sbatch and qsub, runs the third node with bash,
+#     waits, fetches the metrics back (the sbatch job wrote them from inside the built
+#     image); set_stats reports the job; then undeploy.yml removes what deploy staged and
+#     the images;
 #   - the same real run of the hostile plan: it completes, the files land in the literal
 #     workspace path, the job script arrives byte for byte, and none of the injections
 #     (each would create a file $tmp/pwned<n>) ran.
@@ -32,7 +34,7 @@ py=/usr/bin/python3
 t0=$SECONDS
 
 die() { echo "FAIL: $*" >&2; exit 1; }
-for tool in ansible-playbook ansible-lint sbatch scontrol slurmd slurmctld munged podman runc "$py"; do
+for tool in ansible-playbook ansible-lint sbatch qsub scontrol slurmd slurmctld munged podman runc "$py"; do
   command -v "$tool" >/dev/null || die "$tool not found: run bash scripts/deps.sh test"
 done
 [ -x "$emit_plan" ] || die "$emit_plan not built"
@@ -78,7 +80,7 @@ done
 
 phase "ansible-lint (production profile)"
 mapfile -t lintables < <(cd "$tmp/out" && find . -path '*/playbooks/*' -name '*.yml' | sort)
-[ "${#lintables[@]}" -eq 16 ] || bad "expected 16 playbook files, found ${#lintables[@]}"
+[ "${#lintables[@]}" -eq 17 ] || bad "expected 17 playbook files, found ${#lintables[@]}"
 if (cd "$tmp/out" && ansible-lint --offline --profile production --strict -p --nocolor "${lintables[@]}") >"$tmp/lint.log" 2>&1 &&
   grep -q "Passed with production profile: 0 failure(s), 0 warning(s) on ${#lintables[@]} files" "$tmp/lint.log"; then
   :
@@ -166,7 +168,7 @@ settings() { # DATASET_SRC
 phase "deploy: normal plan"
 if run_book normal deploy deploy "$(settings "$tmp/data")"; then
   out=$tmp/out/normal ws=$tmp/plans/ws
-  for node in mnist mnist.bash; do
+  for node in mnist mnist.pbs mnist.bash; do
     m=$out/metrics/$node.jsonl
     # mnist's job ran the binary in the image, whose ENV sets the threads
     threads=
@@ -183,10 +185,13 @@ if run_book normal deploy deploy "$(settings "$tmp/data")"; then
     tag=$(sed -n 's/^modak_image_tag: !unsafe "\(.*\)"$/\1/p' "$out/playbooks/vars/$node.yml")
     pm image exists "localhost/$tag" || bad "$node: the image $tag was not built"
   done
-  # Slurm ran the mnist job to completion (the batch node ran without a scheduler)
+  # Slurm ran the mnist job (sbatch) and the mnist.pbs job (qsub, Slurm's Torque wrappers)
+  # to completion; the batch node ran without a scheduler
   job=$(scontrol show job -o 2>/dev/null | grep -E 'JobName=mnist ' || true)
   [[ $job =~ JobState=COMPLETED ]] || bad "the Slurm job did not complete: ${job:-no job}"
   job_id=$(sed -n 's/^JobId=\([0-9]*\) .*/\1/p' <<<"$job")
+  pbs_job=$(scontrol show job -o 2>/dev/null | grep -E 'JobName=mnist\.pbs(\.sh)? ' || true)
+  [[ $pbs_job =~ JobState=COMPLETED ]] || bad "the qsub job did not complete: ${pbs_job:-no job}"
   # set_stats: the attributes of the last play (the batch node)
   stats "$tmp/normal-deploy.log" | "$py" -c 'import json,sys; s=json.load(sys.stdin); assert s["job_state"] == "COMPLETED" and s["job_id"] == "local" and s["metrics"].endswith("/metrics/mnist.bash.jsonl"), s' ||
     bad "set_stats of the normal run: $(stats "$tmp/normal-deploy.log")"
@@ -198,7 +203,7 @@ fi
 
 phase "undeploy: normal plan"
 if run_book normal undeploy undeploy "{\"modak_job_id\": \"${job_id:-}\", \"modak_container_engine\": \"podman\"}"; then
-  for node in mnist mnist.bash; do
+  for node in mnist mnist.pbs mnist.bash; do
     for f in "$node-train" "$node.sh" "$node.image" "$node-metrics.jsonl"; do
       [ ! -e "$tmp/plans/ws/$node/$f" ] || bad "undeploy left $node/$f"
     done

@@ -184,7 +184,7 @@ PY
     grep -qz -- '--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit' "$tmp/def-$node.out" || bad "$node: no XLA flags in %environment"
   fi
 done
-[ "$built" -eq 4 ] || bad "built $built images, wanted 4"
+[ "$built" -eq 5 ] || bad "built $built images, wanted 5"
 
 # the injections stayed text
 if compgen -G "$tmp/pwned*" >/dev/null; then bad "an injection ran: $(ls "$tmp"/pwned*)"; fi
