@@ -165,6 +165,11 @@ int emit_playbooks(const opt_plan *p, const char *dir, mk_err *err)
     mk_buf b;
     mk_buf_init(&b);
     int rc = -1;
+    if (p->n == 0) {
+        /* Ansible refuses a playbook without plays; the optimiser reports such blueprints */
+        mk_err_set(err, MK_EINVAL, NULL, 0, 0, "the plan has no AI-training node to deploy");
+        goto done;
+    }
     for (size_t i = 0; i < p->n; i++)
         if (check_node(p, &p->nodes[i], err)) goto done;
     for (size_t i = 0; i < p->n; i++)

@@ -11,6 +11,7 @@ injection in the hostile plan tries to create PWNED<n>, so a test proves them in
 finding no such file afterwards.
 """
 import json
+import os
 import shlex
 import sys
 
@@ -30,10 +31,12 @@ JOB = """#!/bin/bash
 set -euo pipefail
 {run}
 """
-BARE = '"$MODAK_BINARY" train --data "$MODAK_DATASET" --metrics "$MODAK_METRICS"'
+# more arguments for a real training binary (MODAK_TEST_TRAIN_ARGS, e.g. --max-steps 20)
+EXTRA = " ".join(shlex.quote(w) for w in shlex.split(os.environ.get("MODAK_TEST_TRAIN_ARGS", "")))
+BARE = '"$MODAK_BINARY" train --data "$MODAK_DATASET" --metrics "$MODAK_METRICS" ' + EXTRA
 # the image deploy built, run by the job (podman's settings come with the environment)
 CONTAINED = ('podman run --rm --network=none --pull=never -v "$MODAK_WORKSPACE:/ws" "$MODAK_IMAGE" '
-             'train --data /ws/data --metrics "/ws/$(basename "$MODAK_METRICS")"')
+             'train --data /ws/data --metrics "/ws/$(basename "$MODAK_METRICS")" ' + EXTRA)
 
 
 def decision(**kw):

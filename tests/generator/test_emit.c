@@ -526,6 +526,17 @@ static void test_emit_refused(void **state)
         mk_rm_rf(parent);
         free(parent);
     }
+    /* no node at all */
+    {
+        opt_plan none = {.blueprint = "bp", .nodes = NULL, .n = 0};
+        mk_err e0;
+        mk_err_clear(&e0);
+        char *p0 = tmpdir();
+        assert_int_equal(emit_playbooks(&none, p0, &e0), -1);
+        assert_int_equal(e0.code, MK_EINVAL);
+        mk_rm_rf(p0);
+        free(p0);
+    }
     /* two nodes of one name */
     opt_node nodes[2] = {hostile_node("same", "r"), hostile_node("same", "r")};
     opt_plan plan = {.blueprint = "bp", .nodes = nodes, .n = 2};

@@ -23,7 +23,10 @@
 #     workspace path, the job script arrives byte for byte, and none of the injections
 #     (each would create a file $tmp/pwned<n>) ran.
 # The training binary is a stand-in (emit_standin_train.sh) that writes one JSON line of
-# metrics; the lead's optimise tests run the same playbooks with the real binary.
+# metrics. To run the same deployment with a real one: MODAK_TEST_TRAIN_BINARY=PATH,
+# MODAK_TEST_TRAIN_DATA=DIR (the data staged as each node's dataset, e.g. IDX files) and
+# MODAK_TEST_TRAIN_ARGS (more arguments, e.g. "--max-steps 20"); the metrics are then
+# checked to be JSON lines with a loss.
 # Skips (77) only when this machine refuses the Slurm daemons or containers.
 set -euo pipefail
 : "${MODAK_BUILD_DIR:?set MODAK_BUILD_DIR to the build directory}"
@@ -63,12 +66,18 @@ printf '[defaults]\n' >"$ANSIBLE_CONFIG" # none of the machine's or the user's s
 
 phase "plans and artefacts"
 mkdir -p "$tmp/plans" "$tmp/out" "$tmp/data"
-"$py" "$here/emit_plans.py" "$tmp/plans" "$here/emit_standin_train.sh" localhost/modak-test-base:1 "$tmp/pwned"
+binary=${MODAK_TEST_TRAIN_BINARY:-$here/emit_standin_train.sh}
+standin=$([ -z "${MODAK_TEST_TRAIN_BINARY:-}" ] && echo 1 || echo 0)
+"$py" "$here/emit_plans.py" "$tmp/plans" "$binary" localhost/modak-test-base:1 "$tmp/pwned"
 for plan in normal framework hostile; do
   "$emit_plan" "$tmp/plans/$plan.json" "$tmp/out/$plan" || die "emit_plan refused the $plan plan"
 done
 [ "$(ls "$tmp/out")" = "$(printf 'framework\nhostile\nnormal')" ] || bad "something was written beside the output directories: $(ls "$tmp/out")"
-printf 'IDX stand-in\n' >"$tmp/data/train-images-idx3-ubyte"
+if [ -n "${MODAK_TEST_TRAIN_DATA:-}" ]; then
+  cp -r "$MODAK_TEST_TRAIN_DATA"/. "$tmp/data/"
+else
+  printf 'IDX stand-in\n' >"$tmp/data/train-images-idx3-ubyte"
+fi
 
 phase "syntax-check"
 for plan in normal framework hostile; do
@@ -154,9 +163,11 @@ bash "$src/tests/tools/podman-base.sh" localhost/modak-test-base:1
 pm image exists localhost/modak-test-base:1 || die "the base image is not in the test's storage"
 
 # deploy.yml of PLAN with the test's settings; the output in $tmp/PLAN-TAG.log
-run_book() { # PLAN BOOK TAG EXTRA_JSON
-  (cd "$tmp/out/$1/playbooks" &&
-    ansible-playbook -i localhost, -c local "$2.yml" -e "$4") >"$tmp/$1-$3.log" 2>&1
+run_book() { # PLAN BOOK TAG EXTRA_JSON [ANSIBLE-PLAYBOOK OPTIONS]
+  local plan=$1 book=$2 tag=$3 extra=$4
+  shift 4
+  (cd "$tmp/out/$plan/playbooks" &&
+    ansible-playbook -i localhost, -c local "$book.yml" -e "$extra" "$@") >"$tmp/$plan-$tag.log" 2>&1
 }
 # the CUSTOM STATS line of a run, as JSON
 stats() { sed -n 's/^[[:space:]]*RUN: //p' "$1"; }
@@ -174,14 +185,18 @@ if run_book normal deploy deploy "$(settings "$tmp/data")"; then
     threads=
     if [ "$node" = mnist ]; then threads=2; fi
     if [ -f "$m" ]; then
-      "$py" -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); assert d["loss"] == 0.4321 and d["threads"] == sys.argv[2], d' "$m" "$threads" ||
+      "$py" -c 'import json,sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert lines and all("loss" in d for d in lines), lines
+if sys.argv[3] == "1":  # the stand-in: exactly its line
+    assert lines[0]["loss"] == 0.4321 and lines[0]["threads"] == sys.argv[2], lines[0]' "$m" "$threads" "$standin" ||
         bad "$node: the fetched metrics are not the run's"
     else
       bad "$node: no metrics fetched to $m"
     fi
     cmp -s "$out/bin/$node-train" "$ws/$node/$node-train" || bad "$node: the binary was not staged"
     cmp -s "$out/jobs/$node.sh" "$ws/$node/$node.sh" || bad "$node: the job script was not staged"
-    cmp -s "$tmp/data/train-images-idx3-ubyte" "$ws/$node/data/train-images-idx3-ubyte" || bad "$node: the data was not staged"
+    diff -r "$tmp/data" "$ws/$node/data" >/dev/null || bad "$node: the data was not staged"
     tag=$(sed -n 's/^modak_image_tag: !unsafe "\(.*\)"$/\1/p' "$out/playbooks/vars/$node.yml")
     pm image exists "localhost/$tag" || bad "$node: the image $tag was not built"
   done
@@ -213,6 +228,15 @@ if run_book normal undeploy undeploy "{\"modak_job_id\": \"${job_id:-}\", \"moda
 else
   tail -40 "$tmp/normal-undeploy.log" >&2
   bad "undeploy.yml of the normal plan failed"
+fi
+
+phase "deploy: a failing job fails the deployment"
+# the image is gone now: mnist's job (podman run of it) fails, and deploy must say so
+if run_book normal deploy failing '{"modak_container_action": "none", "modak_monitor_period": 1}' --tags mnist; then
+  bad "deploy.yml succeeded although the job failed"
+elif ! grep -q "ended FAILED" "$tmp/normal-failing.log"; then
+  tail -20 "$tmp/normal-failing.log" >&2
+  bad "deploy.yml failed, but not because the job failed"
 fi
 
 phase "deploy: hostile plan"
