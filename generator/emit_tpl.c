@@ -176,8 +176,15 @@ int emit_render(mk_buf *out, const char *tpl, const char *tpl_name, const emit_s
             if (!name || !nlen) return tpl_error(err, tpl_name, tpl, open, "slot without a name");
             const emit_slot *s = find_slot(slots, n, name, nlen);
             if (!s) return tpl_error(err, tpl_name, tpl, open, "unknown slot");
-            if (emit[depth] && put_slot(out, t, klen, s->value, tpl_name, tpl, open, err))
-                return -1;
+            if (emit[depth]) {
+                if (put_slot(out, t, klen, s->value, tpl_name, tpl, open, err)) return -1;
+            } else {
+                mk_buf scratch; /* an untaken branch's slot is checked all the same */
+                mk_buf_init(&scratch);
+                int bad = put_slot(&scratch, t, klen, "", tpl_name, tpl, open, err);
+                mk_buf_fini(&scratch);
+                if (bad) return -1;
+            }
         }
         p = close + 2;
     }

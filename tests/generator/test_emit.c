@@ -141,16 +141,10 @@ static void test_render_conditionals(void **state)
         free(got);
     }
     /* template bugs are internal errors naming the line, found even in untaken branches */
-    const char *bad[] = {"x\n<%if no%><%plain typo%><%end%>",
-                         "<%if yes%>",
-                         "<%end%>",
-                         "<%else%>",
-                         "<%if yes%><%else%><%else%><%end%>",
-                         "<%plain x",
-                         "<%plain\nx%>",
-                         "<%frob x%>",
-                         "<%x%>",
-                         "<%if%><%end%>"};
+    const char *bad[] = {
+        "x\n<%if no%><%plain typo%><%end%>", "<%if yes%>", "<%end%>",      "<%else%>",
+        "<%if yes%><%else%><%else%><%end%>", "<%plain x",  "<%plain\nx%>", "<%frob x%>",
+        "<%if no%><%frob x%><%end%>",        "<%x%>",      "<%if%><%end%>"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_null(render(bad[i], s, 4, &e));
         assert_int_equal(e.code, MK_EINTERNAL);
