@@ -33,10 +33,6 @@ static const char *const init_names[] = {"zeros",          "ones",           "he
 _Static_assert(sizeof init_names / sizeof *init_names == GRAPH_INIT_COUNT,
                "init_names must have one entry per graph_init");
 
-static const char *const algo_names[] = {"auto", "im2col", "gemm1x1", "direct"};
-_Static_assert(sizeof algo_names / sizeof *algo_names == GRAPH_CONV_ALGO_COUNT,
-               "algo_names must have one entry per graph_conv_algo");
-
 const char *graph_op_name(graph_op op)
 {
     return (unsigned)op < GRAPH_OP_COUNT ? op_names[op] : "?";
@@ -59,11 +55,6 @@ int graph_init_from_name(const char *name)
     for (int i = 0; i < GRAPH_INIT_COUNT; i++)
         if (!strcmp(init_names[i], name)) return i;
     return -1;
-}
-
-const char *graph_algo_name(graph_conv_algo a)
-{
-    return (unsigned)a < GRAPH_CONV_ALGO_COUNT ? algo_names[a] : "?";
 }
 
 graph *graph_new(const char *name, int64_t batch)

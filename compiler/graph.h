@@ -110,7 +110,7 @@ enum {
     GRAPH_P_PAD_W = 3,
     GRAPH_P_KERNEL_H = 4, /* pools only (conv takes it from w) */
     GRAPH_P_KERNEL_W = 5,
-    GRAPH_P_ALGO = 6, /* conv2d and its backward ops: enum graph_conv_algo */
+    GRAPH_P_ALGO = 6, /* conv2d: a kern_conv_algo (kernels/kern.h), set by the algo pass */
     GRAPH_P_ACT = 7,  /* conv2d, dense, batchnorm, add */
     /* pad */
     GRAPH_P_PAD_C0 = 0,
@@ -132,15 +132,6 @@ enum {
     GRAPH_P_FAN_IN = 1,
     GRAPH_P_FAN_OUT = 2,
 };
-
-/* Convolution algorithms (chosen by the algo pass; see passes.h). */
-typedef enum graph_conv_algo {
-    GRAPH_CONV_AUTO = 0,
-    GRAPH_CONV_IM2COL, /* im2col into the workspace + one GEMM */
-    GRAPH_CONV_GEMM1X1, /* 1x1, stride 1, no padding: the input is the GEMM operand */
-    GRAPH_CONV_DIRECT, /* direct loops, for small channel counts */
-    GRAPH_CONV_ALGO_COUNT
-} graph_conv_algo;
 
 typedef struct graph_node graph_node;
 struct graph_node {
@@ -193,7 +184,6 @@ const char *graph_op_name(graph_op op);
 int graph_op_from_name(const char *name);
 const char *graph_init_name(graph_init i);
 int graph_init_from_name(const char *name);
-const char *graph_algo_name(graph_conv_algo a);
 
 int64_t graph_nelem(const graph_node *n);
 size_t graph_nbytes(const graph_node *n);

@@ -18,6 +18,7 @@ static int cmd_version(int argc, char **argv)
 
 /* One row per subcommand; keep them in the order `modak --help` should list them. */
 static const command commands[] = {
+    {"compile", cmd_compile, "build a network's training binary for a target"},
     {"version", cmd_version, "print modak's version"},
 };
 

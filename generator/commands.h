@@ -7,6 +7,8 @@
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
 
+int cmd_compile(int argc, char **argv);
+
 /* Dispatches argv[1] to its subcommand; returns the exit status. */
 int modak_main(int argc, char **argv);
 
