@@ -587,24 +587,29 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
         (long long)g->batch, (long long)in->ne[1], (long long)in->ne[2], (long long)in->ne[3],
         (long long)g->logits->ne[1], res->nparams, arena < GRAPH_ALIGN ? (size_t)GRAPH_ALIGN : arena,
         res->flops_fwd, res->flops_train);
-    out(&c, "int main(int argc, char **argv)\n{\n"
-            "    kern_err err = {0};\n"
+    out(&c, "/* The network, its layer descriptors checked and the conv workspace sized (NULL and a\n"
+            " * message in err when a descriptor is refused). Public for test harnesses, which build\n"
+            " * this file with -Dmain=... and drive the step functions themselves. */\n"
+            "const kern_net *modak_net(kern_err *err);\n"
+            "const kern_net *modak_net(kern_err *err)\n{\n"
             "    size_t ws = 0;\n"
             "    for (int i = 0; i < %d; i++) {\n"
-            "        if (kern_conv_init(&CV[i], &err)) {\n"
-            "            fprintf(stderr, \"%%s: layer descriptor: %%s\\n\", argv[0], err.msg);\n"
-            "            return 1;\n"
-            "        }\n"
+            "        if (kern_conv_init(&CV[i], err)) return NULL;\n"
             "        size_t w = kern_conv_workspace(&CV[i]);\n"
             "        if (w > ws) ws = w;\n"
             "    }\n"
             "    for (int i = 0; i < %d; i++)\n"
-            "        if (kern_pool_init(&PL[i], &err)) {\n"
-            "            fprintf(stderr, \"%%s: layer descriptor: %%s\\n\", argv[0], err.msg);\n"
-            "            return 1;\n"
-            "        }\n"
+            "        if (kern_pool_init(&PL[i], err)) return NULL;\n"
             "    net.workspace_bytes = ws;\n"
-            "    return kern_main(argc, argv, &net);\n}\n",
+            "    return &net;\n}\n\n"
+            "int main(int argc, char **argv)\n{\n"
+            "    kern_err err = {0};\n"
+            "    const kern_net *nn = modak_net(&err);\n"
+            "    if (!nn) {\n"
+            "        fprintf(stderr, \"%%s: layer descriptor: %%s\\n\", argv[0], err.msg);\n"
+            "        return 1;\n"
+            "    }\n"
+            "    return kern_main(argc, argv, nn);\n}\n",
         c.nconv, c.npool);
     if (err->code != MK_OK) {
         mk_buf_fini(&b);

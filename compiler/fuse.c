@@ -25,9 +25,11 @@ static void count_users(graph *g, int *users)
 /* Every user of `from` now reads `to`. */
 static void redirect(graph *g, graph_node *from, graph_node *to)
 {
-    for (int i = 0; i < g->n_nodes; i++)
+    for (int i = 0; i < g->n_nodes; i++) {
         for (int s = 0; s < GRAPH_MAX_SRC; s++)
             if (g->nodes[i]->src[s] == from) g->nodes[i]->src[s] = to;
+        if (g->nodes[i]->view_src == from) g->nodes[i]->view_src = to;
+    }
     if (g->logits == from) g->logits = to;
     to->flags |= from->flags & GRAPH_F_LOGITS;
     from->fused_into = to;

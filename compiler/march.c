@@ -44,6 +44,39 @@ static const graph_march table[] = {
         {"clang", "12.0:", "-march=x86-64-v4 -mtune=generic"},
         {"clang", "3.9:11.1", "-march=x86-64 -mtune=generic -mcx16 -msahf -mpopcnt -msse3 -msse4.1 -msse4.2 -mssse3 -mavx -mavx2 -mbmi -mbmi2 -mf16c -mfma -mlzcnt -mmovbe -mxsave -mavx512f -mavx512bw -mavx512cd -mavx512dq -mavx512vl"},
      }},
+    {"nocona", "x86_64", "GenuineIntel", "x86_64", "mmx sse sse2 sse3",
+     {
+        {"gcc", "4.0.4:", "-march=nocona -mtune=nocona"},
+        {"clang", "3.9:", "-march=nocona -mtune=nocona"},
+     }},
+    {"core2", "x86_64", "GenuineIntel", "nocona", "mmx sse sse2 ssse3",
+     {
+        {"gcc", "4.3.0:", "-march=core2 -mtune=core2"},
+        {"clang", "3.9:", "-march=core2 -mtune=core2"},
+     }},
+    {"nehalem", "x86_64", "GenuineIntel", "core2", "mmx sse sse2 ssse3 sse4_1 sse4_2 popcnt lahf_lm cx16",
+     {
+        {"gcc", "4.9:", "-march=nehalem -mtune=nehalem"},
+        {"gcc", "4.6:4.8.5", "-march=corei7 -mtune=corei7"},
+        {"clang", "3.9:", "-march=nehalem -mtune=nehalem"},
+     }},
+    {"westmere", "x86_64", "GenuineIntel", "nehalem", "mmx sse sse2 ssse3 sse4_1 sse4_2 popcnt lahf_lm cx16 aes pclmulqdq",
+     {
+        {"gcc", "4.9:", "-march=westmere -mtune=westmere"},
+        {"clang", "3.9:", "-march=westmere -mtune=westmere"},
+     }},
+    {"sandybridge", "x86_64", "GenuineIntel", "westmere", "mmx sse sse2 ssse3 sse4_1 sse4_2 popcnt lahf_lm cx16 aes pclmulqdq avx",
+     {
+        {"gcc", "4.9:", "-march=sandybridge -mtune=sandybridge"},
+        {"gcc", "4.6:4.8.5", "-march=corei7-avx -mtune=corei7-avx"},
+        {"clang", "3.9:", "-march=sandybridge -mtune=sandybridge"},
+     }},
+    {"ivybridge", "x86_64", "GenuineIntel", "sandybridge", "mmx sse sse2 ssse3 sse4_1 sse4_2 popcnt lahf_lm cx16 aes pclmulqdq avx rdrand f16c",
+     {
+        {"gcc", "4.9:", "-march=ivybridge -mtune=ivybridge"},
+        {"gcc", "4.6:4.8.5", "-march=core-avx-i -mtune=core-avx-i"},
+        {"clang", "3.9:", "-march=ivybridge -mtune=ivybridge"},
+     }},
     {"haswell", "x86_64", "GenuineIntel", "ivybridge", "mmx sse sse2 ssse3 sse4_1 sse4_2 popcnt abm lahf_lm xsave cx16 aes pclmulqdq avx rdrand f16c movbe fma avx2 bmi1 bmi2",
      {
         {"gcc", "4.9:", "-march=haswell -mtune=haswell"},

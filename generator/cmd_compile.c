@@ -153,7 +153,7 @@ int cmd_compile(int argc, char **argv)
 
     int rc = EXIT_OK;
     graph_toolchain tc;
-    char cflags[1024] = "", build_note[1400];
+    char cflags[1024] = "", build_note[2200];
     graph_compiled out = {0};
     graph_build_result br = {0};
     char *bin = NULL;
