@@ -6,7 +6,8 @@
  *      involved), no knowledge of graphs, float32, tensors in NCHW layout, contiguous. Every
  *      fast kernel has a naive *_ref twin beside it that the tests compare against. Kernels
  *      take a kern_ctx (thread pool + workspace); element-wise and pooling kernels split their
- *      work by (ith, nth) over the pool, GEMMs run on OpenBLAS.
+ *      work by (ith, nth) over the pool; GEMMs are single-threaded OpenBLAS calls made
+ *      by the pool's threads on disjoint blocks (OpenBLAS's own threads stay idle).
  *   2. The network ABI: the generated program fills in one `kern_net` (shapes, parameter
  *      table, arena size, FLOPs, and two function pointers that run one batch) and calls
  *      kern_main(argc, argv, &net) from its main().
@@ -55,7 +56,8 @@ int kern_err_set(kern_err *e, int code, const char *fmt, ...) __attribute__((for
  * ------------------------------------------------------------------------------------------ */
 typedef struct kern_ctx kern_ctx;
 
-/* nthreads <= 0 means one per online CPU. Also sets OpenBLAS's thread count. NULL on OOM. */
+/* nthreads <= 0 means one per online CPU. Sets OpenBLAS to one thread (the pool parallelises
+ * around it). NULL on OOM. */
 kern_ctx *kern_ctx_new(int nthreads);
 void kern_ctx_free(kern_ctx *ctx); /* NULL is a no-op */
 int kern_ctx_threads(const kern_ctx *ctx);
@@ -75,10 +77,15 @@ void kern_split(size_t n, int ith, int nth, size_t *begin, size_t *end);
 /* ------------------------------------------------------------------------------------------
  * GEMM: C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T.
  * op(A) is m x k, op(B) is k x n, C is m x n; lda/ldb/ldc are row strides in floats.
- * kern_sgemm calls OpenBLAS's cblas_sgemm (threads as set by the context that last set them).
+ * kern_sgemm calls OpenBLAS's cblas_sgemm in the calling thread (a context sets OpenBLAS to
+ * one thread: parallelism comes from the context's pool). kern_sgemm_par splits C into
+ * blocks over the context's threads, one single-threaded OpenBLAS call each.
  * ------------------------------------------------------------------------------------------ */
 void kern_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                 const float *b, int ldb, float beta, float *c, int ldc);
+void kern_sgemm_par(kern_ctx *ctx, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                    int ldc);
 void kern_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                     int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
@@ -110,8 +117,9 @@ typedef struct kern_conv {
 
 int kern_conv_init(kern_conv *cv, kern_err *err);
 const char *kern_conv_algo_name(kern_conv_algo algo);
-/* Workspace bytes the three conv kernels need at cv->n (the max of the three); the
- * compiler may sum nothing up: the context's workspace is shared by all layers. */
+/* Workspace bytes the three conv kernels need per thread at cv->n (the max of the three).
+ * The context's workspace is shared by all layers, so a network needs the largest of these,
+ * times the thread count (kern_net.workspace_bytes is that per-thread maximum). */
 size_t kern_conv_workspace(const kern_conv *cv);
 /* Multiply-adds x 2 of the forward pass for the whole batch (the backward passes cost the
  * same each). */
@@ -367,8 +375,8 @@ struct kern_net {
     int nparams;
     const kern_param *params;
     size_t arena_bytes;     /* activations, gradients, saved statistics at n = batch */
-    size_t workspace_bytes; /* max kern_conv_workspace over the layers at n = batch (0: unknown;
-                               the context then grows its workspace on first use) */
+    size_t workspace_bytes; /* max kern_conv_workspace over the layers at n = batch, per
+                               thread (0: unknown; the workspace then grows on first use) */
     double flops_fwd;       /* forward FLOPs per image (a multiply-add counts 2) */
     double flops_train;     /* forward + backward FLOPs per image (0: taken as 3 * flops_fwd) */
     /* Forward and backward of one batch: fills s->loss, s->correct (and s->probs), writes
