@@ -5,16 +5,21 @@
  *   - 1x1, stride 1, unpadded: the input already is the GEMM's operand (1x1), unless the
  *     map is so small (p*q < 256) that one image's GEMM is too narrow: then the batched
  *     im2col, which puts several images side by side;
- *   - c*r*s <= 32 (a first layer on 1 or 3 channels with a 3x3 kernel): the direct kernel,
- *     because a GEMM with an inner dimension of 9 or 27 is mostly overhead;
- *   - otherwise im2col + GEMM per image, batched when p*q < 256 (ResNets' late stages).
+ *   - a tiny inner dimension (c*r*s <= 32: a first layer on 1 or 3 channels) or a narrow
+ *     map (p*q < 256: ResNets' late stages): the batched im2col, for a wider GEMM;
+ *   - otherwise im2col + GEMM per image.
+ * The direct kernel is not chosen: measured here (AMD EPYC 9004, one thread, OpenBLAS
+ * SkylakeX) it ran at 3-10 GFLOP/s where im2col reached 40-95 on every shape of the zoo,
+ * first layers included (mnist_cnn's conv1: 5.8 against 53.9 GFLOP/s forward). The rule
+ * is here to revisit when the kernels change; tests/compiler/fixtures/grad still compiles
+ * each algorithm through gradcheck.
  * The generic build takes the per-image im2col everywhere, as a framework without a
  * per-shape choice would (darknet, Caffe). The choice is stored in op_params[GRAPH_P_ALGO];
  * codegen writes it into the layer's kern_conv, and the backward calls use the same. */
 #include "kern.h"
 #include "passes.h"
 
-enum { NARROW_PQ = 256, DIRECT_MAX_CRS = 32 };
+enum { NARROW_PQ = 256, TINY_CRS = 32 };
 
 static kern_conv_algo choose(const graph_node *n)
 {
@@ -25,8 +30,8 @@ static kern_conv_algo choose(const graph_node *n)
                     n->op_params[GRAPH_P_PAD_W] == 0;
     (void)x;
     if (pointwise) return pq >= NARROW_PQ ? KERN_CONV_1X1 : KERN_CONV_IM2COL_BATCHED;
-    if (crs <= DIRECT_MAX_CRS) return KERN_CONV_DIRECT;
-    return pq >= NARROW_PQ ? KERN_CONV_IM2COL : KERN_CONV_IM2COL_BATCHED;
+    if (crs <= TINY_CRS || pq < NARROW_PQ) return KERN_CONV_IM2COL_BATCHED;
+    return KERN_CONV_IM2COL;
 }
 
 int graph_choose_algos(graph *g, int generic)
@@ -35,7 +40,10 @@ int graph_choose_algos(graph *g, int generic)
     for (int i = 0; i < g->n_nodes; i++) {
         graph_node *n = g->nodes[i];
         if (n->op != GRAPH_OP_CONV2D || n->fused_into) continue;
-        n->op_params[GRAPH_P_ALGO] = generic ? KERN_CONV_IM2COL : choose(n);
+        if (generic)
+            n->op_params[GRAPH_P_ALGO] = KERN_CONV_IM2COL;
+        else if (n->op_params[GRAPH_P_ALGO] == KERN_CONV_AUTO) /* a graph file may name one */
+            n->op_params[GRAPH_P_ALGO] = choose(n);
         count++;
     }
     return count;

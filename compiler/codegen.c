@@ -53,6 +53,9 @@ typedef struct cg {
     int *pool_ix;  /* by node id (pools): index in PL[] */
     int nconv, npool;
     int uses_pad;
+    int profile;   /* time every node of the training step */
+    mk_buf prof;   /* profile rows: {"name", flops}, */
+    int nprof;
     mk_err *err;
 } cg;
 
@@ -64,6 +67,8 @@ static void out(cg *c, const char *fmt, ...)
     mk_buf_vprintf(c->b, fmt, ap);
     va_end(ap);
 }
+
+static void put_cstr(mk_buf *b, const char *s);
 
 /* Does n's first dimension follow the step's n (the batch)? */
 static int batched(const graph_node *n)
@@ -146,7 +151,8 @@ static void shape_comment(cg *c, const graph_node *n)
         (long long)n->ne[0], (long long)n->ne[1], (long long)n->ne[2], (long long)n->ne[3]);
 }
 
-static void emit_node(cg *c, const graph_node *n)
+/* Emits n's call; returns 1 when it emitted one (views, slots and leaves emit nothing). */
+static int emit_node(cg *c, const graph_node *n)
 {
     const graph_node *x = n->src[0];
     const int act = n->op_params[GRAPH_P_ACT];
@@ -157,11 +163,11 @@ static void emit_node(cg *c, const graph_node *n)
     case GRAPH_OP_FLATTEN:
     case GRAPH_OP_VIEW:
     case GRAPH_OP_SLOT:
-        return;
+        return 0;
     default:
         break;
     }
-    if (n->op == GRAPH_OP_DROPOUT && !c->train) return; /* the identity: a view */
+    if (n->op == GRAPH_OP_DROPOUT && !c->train) return 0; /* the identity: a view */
     shape_comment(c, n);
     switch (n->op) {
     case GRAPH_OP_CONV2D:
@@ -236,7 +242,7 @@ static void emit_node(cg *c, const graph_node *n)
             if (!strcmp(st, "NULL")) {
                 mk_err_set(c->err, MK_EINTERNAL, NULL, 0, 0, "codegen: batchnorm '%s' saves no statistics",
                            n->name);
-                return;
+                return 0;
             }
             out(c, "    kern_bn_fwd_train(ctx, n, %lld, %lld, %.9gf, %.9gf, %s, %s, %s, %s, %s, %s, "
                    "%s + %lld, %d, %s);\n",
@@ -308,8 +314,9 @@ static void emit_node(cg *c, const graph_node *n)
     default:
         mk_err_set(c->err, MK_EINTERNAL, NULL, 0, 0, "codegen: no code for op '%s' (node '%s')",
                    graph_op_name(n->op), n->name);
-        break;
+        return 0;
     }
+    return 1;
 }
 
 static void emit_step(cg *c, const char *fname, const graph_plan *plan, int train)
@@ -332,7 +339,18 @@ static void emit_step(cg *c, const char *fname, const graph_plan *plan, int trai
                 c->pool_ix[nd->id], c->pool_ix[nd->id]);
     }
     if (!train) out(c, "    s->correct = 0;\n");
-    for (int i = 0; i < plan->order.n && c->err->code == MK_OK; i++) emit_node(c, plan->order.v[i]);
+    const int prof = c->profile && train;
+    if (prof) out(c, "    double prof_t = prof_now();\n");
+    for (int i = 0; i < plan->order.n && c->err->code == MK_OK; i++)
+        if (emit_node(c, plan->order.v[i]) && prof) {
+            const graph_node *nd = plan->order.v[i];
+            out(c, "    prof_t = prof_tick(%d, prof_t);\n", c->nprof++);
+            mk_buf_puts(&c->prof, "    {");
+            put_cstr(&c->prof, nd->name);
+            mk_buf_printf(&c->prof, ", \"%s\", %.17g},\n", graph_op_name(nd->op),
+                          graph_node_cost(nd).flops);
+        }
+    if (prof) out(c, "    prof_steps++;\n");
     if (train) { /* parameters the loss does not depend on still get a (zero) gradient */
         graph_seq params = graph_params(c->g);
         for (int i = 0; i < params.n; i++)
@@ -478,7 +496,8 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
     res->flops_train /= (double)g->batch;
     res->param_elems = graph_param_count(g);
 
-    cg c = {.g = g, .err = err};
+    cg c = {.g = g, .err = err, .profile = o->profile};
+    mk_buf_init(&c.prof);
     c.param_ix = mk_arena_alloc(&g->arena, (size_t)g->n_nodes * sizeof *c.param_ix);
     c.conv_ix = mk_arena_alloc(&g->arena, (size_t)g->n_nodes * sizeof *c.conv_ix);
     c.pool_ix = mk_arena_alloc(&g->arena, (size_t)g->n_nodes * sizeof *c.pool_ix);
@@ -560,6 +579,26 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
     emit_step(&c, "infer", &infer, 0);
     c.b = &b;
     if (c.uses_pad) mk_buf_puts(&b, pad_helpers);
+    if (c.profile) {
+        out(&c, "/* --profile: the time of every node of the training step, printed at exit. */\n"
+                "#include <stdlib.h>\n#include <time.h>\n"
+                "static const struct { const char *name, *op; double flops; } prof_node[] = {\n%s};\n"
+                "static double prof_sum[%d];\nstatic long prof_steps;\n\n"
+                "static double prof_now(void)\n{\n    struct timespec t;\n"
+                "    clock_gettime(CLOCK_MONOTONIC, &t);\n    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;\n}\n\n"
+                "static double prof_tick(int k, double t0)\n{\n    double t = prof_now();\n"
+                "    prof_sum[k] += t - t0;\n    return t;\n}\n\n"
+                "static void prof_dump(void)\n{\n    double total = 0;\n"
+                "    if (!prof_steps) return;\n"
+                "    for (int k = 0; k < %d; k++) total += prof_sum[k];\n"
+                "    fprintf(stderr, \"profile: %%ld training steps at batch %%d, %%.2f ms per step\\n\", prof_steps, %lld, 1e3 * total / (double)prof_steps);\n"
+                "    fprintf(stderr, \"%%-36s %%-20s %%10s %%6s %%9s\\n\", \"node\", \"op\", \"ms/step\", \"%%\", \"GFLOP/s\");\n"
+                "    for (int k = 0; k < %d; k++) {\n"
+                "        double t = prof_sum[k] / (double)prof_steps;\n"
+                "        fprintf(stderr, \"%%-36.36s %%-20s %%10.3f %%6.1f %%9.1f\\n\", prof_node[k].name, prof_node[k].op, 1e3 * t, 100.0 * prof_sum[k] / total, t > 0 ? prof_node[k].flops / t / 1e9 : 0.0);\n"
+                "    }\n}\n\n",
+            c.prof.s ? c.prof.s : "", c.nprof ? c.nprof : 1, c.nprof, (long long)g->batch, c.nprof);
+    }
     mk_buf_put(&b, steps.s, steps.len);
     mk_buf_fini(&steps);
 
@@ -601,6 +640,7 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
             "    for (int i = 0; i < %d; i++)\n"
             "        if (kern_pool_init(&PL[i], err)) return NULL;\n"
             "    net.workspace_bytes = ws;\n"
+            "%s"
             "    return &net;\n}\n\n"
             "int main(int argc, char **argv)\n{\n"
             "    kern_err err = {0};\n"
@@ -610,7 +650,8 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
             "        return 1;\n"
             "    }\n"
             "    return kern_main(argc, argv, nn);\n}\n",
-        c.nconv, c.npool);
+        c.nconv, c.npool, c.profile ? "    atexit(prof_dump);\n" : "");
+    mk_buf_fini(&c.prof);
     if (err->code != MK_OK) {
         mk_buf_fini(&b);
         free(res->summary);

@@ -57,6 +57,7 @@ typedef struct graph_options {
     int threads;        /* cores of the target (0: unknown) */
     const char *target; /* for the build note: "host (zen4)", "zen4", ... */
     const char *build;  /* the compiler command's summary, recorded in the binary's `info` */
+    int profile;        /* time every node of the training step; print the table at exit */
 } graph_options;
 
 typedef struct graph_compiled {

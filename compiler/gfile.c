@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern.h"
 #include "mk_buf.h"
 #include "mk_fs.h"
 #include "zoo.h"
@@ -100,7 +101,7 @@ int gf_pair(gf_reader *r, const char *ptr, json_t *obj, const char *key, int min
 
 static const char *const known_keys[] = {
     "name", "op", "inputs", "filters", "kernel", "stride", "padding", "bias", "activation",
-    "init", "units", "pool", "eps", "momentum", "rate", "channels", NULL,
+    "init", "units", "pool", "eps", "momentum", "rate", "channels", "algo", NULL,
 };
 
 static int get_int(gf_reader *r, const char *ptr, json_t *l, const char *key, int min, int def,
@@ -182,6 +183,30 @@ static int get_init(gf_reader *r, const char *ptr, json_t *l, graph_init def, gr
                       "\"glorot_uniform\", \"glorot_normal\", \"lecun_uniform\"");
     *out = (graph_init)i;
     return 0;
+}
+
+/* "algo": the kernels' convolution algorithm, instead of the compiler's choice. */
+static const char *const algo_names[] = {"auto", "im2col", "im2col_batched", "1x1", "direct"};
+_Static_assert(sizeof algo_names / sizeof *algo_names == KERN_CONV_ALGO_COUNT,
+               "one name per kern_conv_algo");
+
+static int get_algo(gf_reader *r, const char *ptr, json_t *l, graph_node *conv)
+{
+    json_t *v = json_object_get(l, "algo");
+    if (!v) return 0;
+    char p[512];
+    snprintf(p, sizeof p, "%s/algo", ptr);
+    for (int i = 0; i < KERN_CONV_ALGO_COUNT && json_is_string(v); i++)
+        if (!strcmp(algo_names[i], json_string_value(v))) {
+            const int32_t *P = conv->op_params;
+            if (i == KERN_CONV_1X1 &&
+                (conv->src[1]->ne[2] != 1 || conv->src[1]->ne[3] != 1 || P[GRAPH_P_STRIDE_H] != 1 ||
+                 P[GRAPH_P_STRIDE_W] != 1 || P[GRAPH_P_PAD_H] || P[GRAPH_P_PAD_W]))
+                return gf_err(r, p, "\"1x1\" needs a 1x1 kernel, stride 1 and no padding");
+            conv->op_params[GRAPH_P_ALGO] = i;
+            return 0;
+        }
+    return gf_err(r, p, "must be one of \"auto\", \"im2col\", \"im2col_batched\", \"1x1\", \"direct\"");
 }
 
 /* "padding": int | [h, w] | "valid" | "same" (stride 1, odd kernel: (k-1)/2). */
@@ -278,6 +303,7 @@ static graph_node *read_layer(gf_reader *r, const char *ptr, json_t *l, graph_no
             get_init(r, ptr, l, GRAPH_INIT_GLOROT_UNIFORM, &init))
             return NULL;
         y = graph_layer_conv(g, x, units, kh, kw, sh, sw, ph, pw, bias, init, name);
+        if (y && get_algo(r, ptr, l, y->op == GRAPH_OP_BIAS_ADD ? y->src[0] : y)) return NULL;
     } else if (!strcmp(op, "dense")) {
         if (get_int(r, ptr, l, "units", 1, 0, 1, &units) || get_bool(r, ptr, l, "bias", 1, &bias) ||
             get_act(r, ptr, l, &relu) || get_init(r, ptr, l, GRAPH_INIT_GLOROT_UNIFORM, &init))
@@ -533,6 +559,8 @@ char *graph_to_json(const graph *gc, mk_err *err)
             put_pair(&b, "padding", P[GRAPH_P_PAD_H], P[GRAPH_P_PAD_W]);
             mk_buf_printf(&b, ", \"bias\": %s, \"init\": \"%s\"", folded[n->id] ? "true" : "false",
                           graph_init_name(n->src[1]->op_params[GRAPH_P_INIT]));
+            if (P[GRAPH_P_ALGO] > 0 && P[GRAPH_P_ALGO] < KERN_CONV_ALGO_COUNT)
+                mk_buf_printf(&b, ", \"algo\": \"%s\"", algo_names[P[GRAPH_P_ALGO]]);
             break;
         case GRAPH_OP_DENSE:
             mk_buf_printf(&b, ", \"units\": %lld, \"bias\": %s, \"init\": \"%s\"", (long long)n->ne[1],

@@ -38,6 +38,8 @@ static void usage(FILE *out)
           "      --generic       build what a stock image ships: -O2, baseline x86-64, no\n"
           "                      fusion, no memory planning, im2col everywhere\n"
           "      --cc CC         the C compiler (default: $CC, else cc)\n"
+          "      --profile       the binary times every node of a training step and prints\n"
+          "                      the table (ms, share, GFLOP/s) to stderr at exit\n"
           "      --list-targets  list the micro-architectures and exit\n"
           "  -q, --quiet         print nothing but errors\n"
           "  -h, --help          show this help\n"
@@ -81,11 +83,12 @@ int cmd_compile(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"emit-c", required_argument, NULL, 'E'},
         {"generic", no_argument, NULL, 'G'},      {"cc", required_argument, NULL, 'C'},
         {"list-targets", no_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
+        {"profile", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *target = "host", *output = NULL, *emit_c = NULL, *cc = NULL;
     int64_t batch = 0;
-    int generic = 0, quiet = 0, c;
+    int generic = 0, quiet = 0, profile = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:b:o:qh", opts, NULL)) != -1) {
@@ -102,6 +105,7 @@ int cmd_compile(int argc, char **argv)
         case 'E': emit_c = optarg; break;
         case 'G': generic = 1; break;
         case 'C': cc = optarg; break;
+        case 'P': profile = 1; break;
         case 'L': list_targets(); return EXIT_OK;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
@@ -169,7 +173,7 @@ int cmd_compile(int argc, char **argv)
         snprintf(build_note, sizeof build_note, "(C only)");
     }
     graph_options o = {.generic = generic, .threads = threads, .target = target_desc,
-                       .build = build_note};
+                       .build = build_note, .profile = profile};
     if (graph_codegen(g, &o, &out, &err)) {
         rc = fail(&err);
         goto done;
@@ -180,8 +184,8 @@ int cmd_compile(int argc, char **argv)
     }
     if (build) {
         bin = output ? mk_xstrdup(output) : mk_xasprintf("%s-train", g->name);
-        char *key = mk_xasprintf("%s|%s|%s|batch=%lld|generic=%d", g->name, target_desc, march,
-                                 (long long)batch, generic);
+        char *key = mk_xasprintf("%s|%s|%s|batch=%lld|generic=%d|profile=%d", g->name,
+                                 target_desc, march, (long long)batch, generic, profile);
         int brc = graph_build(out.c_source, &tc, cflags, key, bin, &br, &err);
         free(key);
         if (brc) {

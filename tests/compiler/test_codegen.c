@@ -149,7 +149,7 @@ static void test_codegen_zoo(void **state)
                 assert_int_equal(count(c.c_source, "kern_dropout_fwd(ctx"), 2);
                 assert_int_equal(count(c.c_source, "kern_dropout_bwd(ctx"), 2);
                 if (!generic) {
-                    assert_non_null(strstr(c.c_source, "KERN_CONV_DIRECT}, /* conv1 */"));
+                    assert_non_null(strstr(c.c_source, "KERN_CONV_IM2COL_BATCHED}, /* conv1 */"));
                     assert_non_null(strstr(c.c_source, "KERN_CONV_IM2COL}, /* conv2 */"));
                     assert_int_equal(count(c.c_source, "kern_relu_fwd("), 0);
                 } else {
