@@ -94,7 +94,7 @@ int kern_idx_load(const char *images_path, const char *labels_path, int classes,
     unsigned char h[16];
     int rc = -1;
     if (open_gz(images_path, &fi, err)) goto done;
-    if (read_exact(fi, images_path, h, 16, "the IDX image header", 0, err)) goto done;
+    if (read_exact(fi, images_path, h, 4, "the IDX magic number", 0, err)) goto done;
     if (be32(h) != IDX_IMAGES) {
         kern_err_set(err, KERN_EINVAL,
                      "%s: not an IDX image file: magic number 0x%08x, expected 0x%08x "
@@ -103,6 +103,7 @@ int kern_idx_load(const char *images_path, const char *labels_path, int classes,
                      be32(h) == IDX_LABELS ? "; this looks like a label file" : "");
         goto done;
     }
+    if (read_exact(fi, images_path, h + 4, 12, "the IDX image header", 4, err)) goto done;
     uint32_t n = be32(h + 4), rows = be32(h + 8), cols = be32(h + 12);
     if (n == 0 || rows == 0 || cols == 0 || rows > 4096 || cols > 4096 || n > 100000000u) {
         kern_err_set(err, KERN_EINVAL, "%s: implausible dimensions %u x %u x %u", images_path, n,
@@ -119,7 +120,7 @@ int kern_idx_load(const char *images_path, const char *labels_path, int classes,
     if (expect_eof(fi, images_path, 16 + npix, err)) goto done;
 
     if (open_gz(labels_path, &fl, err)) goto done;
-    if (read_exact(fl, labels_path, h, 8, "the IDX label header", 0, err)) goto done;
+    if (read_exact(fl, labels_path, h, 4, "the IDX magic number", 0, err)) goto done;
     if (be32(h) != IDX_LABELS) {
         kern_err_set(err, KERN_EINVAL,
                      "%s: not an IDX label file: magic number 0x%08x, expected 0x%08x "
@@ -128,6 +129,7 @@ int kern_idx_load(const char *images_path, const char *labels_path, int classes,
                      be32(h) == IDX_IMAGES ? "; this looks like an image file" : "");
         goto done;
     }
+    if (read_exact(fl, labels_path, h + 4, 4, "the IDX label header", 4, err)) goto done;
     if (be32(h + 4) != n) {
         kern_err_set(err, KERN_EINVAL, "%s: %u labels, but %s has %u images", labels_path,
                      be32(h + 4), images_path, n);
