@@ -592,10 +592,10 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
                 "    if (!prof_steps) return;\n"
                 "    for (int k = 0; k < %d; k++) total += prof_sum[k];\n"
                 "    fprintf(stderr, \"profile: %%ld training steps at batch %%d, %%.2f ms per step\\n\", prof_steps, %lld, 1e3 * total / (double)prof_steps);\n"
-                "    fprintf(stderr, \"%%-36s %%-20s %%10s %%6s %%9s\\n\", \"node\", \"op\", \"ms/step\", \"%%\", \"GFLOP/s\");\n"
+                "    fprintf(stderr, \"%%-36s %%-20s %%10s %%6s %%9s %%11s\\n\", \"node\", \"op\", \"ms/step\", \"%%\", \"GFLOP/s\", \"MFLOP/step\");\n"
                 "    for (int k = 0; k < %d; k++) {\n"
                 "        double t = prof_sum[k] / (double)prof_steps;\n"
-                "        fprintf(stderr, \"%%-36.36s %%-20s %%10.3f %%6.1f %%9.1f\\n\", prof_node[k].name, prof_node[k].op, 1e3 * t, 100.0 * prof_sum[k] / total, t > 0 ? prof_node[k].flops / t / 1e9 : 0.0);\n"
+                "        fprintf(stderr, \"%%-36.36s %%-20s %%10.3f %%6.1f %%9.1f %%11.1f\\n\", prof_node[k].name, prof_node[k].op, 1e3 * t, 100.0 * prof_sum[k] / total, t > 0 ? prof_node[k].flops / t / 1e9 : 0.0, prof_node[k].flops / 1e6);\n"
                 "    }\n}\n\n",
             c.prof.s ? c.prof.s : "", c.nprof ? c.nprof : 1, c.nprof, (long long)g->batch, c.nprof);
     }
@@ -618,6 +618,26 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
     out(&c, ",\n    .build = ");
     put_cstr(&b, build);
     size_t arena = res->arena_train > res->arena_infer ? res->arena_train : res->arena_infer;
+    /* the threading pass: when fewer threads than the target has are worth using, that count
+     * becomes the binary's default (an explicit --threads still wins) */
+    char threads_default[640] = "";
+    if (o->threads > 0 && res->threads < o->threads)
+        snprintf(threads_default, sizeof threads_default,
+                 "    /* threading pass: %d of the target's %d cores are worth using */\n"
+                 "    int has = 0;\n"
+                 "    for (int i = 1; i < argc; i++)\n"
+                 "        if (!strcmp(argv[i], \"--threads\") || !strncmp(argv[i], \"--threads=\", 10)) has = 1;\n"
+                 "    if (!has && argc > 1 && (!strcmp(argv[1], \"train\") || !strcmp(argv[1], \"eval\"))) {\n"
+                 "        static char *args[256];\n"
+                 "        if (argc < 250) {\n"
+                 "            for (int i = 0; i < argc; i++) args[i] = argv[i];\n"
+                 "            args[argc++] = \"--threads\";\n"
+                 "            args[argc++] = \"%d\";\n"
+                 "            args[argc] = NULL;\n"
+                 "            argv = args;\n"
+                 "        }\n"
+                 "    }\n",
+                 res->threads, o->threads, res->threads);
     out(&c, ",\n    .batch = %lld,\n    .in_c = %lld,\n    .in_h = %lld,\n    .in_w = %lld,\n"
             "    .classes = %lld,\n    .nparams = %d,\n    .params = params,\n"
             "    .arena_bytes = %zu,\n    .workspace_bytes = 0, /* set in main() */\n"
@@ -649,8 +669,9 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
             "        fprintf(stderr, \"%%s: layer descriptor: %%s\\n\", argv[0], err.msg);\n"
             "        return 1;\n"
             "    }\n"
+            "%s"
             "    return kern_main(argc, argv, nn);\n}\n",
-        c.nconv, c.npool, c.profile ? "    atexit(prof_dump);\n" : "");
+        c.nconv, c.npool, c.profile ? "    atexit(prof_dump);\n" : "", threads_default);
     mk_buf_fini(&c.prof);
     if (err->code != MK_OK) {
         mk_buf_fini(&b);

@@ -6,12 +6,13 @@
  * OpenBLAS's GEMM, and element-wise passes by chunks of about 32k floats (fewer threads for
  * less work: waking one costs about as much as touching that many floats). So a node can use
  * min(cores, images) threads when it splits the batch, min(cores, work / 32k) when it is
- * element-wise, and all cores for a GEMM worth a few MFLOP. The binary's default is the
+ * element-wise, and one per 2 MFLOP of a dense layer's GEMM. The binary's default is the
  * largest count any node can use, capped by the target's cores: on a big machine with a
  * small batch, more threads would only wait. */
 #include "passes.h"
 
 enum { ELEM_GRAIN = 32768 };
+#define GEMM_GRAIN 2e6 /* FLOPs: about 20 us of a core, well above the cost of a wake-up */
 
 static int clamp(int64_t v, int hi)
 {
@@ -52,7 +53,7 @@ void graph_threads(graph *g, int threads, graph_threads_plan *out)
             t = clamp(g->batch, threads);
             out->parallel_batches++;
         } else if (n->op == GRAPH_OP_DENSE || n->op == GRAPH_OP_DENSE_BWD) {
-            t = graph_node_cost(n).flops >= 4e6 ? threads : 1;
+            t = clamp((int64_t)(graph_node_cost(n).flops / GEMM_GRAIN), threads);
         } else {
             int64_t work = graph_nelem(n);
             for (int s = 0; s < GRAPH_MAX_SRC && n->src[s]; s++)

@@ -212,6 +212,29 @@ static void test_codegen_refuses_twice(void **state)
     graph_free(g);
 }
 
+/* A batch of one image on a 64-core target: the convolutions split the batch (one image:
+ * one thread), the largest element-wise pass is 21632 floats, and dense1's backward (4.7
+ * MFLOP) is worth two threads: the threading pass makes 2 the binary's default. */
+static void test_threads_default(void **state)
+{
+    mk_err e;
+    mk_err_clear(&e);
+    graph *g = graph_zoo_build("mnist_cnn", 1, &e);
+    graph_options o = {.threads = 64};
+    graph_compiled c;
+    assert_int_equal(graph_codegen(g, &o, &c, &e), 0);
+    assert_int_equal(c.threads, 2);
+    assert_non_null(strstr(c.c_source, "threading pass: 2 of the target's 64 cores"));
+    graph_compiled_fini(&c);
+    graph_free(g);
+    g = graph_zoo_build("resnet20", 128, &e);
+    assert_int_equal(graph_codegen(g, &o, &c, &e), 0);
+    assert_int_equal(c.threads, 64); /* 128 images: every core */
+    assert_null(strstr(c.c_source, "threading pass:"));
+    graph_compiled_fini(&c);
+    graph_free(g);
+}
+
 static void test_embedded(void **state)
 {
     int has_header = 0;
@@ -233,7 +256,8 @@ int main(void)
         cmocka_unit_test(test_march_flags),    cmocka_unit_test(test_version_ranges),
         cmocka_unit_test(test_host_detect),    cmocka_unit_test(test_cache_dir),
         cmocka_unit_test(test_codegen_zoo),    cmocka_unit_test(test_codegen_view_after_fusion),
-        cmocka_unit_test(test_codegen_refuses_twice), cmocka_unit_test(test_embedded),
+        cmocka_unit_test(test_codegen_refuses_twice), cmocka_unit_test(test_threads_default),
+        cmocka_unit_test(test_embedded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
