@@ -53,7 +53,8 @@ static void av_push(argv_t *a, const char *s)
 static void av_words(argv_t *a, const char *s)
 {
     while (s && *s) {
-        while (*s == ' ' || *s == '\t') s++;
+        while (*s == ' ' || *s == '\t')
+            s++;
         size_t l = strcspn(s, " \t");
         if (l) {
             char *w = mk_xasprintf("%.*s", (int)l, s);
@@ -66,7 +67,8 @@ static void av_words(argv_t *a, const char *s)
 
 static void av_free(argv_t *a)
 {
-    for (int i = 0; i < a->n; i++) free(a->v[i]);
+    for (int i = 0; i < a->n; i++)
+        free(a->v[i]);
     free(a->v);
     a->v = NULL;
     a->n = a->cap = 0;
@@ -146,8 +148,8 @@ int graph_toolchain_detect(const char *cc, graph_toolchain *tc, mk_err *err)
         return mk_err_set(err, MK_EIO, NULL, 0, 0,
                           "cannot run the C compiler '%s' (set CC, or install gcc)", cc);
     int clang = strstr(ver, "clang") != NULL;
-    int gcc = !clang && (strstr(ver, "gcc") || strstr(ver, "GCC") ||
-                         strstr(ver, "Free Software Foundation"));
+    int gcc = !clang &&
+              (strstr(ver, "gcc") || strstr(ver, "GCC") || strstr(ver, "Free Software Foundation"));
     free(ver);
     if (!clang && !gcc)
         return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
@@ -170,7 +172,8 @@ int graph_target_cflags(const graph_toolchain *tc, const char *march, int generi
     char flags[512];
     if (generic) {
         /* what a stock image ships: the baseline of its family */
-        if (graph_march_cflags("x86_64", tc->kind, tc->version, flags, sizeof flags, err)) return -1;
+        if (graph_march_cflags("x86_64", tc->kind, tc->version, flags, sizeof flags, err))
+            return -1;
         snprintf(out, size, "-O2 %s", flags);
         return 0;
     }
@@ -236,8 +239,7 @@ static int copy_out(const char *from, const char *to, mk_err *err)
     return rc;
 }
 
-static int write_file(const char *dir, const char *name, const void *data, size_t len,
-                      mk_err *err)
+static int write_file(const char *dir, const char *name, const void *data, size_t len, mk_err *err)
 {
     char *p = mk_path_join(dir, name);
     int rc = mk_file_write_atomic(p, data, len, 0, err);
@@ -305,7 +307,8 @@ static int run_logged(argv_t *jobs, int njobs, const char *dir, const graph_tool
 
 static void jobs_free(argv_t *jobs, int n)
 {
-    for (int i = 0; i < n; i++) av_free(&jobs[i]);
+    for (int i = 0; i < n; i++)
+        av_free(&jobs[i]);
     free(jobs);
 }
 
@@ -368,8 +371,7 @@ fail:
 }
 
 int graph_build(const char *c_source, const graph_toolchain *tc, const char *cflags,
-                const char *key_extra, const char *out_path, graph_build_result *res,
-                mk_err *err)
+                const char *key_extra, const char *out_path, graph_build_result *res, mk_err *err)
 {
     memset(res, 0, sizeof *res);
     const char *blas = getenv("MODAK_BLAS_FLAGS");

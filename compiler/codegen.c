@@ -23,8 +23,8 @@
 #include "zoo.h"
 
 static const char *const kern_init_names[] = {
-    "KERN_INIT_ZEROS",          "KERN_INIT_ONES",           "KERN_INIT_HE_NORMAL",
-    "KERN_INIT_HE_UNIFORM",     "KERN_INIT_GLOROT_UNIFORM", "KERN_INIT_GLOROT_NORMAL",
+    "KERN_INIT_ZEROS",         "KERN_INIT_ONES",           "KERN_INIT_HE_NORMAL",
+    "KERN_INIT_HE_UNIFORM",    "KERN_INIT_GLOROT_UNIFORM", "KERN_INIT_GLOROT_NORMAL",
     "KERN_INIT_LECUN_UNIFORM",
 };
 _Static_assert(sizeof kern_init_names / sizeof *kern_init_names == GRAPH_INIT_COUNT,
@@ -53,8 +53,8 @@ typedef struct cg {
     int *pool_ix;  /* by node id (pools): index in PL[] */
     int nconv, npool;
     int uses_pad;
-    int profile;   /* time every node of the training step */
-    mk_buf prof;   /* profile rows: {"name", flops}, */
+    int profile; /* time every node of the training step */
+    mk_buf prof; /* profile rows: {"name", flops}, */
     int nprof;
     mk_err *err;
 } cg;
@@ -220,7 +220,8 @@ static int emit_node(cg *c, const graph_node *n)
             ptr(c, n->src[1]), ptr(c, n));
         break;
     case GRAPH_OP_AVGPOOL:
-        out(c, "    kern_avgpool_fwd(ctx, &pl%d, %s, %s);\n", c->pool_ix[n->id], ptr(c, x), ptr(c, n));
+        out(c, "    kern_avgpool_fwd(ctx, &pl%d, %s, %s);\n", c->pool_ix[n->id], ptr(c, x),
+            ptr(c, n));
         break;
     case GRAPH_OP_AVGPOOL_BWD:
         out(c, "    kern_avgpool_bwd(ctx, &pl%d, %s, %s);\n", c->pool_ix[n->fwd->id], ptr(c, x),
@@ -240,16 +241,18 @@ static int emit_node(cg *c, const graph_node *n)
         if (c->train) {
             const char *st = slot_ptr(c, n, GRAPH_SLOT_AUX);
             if (!strcmp(st, "NULL")) {
-                mk_err_set(c->err, MK_EINTERNAL, NULL, 0, 0, "codegen: batchnorm '%s' saves no statistics",
-                           n->name);
+                mk_err_set(c->err, MK_EINTERNAL, NULL, 0, 0,
+                           "codegen: batchnorm '%s' saves no statistics", n->name);
                 return 0;
             }
-            out(c, "    kern_bn_fwd_train(ctx, n, %lld, %lld, %.9gf, %.9gf, %s, %s, %s, %s, %s, %s, "
-                   "%s + %lld, %d, %s);\n",
+            out(c,
+                "    kern_bn_fwd_train(ctx, n, %lld, %lld, %.9gf, %.9gf, %s, %s, %s, %s, %s, %s, "
+                "%s + %lld, %d, %s);\n",
                 ch, hw, (double)eps, (double)mom, ptr(c, x), ptr(c, n->src[1]), ptr(c, n->src[2]),
                 ptr(c, n->src[3]), ptr(c, n->src[4]), st, st, ch, act, ptr(c, n));
         } else {
-            out(c, "    kern_bn_fwd_infer(ctx, n, %lld, %lld, %.9gf, %s, %s, %s, %s, %s, %d, %s);\n",
+            out(c,
+                "    kern_bn_fwd_infer(ctx, n, %lld, %lld, %.9gf, %s, %s, %s, %s, %s, %d, %s);\n",
                 ch, hw, (double)eps, ptr(c, x), ptr(c, n->src[1]), ptr(c, n->src[2]),
                 ptr(c, n->src[3]), ptr(c, n->src[4]), act, ptr(c, n));
         }
@@ -258,15 +261,15 @@ static int emit_node(cg *c, const graph_node *n)
     case GRAPH_OP_BATCHNORM_BWD: { /* src: x, dy, gamma, stats [, y] */
         long long ch = per_image(n, 1), hw = (long long)(n->ne[2] * n->ne[3]);
         const char *st = ptr(c, n->src[3]);
-        out(c, "    kern_bn_bwd(ctx, n, %lld, %lld, %s, %s, %s, %s, %s, %s + %lld, %s, %s, %s);\n", ch,
-            hw, ptr(c, x), n->src[4] ? ptr(c, n->src[4]) : "NULL", ptr(c, n->src[1]),
+        out(c, "    kern_bn_bwd(ctx, n, %lld, %lld, %s, %s, %s, %s, %s, %s + %lld, %s, %s, %s);\n",
+            ch, hw, ptr(c, x), n->src[4] ? ptr(c, n->src[4]) : "NULL", ptr(c, n->src[1]),
             ptr(c, n->src[2]), st, st, ch, ptr(c, n), slot_ptr(c, n, GRAPH_SLOT_DGAMMA),
             slot_ptr(c, n, GRAPH_SLOT_DBETA));
         break;
     }
     case GRAPH_OP_ADD:
-        out(c, "    kern_add(ctx, %s, %s, %s, %d, %s);\n", cnt(c, n), ptr(c, x), ptr(c, n->src[1]), act,
-            ptr(c, n));
+        out(c, "    kern_add(ctx, %s, %s, %s, %d, %s);\n", cnt(c, n), ptr(c, x), ptr(c, n->src[1]),
+            act, ptr(c, n));
         break;
     case GRAPH_OP_PAD:
     case GRAPH_OP_PAD_BWD: {
@@ -277,32 +280,34 @@ static int emit_node(cg *c, const graph_node *n)
         out(c, "    %s(ctx, n, %lld, %lld, %lld, %d, %d, %d, %d, %d, %d, %s, %s);\n",
             n->op == GRAPH_OP_PAD ? "pad_fwd" : "pad_bwd", per_image(small, 1), per_image(small, 2),
             per_image(small, 3), P[GRAPH_P_PAD_C0], P[GRAPH_P_PAD_C1], P[GRAPH_P_PAD_TOP],
-            P[GRAPH_P_PAD_BOTTOM], P[GRAPH_P_PAD_LEFT], P[GRAPH_P_PAD_RIGHT],
-            ptr(c, x), ptr(c, n));
+            P[GRAPH_P_PAD_BOTTOM], P[GRAPH_P_PAD_LEFT], P[GRAPH_P_PAD_RIGHT], ptr(c, x), ptr(c, n));
         (void)big;
         break;
     }
     case GRAPH_OP_DROPOUT:
-        out(c, "    kern_dropout_fwd(ctx, %s, %.9gf, kern_seed_mix(s->seed, %d), %s, %s);\n", cnt(c, n),
-            (double)graph_get_f(n, GRAPH_P_DROP_RATE), n->op_params[GRAPH_P_DROP_STREAM], ptr(c, x),
-            ptr(c, n));
+        out(c, "    kern_dropout_fwd(ctx, %s, %.9gf, kern_seed_mix(s->seed, %d), %s, %s);\n",
+            cnt(c, n), (double)graph_get_f(n, GRAPH_P_DROP_RATE), n->op_params[GRAPH_P_DROP_STREAM],
+            ptr(c, x), ptr(c, n));
         break;
     case GRAPH_OP_DROPOUT_BWD:
-        out(c, "    kern_dropout_bwd(ctx, %s, %.9gf, kern_seed_mix(s->seed, %d), %s, %s);\n", cnt(c, n),
-            (double)graph_get_f(n->fwd, GRAPH_P_DROP_RATE), n->fwd->op_params[GRAPH_P_DROP_STREAM],
-            ptr(c, x), ptr(c, n));
+        out(c, "    kern_dropout_bwd(ctx, %s, %.9gf, kern_seed_mix(s->seed, %d), %s, %s);\n",
+            cnt(c, n), (double)graph_get_f(n->fwd, GRAPH_P_DROP_RATE),
+            n->fwd->op_params[GRAPH_P_DROP_STREAM], ptr(c, x), ptr(c, n));
         break;
     case GRAPH_OP_SOFTMAX_XENT: {
         long long k = per_image(x, 1);
         if (c->train) {
             const char *probs = slot_ptr(c, n, GRAPH_SLOT_AUX);
             if (!strcmp(probs, "NULL")) probs = ptr(c, x);
-            out(c, "    s->loss = kern_softmax_xent_fwd(ctx, n, %lld, %s, s->labels, %s, &s->correct);\n",
+            out(c,
+                "    s->loss = kern_softmax_xent_fwd(ctx, n, %lld, %s, s->labels, %s, "
+                "&s->correct);\n",
                 k, ptr(c, x), probs);
             out(c, "    if (s->probs) kern_copy(ctx, (size_t)n * %lld, %s, s->probs);\n", k, probs);
         } else {
-            out(c, "    s->loss = kern_softmax_xent_fwd(ctx, n, %lld, %s, s->labels, s->probs ? "
-                   "s->probs : %s, &s->correct);\n",
+            out(c,
+                "    s->loss = kern_softmax_xent_fwd(ctx, n, %lld, %s, s->labels, s->probs ? "
+                "s->probs : %s, &s->correct);\n",
                 k, ptr(c, x), ptr(c, x));
         }
         break;
@@ -355,8 +360,8 @@ static void emit_step(cg *c, const char *fname, const graph_plan *plan, int trai
         graph_seq params = graph_params(c->g);
         for (int i = 0; i < params.n; i++)
             if (!params.v[i]->grad && c->param_ix[params.v[i]->id] >= 0)
-                out(c, "    kern_fill(ctx, %lld, 0.0f, G[%d]);\n", (long long)graph_nelem(params.v[i]),
-                    c->param_ix[params.v[i]->id]);
+                out(c, "    kern_fill(ctx, %lld, 0.0f, G[%d]);\n",
+                    (long long)graph_nelem(params.v[i]), c->param_ix[params.v[i]->id]);
     }
     out(c, "    return 0;\n}\n\n");
 }
@@ -442,9 +447,7 @@ static char *make_summary(graph *g, const graph_layer_cost *rows, int nrows)
                  n->op_params[GRAPH_P_ACT] && n->op != GRAPH_OP_SOFTMAX_XENT ? "+relu" : "");
         mk_buf_printf(&b, "%-28.28s %-15s %-22s %10lld %12.3f  %s\n", rows[i].name, ops, shape,
                       (long long)rows[i].params, rows[i].fwd_flops / (double)g->batch / 1e6,
-                      n->op == GRAPH_OP_CONV2D
-                          ? algo_label[n->op_params[GRAPH_P_ALGO]]
-                          : "");
+                      n->op == GRAPH_OP_CONV2D ? algo_label[n->op_params[GRAPH_P_ALGO]] : "");
     }
     return mk_buf_detach(&b);
 }
@@ -453,7 +456,8 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
 
 int graph_codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err *err)
 {
-    mk_err local; /* codegen checks err->code as it goes: it needs one even if the caller has none */
+    mk_err
+        local; /* codegen checks err->code as it goes: it needs one even if the caller has none */
     mk_err_clear(&local);
     int rc = codegen(g, o, res, &local);
     if (rc && err && err->code == MK_OK) *err = local;
@@ -464,7 +468,8 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
 {
     memset(res, 0, sizeof *res);
     if (g->n_forward)
-        return mk_err_set(err, MK_EINTERNAL, NULL, 0, 0, "codegen needs a graph not yet differentiated");
+        return mk_err_set(err, MK_EINTERNAL, NULL, 0, 0,
+                          "codegen needs a graph not yet differentiated");
     if (graph_check(g, err)) return -1;
     if (!o->generic) {
         res->folded = graph_fuse(g, err);
@@ -501,26 +506,31 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
     c.param_ix = mk_arena_alloc(&g->arena, (size_t)g->n_nodes * sizeof *c.param_ix);
     c.conv_ix = mk_arena_alloc(&g->arena, (size_t)g->n_nodes * sizeof *c.conv_ix);
     c.pool_ix = mk_arena_alloc(&g->arena, (size_t)g->n_nodes * sizeof *c.pool_ix);
-    for (int i = 0; i < g->n_nodes; i++) c.param_ix[i] = c.conv_ix[i] = c.pool_ix[i] = -1;
+    for (int i = 0; i < g->n_nodes; i++)
+        c.param_ix[i] = c.conv_ix[i] = c.pool_ix[i] = -1;
     mk_buf b;
     mk_buf_init(&b);
     c.b = &b;
     const graph_node *in = g->input;
-    out(&c, "/* %s — generated by modak %s: a training program specialised to its shapes.\n"
-            " * batch %lld, input %lldx%lldx%lld, %lld classes; target %s; %s.\n"
-            " * Do not edit: regenerate with `modak compile`. */\n",
+    out(&c,
+        "/* %s — generated by modak %s: a training program specialised to its shapes.\n"
+        " * batch %lld, input %lldx%lldx%lld, %lld classes; target %s; %s.\n"
+        " * Do not edit: regenerate with `modak compile`. */\n",
         g->name, MODAK_VERSION, (long long)g->batch, (long long)in->ne[1], (long long)in->ne[2],
         (long long)in->ne[3], (long long)g->logits->ne[1], o->target ? o->target : "host",
         o->generic ? "generic build (no fusion, no memory plan)" : "fused, memory planned");
-    out(&c, "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\n#include \"kern.h\"\n\n");
-    out(&c, "#define A(off) ((float *)(arena + (off)))\n#define AI(off) ((int32_t *)(arena + (off)))\n\n");
+    out(&c,
+        "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\n#include \"kern.h\"\n\n");
+    out(&c, "#define A(off) ((float *)(arena + (off)))\n#define AI(off) ((int32_t *)(arena + "
+            "(off)))\n\n");
 
     /* the parameter table: every parameter and state the inference order reaches */
     graph_seq fwd = graph_infer_order(g);
     out(&c, "static const kern_param params[] = {\n");
     for (int i = 0; i < g->n_nodes; i++) {
         graph_node *p = g->nodes[i];
-        if ((p->op != GRAPH_OP_PARAM && p->op != GRAPH_OP_STATE) || infer.loc[p->id] == GRAPH_LOC_NONE)
+        if ((p->op != GRAPH_OP_PARAM && p->op != GRAPH_OP_STATE) ||
+            infer.loc[p->id] == GRAPH_LOC_NONE)
             continue;
         c.param_ix[p->id] = res->nparams++;
         out(&c, "    {");
@@ -580,23 +590,29 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
     c.b = &b;
     if (c.uses_pad) mk_buf_puts(&b, pad_helpers);
     if (c.profile) {
-        out(&c, "/* --profile: the time of every node of the training step, printed at exit. */\n"
-                "#include <stdlib.h>\n#include <time.h>\n"
-                "static const struct { const char *name, *op; double flops; } prof_node[] = {\n%s};\n"
-                "static double prof_sum[%d];\nstatic long prof_steps;\n\n"
-                "static double prof_now(void)\n{\n    struct timespec t;\n"
-                "    clock_gettime(CLOCK_MONOTONIC, &t);\n    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;\n}\n\n"
-                "static double prof_tick(int k, double t0)\n{\n    double t = prof_now();\n"
-                "    prof_sum[k] += t - t0;\n    return t;\n}\n\n"
-                "static void prof_dump(void)\n{\n    double total = 0;\n"
-                "    if (!prof_steps) return;\n"
-                "    for (int k = 0; k < %d; k++) total += prof_sum[k];\n"
-                "    fprintf(stderr, \"profile: %%ld training steps at batch %%d, %%.2f ms per step\\n\", prof_steps, %lld, 1e3 * total / (double)prof_steps);\n"
-                "    fprintf(stderr, \"%%-36s %%-20s %%10s %%6s %%9s %%11s\\n\", \"node\", \"op\", \"ms/step\", \"%%\", \"GFLOP/s\", \"MFLOP/step\");\n"
-                "    for (int k = 0; k < %d; k++) {\n"
-                "        double t = prof_sum[k] / (double)prof_steps;\n"
-                "        fprintf(stderr, \"%%-36.36s %%-20s %%10.3f %%6.1f %%9.1f %%11.1f\\n\", prof_node[k].name, prof_node[k].op, 1e3 * t, 100.0 * prof_sum[k] / total, t > 0 ? prof_node[k].flops / t / 1e9 : 0.0, prof_node[k].flops / 1e6);\n"
-                "    }\n}\n\n",
+        out(&c,
+            "/* --profile: the time of every node of the training step, printed at exit. */\n"
+            "#include <stdlib.h>\n#include <time.h>\n"
+            "static const struct { const char *name, *op; double flops; } prof_node[] = {\n%s};\n"
+            "static double prof_sum[%d];\nstatic long prof_steps;\n\n"
+            "static double prof_now(void)\n{\n    struct timespec t;\n"
+            "    clock_gettime(CLOCK_MONOTONIC, &t);\n    return (double)t.tv_sec + 1e-9 * "
+            "(double)t.tv_nsec;\n}\n\n"
+            "static double prof_tick(int k, double t0)\n{\n    double t = prof_now();\n"
+            "    prof_sum[k] += t - t0;\n    return t;\n}\n\n"
+            "static void prof_dump(void)\n{\n    double total = 0;\n"
+            "    if (!prof_steps) return;\n"
+            "    for (int k = 0; k < %d; k++) total += prof_sum[k];\n"
+            "    fprintf(stderr, \"profile: %%ld training steps at batch %%d, %%.2f ms per "
+            "step\\n\", prof_steps, %lld, 1e3 * total / (double)prof_steps);\n"
+            "    fprintf(stderr, \"%%-36s %%-20s %%10s %%6s %%9s %%11s\\n\", \"node\", \"op\", "
+            "\"ms/step\", \"%%\", \"GFLOP/s\", \"MFLOP/step\");\n"
+            "    for (int k = 0; k < %d; k++) {\n"
+            "        double t = prof_sum[k] / (double)prof_steps;\n"
+            "        fprintf(stderr, \"%%-36.36s %%-20s %%10.3f %%6.1f %%9.1f %%11.1f\\n\", "
+            "prof_node[k].name, prof_node[k].op, 1e3 * t, 100.0 * prof_sum[k] / total, t > 0 ? "
+            "prof_node[k].flops / t / 1e9 : 0.0, prof_node[k].flops / 1e6);\n"
+            "    }\n}\n\n",
             c.prof.s ? c.prof.s : "", c.nprof ? c.nprof : 1, c.nprof, (long long)g->batch, c.nprof);
     }
     mk_buf_put(&b, steps.s, steps.len);
@@ -626,8 +642,10 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
                  "    /* threading pass: %d of the target's %d cores are worth using */\n"
                  "    int has = 0;\n"
                  "    for (int i = 1; i < argc; i++)\n"
-                 "        if (!strcmp(argv[i], \"--threads\") || !strncmp(argv[i], \"--threads=\", 10)) has = 1;\n"
-                 "    if (!has && argc > 1 && (!strcmp(argv[1], \"train\") || !strcmp(argv[1], \"eval\"))) {\n"
+                 "        if (!strcmp(argv[i], \"--threads\") || !strncmp(argv[i], \"--threads=\", "
+                 "10)) has = 1;\n"
+                 "    if (!has && argc > 1 && (!strcmp(argv[1], \"train\") || !strcmp(argv[1], "
+                 "\"eval\"))) {\n"
                  "        static char *args[256];\n"
                  "        if (argc < 250) {\n"
                  "            for (int i = 0; i < argc; i++) args[i] = argv[i];\n"
@@ -638,39 +656,41 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
                  "        }\n"
                  "    }\n",
                  res->threads, o->threads, res->threads);
-    out(&c, ",\n    .batch = %lld,\n    .in_c = %lld,\n    .in_h = %lld,\n    .in_w = %lld,\n"
-            "    .classes = %lld,\n    .nparams = %d,\n    .params = params,\n"
-            "    .arena_bytes = %zu,\n    .workspace_bytes = 0, /* set in main() */\n"
-            "    .flops_fwd = %.17g,\n    .flops_train = %.17g,\n"
-            "    .forward_backward = forward_backward,\n    .infer = infer,\n};\n\n",
+    out(&c,
+        ",\n    .batch = %lld,\n    .in_c = %lld,\n    .in_h = %lld,\n    .in_w = %lld,\n"
+        "    .classes = %lld,\n    .nparams = %d,\n    .params = params,\n"
+        "    .arena_bytes = %zu,\n    .workspace_bytes = 0, /* set in main() */\n"
+        "    .flops_fwd = %.17g,\n    .flops_train = %.17g,\n"
+        "    .forward_backward = forward_backward,\n    .infer = infer,\n};\n\n",
         (long long)g->batch, (long long)in->ne[1], (long long)in->ne[2], (long long)in->ne[3],
-        (long long)g->logits->ne[1], res->nparams, arena < GRAPH_ALIGN ? (size_t)GRAPH_ALIGN : arena,
-        res->flops_fwd, res->flops_train);
-    out(&c, "/* The network, its layer descriptors checked and the conv workspace sized (NULL and a\n"
-            " * message in err when a descriptor is refused). Public for test harnesses, which build\n"
-            " * this file with -Dmain=... and drive the step functions themselves. */\n"
-            "const kern_net *modak_net(kern_err *err);\n"
-            "const kern_net *modak_net(kern_err *err)\n{\n"
-            "    size_t ws = 0;\n"
-            "    for (int i = 0; i < %d; i++) {\n"
-            "        if (kern_conv_init(&CV[i], err)) return NULL;\n"
-            "        size_t w = kern_conv_workspace(&CV[i]);\n"
-            "        if (w > ws) ws = w;\n"
-            "    }\n"
-            "    for (int i = 0; i < %d; i++)\n"
-            "        if (kern_pool_init(&PL[i], err)) return NULL;\n"
-            "    net.workspace_bytes = ws;\n"
-            "%s"
-            "    return &net;\n}\n\n"
-            "int main(int argc, char **argv)\n{\n"
-            "    kern_err err = {0};\n"
-            "    const kern_net *nn = modak_net(&err);\n"
-            "    if (!nn) {\n"
-            "        fprintf(stderr, \"%%s: layer descriptor: %%s\\n\", argv[0], err.msg);\n"
-            "        return 1;\n"
-            "    }\n"
-            "%s"
-            "    return kern_main(argc, argv, nn);\n}\n",
+        (long long)g->logits->ne[1], res->nparams,
+        arena < GRAPH_ALIGN ? (size_t)GRAPH_ALIGN : arena, res->flops_fwd, res->flops_train);
+    out(&c,
+        "/* The network, its layer descriptors checked and the conv workspace sized (NULL and a\n"
+        " * message in err when a descriptor is refused). Public for test harnesses, which build\n"
+        " * this file with -Dmain=... and drive the step functions themselves. */\n"
+        "const kern_net *modak_net(kern_err *err);\n"
+        "const kern_net *modak_net(kern_err *err)\n{\n"
+        "    size_t ws = 0;\n"
+        "    for (int i = 0; i < %d; i++) {\n"
+        "        if (kern_conv_init(&CV[i], err)) return NULL;\n"
+        "        size_t w = kern_conv_workspace(&CV[i]);\n"
+        "        if (w > ws) ws = w;\n"
+        "    }\n"
+        "    for (int i = 0; i < %d; i++)\n"
+        "        if (kern_pool_init(&PL[i], err)) return NULL;\n"
+        "    net.workspace_bytes = ws;\n"
+        "%s"
+        "    return &net;\n}\n\n"
+        "int main(int argc, char **argv)\n{\n"
+        "    kern_err err = {0};\n"
+        "    const kern_net *nn = modak_net(&err);\n"
+        "    if (!nn) {\n"
+        "        fprintf(stderr, \"%%s: layer descriptor: %%s\\n\", argv[0], err.msg);\n"
+        "        return 1;\n"
+        "    }\n"
+        "%s"
+        "    return kern_main(argc, argv, nn);\n}\n",
         c.nconv, c.npool, c.profile ? "    atexit(prof_dump);\n" : "", threads_default);
     mk_buf_fini(&c.prof);
     if (err->code != MK_OK) {

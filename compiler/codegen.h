@@ -68,12 +68,12 @@ typedef struct graph_compiled {
     size_t arena_unplanned; /* every training tensor in its own block */
     int folded;             /* nodes fusion folded away */
     int nconv;
-    int nparams;            /* rows of the parameter table (trainable + state) */
-    int64_t param_elems;    /* trainable parameters */
-    double flops_fwd;       /* per image */
-    double flops_train;     /* per image, forward + backward */
-    int threads;            /* the threading pass's count */
-    int nodes_train;        /* nodes of a training step */
+    int nparams;         /* rows of the parameter table (trainable + state) */
+    int64_t param_elems; /* trainable parameters */
+    double flops_fwd;    /* per image */
+    double flops_train;  /* per image, forward + backward */
+    int threads;         /* the threading pass's count */
+    int nodes_train;     /* nodes of a training step */
 } graph_compiled;
 
 /* Runs the passes on g (which must be fresh from a builder or a file: not yet fused or
@@ -113,8 +113,7 @@ typedef struct graph_build_result {
  * hashed too (the graph's identity, options, modak's version). 0, or -1 with err
  * (MK_EIO: the compiler could not run or failed: see res->log). */
 int graph_build(const char *c_source, const graph_toolchain *tc, const char *cflags,
-                const char *key_extra, const char *out_path, graph_build_result *res,
-                mk_err *err);
+                const char *key_extra, const char *out_path, graph_build_result *res, mk_err *err);
 void graph_build_result_fini(graph_build_result *r);
 
 /* The kernels' sources embedded at build time (a generated file): NULL-terminated. */

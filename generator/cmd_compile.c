@@ -79,12 +79,17 @@ static int parse_batch(const char *s, int64_t *out)
 int cmd_compile(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"target", required_argument, NULL, 't'}, {"batch", required_argument, NULL, 'b'},
-        {"output", required_argument, NULL, 'o'}, {"emit-c", required_argument, NULL, 'E'},
-        {"generic", no_argument, NULL, 'G'},      {"cc", required_argument, NULL, 'C'},
-        {"list-targets", no_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
+        {"target", required_argument, NULL, 't'},
+        {"batch", required_argument, NULL, 'b'},
+        {"output", required_argument, NULL, 'o'},
+        {"emit-c", required_argument, NULL, 'E'},
+        {"generic", no_argument, NULL, 'G'},
+        {"cc", required_argument, NULL, 'C'},
+        {"list-targets", no_argument, NULL, 'L'},
+        {"quiet", no_argument, NULL, 'q'},
         {"profile", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *target = "host", *output = NULL, *emit_c = NULL, *cc = NULL;
     int64_t batch = 0;
@@ -93,22 +98,41 @@ int cmd_compile(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:b:o:qh", opts, NULL)) != -1) {
         switch (c) {
-        case 't': target = optarg; break;
+        case 't':
+            target = optarg;
+            break;
         case 'b':
             if (parse_batch(optarg, &batch)) {
-                fprintf(stderr, "modak compile: --batch must be an integer from 1 to 65536, not '%s'\n",
+                fprintf(stderr,
+                        "modak compile: --batch must be an integer from 1 to 65536, not '%s'\n",
                         optarg);
                 return EXIT_USAGE;
             }
             break;
-        case 'o': output = optarg; break;
-        case 'E': emit_c = optarg; break;
-        case 'G': generic = 1; break;
-        case 'C': cc = optarg; break;
-        case 'P': profile = 1; break;
-        case 'L': list_targets(); return EXIT_OK;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
+        case 'o':
+            output = optarg;
+            break;
+        case 'E':
+            emit_c = optarg;
+            break;
+        case 'G':
+            generic = 1;
+            break;
+        case 'C':
+            cc = optarg;
+            break;
+        case 'P':
+            profile = 1;
+            break;
+        case 'L':
+            list_targets();
+            return EXIT_OK;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
         case ':':
             fprintf(stderr, "modak compile: option '%s' needs a value\n", argv[optind - 1]);
             return EXIT_USAGE;
@@ -146,8 +170,9 @@ int cmd_compile(int argc, char **argv)
                 target);
         return EXIT_USAGE;
     }
-    if (generic) snprintf(target_desc + strlen(target_desc), sizeof target_desc - strlen(target_desc),
-                          ", generic build");
+    if (generic)
+        snprintf(target_desc + strlen(target_desc), sizeof target_desc - strlen(target_desc),
+                 ", generic build");
 
     if (!batch) batch = !strcmp(spec, "mnist_cnn") || !strcmp(spec, "resnet20") ? 128 : 32;
     mk_err err;
@@ -172,8 +197,11 @@ int cmd_compile(int argc, char **argv)
     } else {
         snprintf(build_note, sizeof build_note, "(C only)");
     }
-    graph_options o = {.generic = generic, .threads = threads, .target = target_desc,
-                       .build = build_note, .profile = profile};
+    graph_options o = {.generic = generic,
+                       .threads = threads,
+                       .target = target_desc,
+                       .build = build_note,
+                       .profile = profile};
     if (graph_codegen(g, &o, &out, &err)) {
         rc = fail(&err);
         goto done;
@@ -184,8 +212,8 @@ int cmd_compile(int argc, char **argv)
     }
     if (build) {
         bin = output ? mk_xstrdup(output) : mk_xasprintf("%s-train", g->name);
-        char *key = mk_xasprintf("%s|%s|%s|batch=%lld|generic=%d|profile=%d", g->name,
-                                 target_desc, march, (long long)batch, generic, profile);
+        char *key = mk_xasprintf("%s|%s|%s|batch=%lld|generic=%d|profile=%d", g->name, target_desc,
+                                 march, (long long)batch, generic, profile);
         int brc = graph_build(out.c_source, &tc, cflags, key, bin, &br, &err);
         free(key);
         if (brc) {

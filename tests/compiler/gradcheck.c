@@ -5,8 +5,9 @@
  * fills parameters and a batch with fixed pseudo-random values, runs forward_backward once
  * for the analytic gradients, then for a spread of elements of every trainable parameter
  * compares them with the central difference of the training loss (same dropout seed, so the
- * same masks), retried with a smaller step when a kink lies inside the first. Once with the full batch, once with a smaller last batch (n = batch - 1), so
- * the step's n is exercised too. Prints the worst error; exit 0 when every element agrees. */
+ * same masks), retried with a smaller step when a kink lies inside the first. Once with the full
+ * batch, once with a smaller last batch (n = batch - 1), so the step's n is exercised too. Prints
+ * the worst error; exit 0 when every element agrees. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,8 +82,10 @@ int main(int argc, char **argv)
     }
     float *x = falloc((size_t)B * img);
     int32_t *labels = calloc((size_t)B, sizeof *labels);
-    for (size_t j = 0; j < (size_t)B * img; j++) x[j] = unif();
-    for (int j = 0; j < B; j++) labels[j] = (int32_t)(unif() * (float)net->classes);
+    for (size_t j = 0; j < (size_t)B * img; j++)
+        x[j] = unif();
+    for (int j = 0; j < B; j++)
+        labels[j] = (int32_t)(unif() * (float)net->classes);
     void *arena = falloc(net->arena_bytes / sizeof(float) + 16);
 
     int bad = 0, checks = 0;
@@ -91,8 +94,14 @@ int main(int argc, char **argv)
     for (int pass = 0; pass < 2; pass++) {
         int n = pass == 0 ? B : B - 1;
         if (n < 1) break;
-        kern_step s = {.n = n, .x = x, .labels = labels, .training = 1, .seed = 1234,
-                       .params = P, .grads = G, .arena = arena};
+        kern_step s = {.n = n,
+                       .x = x,
+                       .labels = labels,
+                       .training = 1,
+                       .seed = 1234,
+                       .params = P,
+                       .grads = G,
+                       .arena = arena};
         float loss0 = loss_at(ctx, net, &s);
         if (!isfinite(loss0)) {
             fprintf(stderr, "gradcheck %s: loss is %g\n", name, (double)loss0);
@@ -128,22 +137,25 @@ int main(int argc, char **argv)
                 if (e / tol > worst) worst = e / tol, worst_param = net->params[i].name;
                 if (e > tol) {
                     bad++;
-                    fprintf(stderr, "gradcheck %s: n=%d %s[%zu]: autodiff %.6g, finite difference %.6g\n",
+                    fprintf(stderr,
+                            "gradcheck %s: n=%d %s[%zu]: autodiff %.6g, finite difference %.6g\n",
                             name, n, net->params[i].name, j, g, fd);
                 }
             }
         }
-        for (int i = 0; i < np; i++) free(G0[i]);
+        for (int i = 0; i < np; i++)
+            free(G0[i]);
         free(G0);
         /* inference must run on the same parameters and give a finite loss */
-        kern_step t = {.n = n, .x = x, .labels = labels, .training = 0, .params = P, .arena = arena};
+        kern_step t = {
+            .n = n, .x = x, .labels = labels, .training = 0, .params = P, .arena = arena};
         if (net->infer(ctx, net, &t) || !isfinite(t.loss)) {
             fprintf(stderr, "gradcheck %s: inference failed (loss %g)\n", name, (double)t.loss);
             bad++;
         }
     }
-    printf("gradcheck %s: %d elements checked, %d wrong; worst error %.2f of tolerance (%s)\n", name,
-           checks, bad, worst, worst_param);
+    printf("gradcheck %s: %d elements checked, %d wrong; worst error %.2f of tolerance (%s)\n",
+           name, checks, bad, worst, worst_param);
     for (int i = 0; i < np; i++) {
         free(P[i]);
         free(G[i]);

@@ -111,7 +111,8 @@ static void test_cache_dir(void **state)
 static int count(const char *hay, const char *needle)
 {
     int n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)); p++) n++;
+    for (const char *p = hay; (p = strstr(p, needle)); p++)
+        n++;
     return n;
 }
 
@@ -181,10 +182,11 @@ static void test_codegen_zoo(void **state)
 /* A graph with a flatten right after a fused relu: the view must follow the fusion. */
 static void test_codegen_view_after_fusion(void **state)
 {
-    const char *text = "{\"format\": \"modak-graph\", \"version\": 1, \"input\": {\"shape\": [1, 8, 8]},"
-                       " \"layers\": [{\"name\": \"c\", \"op\": \"conv2d\", \"filters\": 3, "
-                       "\"kernel\": 3, \"activation\": \"relu\"}, {\"op\": \"flatten\"}, "
-                       "{\"op\": \"dense\", \"units\": 4}]}";
+    const char *text =
+        "{\"format\": \"modak-graph\", \"version\": 1, \"input\": {\"shape\": [1, 8, 8]},"
+        " \"layers\": [{\"name\": \"c\", \"op\": \"conv2d\", \"filters\": 3, "
+        "\"kernel\": 3, \"activation\": \"relu\"}, {\"op\": \"flatten\"}, "
+        "{\"op\": \"dense\", \"units\": 4}]}";
     mk_err e;
     mk_err_clear(&e);
     graph *g = graph_load_text(text, strlen(text), "t.json", 4, &e);
@@ -253,10 +255,14 @@ static void test_embedded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_march_flags),    cmocka_unit_test(test_version_ranges),
-        cmocka_unit_test(test_host_detect),    cmocka_unit_test(test_cache_dir),
-        cmocka_unit_test(test_codegen_zoo),    cmocka_unit_test(test_codegen_view_after_fusion),
-        cmocka_unit_test(test_codegen_refuses_twice), cmocka_unit_test(test_threads_default),
+        cmocka_unit_test(test_march_flags),
+        cmocka_unit_test(test_version_ranges),
+        cmocka_unit_test(test_host_detect),
+        cmocka_unit_test(test_cache_dir),
+        cmocka_unit_test(test_codegen_zoo),
+        cmocka_unit_test(test_codegen_view_after_fusion),
+        cmocka_unit_test(test_codegen_refuses_twice),
+        cmocka_unit_test(test_threads_default),
         cmocka_unit_test(test_embedded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

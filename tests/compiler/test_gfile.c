@@ -244,7 +244,8 @@ static void test_errors(void **state)
         char buf[2048];
         mk_err_str(&e, buf, sizeof buf);
         if (g) fail_msg("case %zu loaded", i);
-        if (!strstr(buf, bad[i].want)) fail_msg("case %zu: '%s' does not contain '%s'", i, buf, bad[i].want);
+        if (!strstr(buf, bad[i].want))
+            fail_msg("case %zu: '%s' does not contain '%s'", i, buf, bad[i].want);
         assert_int_equal(e.code, MK_EINVAL);
         assert_non_null(strstr(buf, "mem.json"));
     }
@@ -257,7 +258,7 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip_zoo),   cmocka_unit_test(test_spec),
+        cmocka_unit_test(test_roundtrip_zoo),    cmocka_unit_test(test_spec),
         cmocka_unit_test(test_keras_sequential), cmocka_unit_test(test_keras_functional),
         cmocka_unit_test(test_errors),
     };
