@@ -15,19 +15,23 @@
 # >= 2x generic; convolutions >= 70% of sgemm; RSS below PyTorch's. Timings are only
 # meaningful on a quiet machine: the script prints the load average it started with.
 #
-# usage: bench/train.sh [--threads N] [--quick] [--only NET]   (MODAK: the modak binary,
-#        default build/modak; --quick: fewer steps; --only: one network)
+# usage: bench/train.sh [--threads N] [--quick] [--only NET] [--accuracy]
+#        (MODAK: the modak binary, default build/modak; --quick: fewer steps; --only: one
+#        network; --accuracy: only the acceptance run: mnist_cnn, one epoch of Fashion-MNIST
+#        with the binary's default optimiser, must reach 85% test accuracy)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 threads=2
 quick=0
 only=
+accuracy=0
 while (($#)); do
   case $1 in
     --threads) threads=$2; shift 2 ;;
     --quick) quick=1; shift ;;
     --only) only=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --accuracy) accuracy=1; shift ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/train.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,6 +48,17 @@ export MODAK_CACHE_DIR=${MODAK_CACHE_DIR:-$tmp/cache}
 # name batch steps(modak) steps(torch) data
 nets=("mnist_cnn 128 40 20 fashion" "resnet20 128 10 6 synthetic" "resnet50 8 6 4 synthetic")
 if ((quick)); then nets=("mnist_cnn 128 12 6 fashion" "resnet20 128 4 3 synthetic" "resnet50 8 3 2 synthetic"); fi
+
+if ((accuracy)); then
+  [[ -r $data/train-images-idx3-ubyte.gz ]] || { echo "bench/train.sh: $data not installed" >&2; exit 2; }
+  "$modak" compile mnist_cnn --batch 128 -o "$tmp/mnist_cnn" -q
+  "$tmp/mnist_cnn" train --data "$data" --epochs 1 --threads "$threads" >"$tmp/epoch.out" 2>&1 || { cat "$tmp/epoch.out"; exit 1; }
+  tr '\r' '\n' <"$tmp/epoch.out" | grep -E '^(mnist_cnn:|train:|test:)'
+  acc=$(grep -o 'test: loss [0-9.]* accuracy [0-9.]*%' "$tmp/epoch.out" | grep -o '[0-9.]*%' | tr -d %)
+  if awk -v a="$acc" 'BEGIN {exit !(a >= 85)}'; then echo "acceptance: $acc% >= 85%: pass"; exit 0; fi
+  echo "acceptance: $acc% < 85%: FAIL"
+  exit 1
+fi
 
 cat >"$tmp/torch_bench.py" <<'EOF'
 # The same networks in PyTorch: mnist_cnn as Keras's example, resnet20 with option-A
