@@ -246,8 +246,8 @@ static void im2col(const kern_conv *cv, const float *x, float *col, size_t ld)
                     }
                     const float *src = x + ((size_t)c * H + ih) * W - pw + s;
                     for (int q = 0; q < q0; q++) dst[q] = 0.0f;
-                    if (sw == 1)
-                        memcpy(dst + q0, src + q0, (size_t)(q1 - q0) * sizeof *dst);
+                    if (sw == 1) /* short rows: a loop beats a memcpy call */
+                        for (int q = q0; q < q1; q++) dst[q] = src[q];
                     else
                         for (int q = q0; q < q1; q++) dst[q] = src[q * sw];
                     for (int q = q1; q < Q; q++) dst[q] = 0.0f;

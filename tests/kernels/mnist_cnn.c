@@ -48,7 +48,8 @@ enum {
     A_PROBS = A_DROP2 + R16(B * H),
     A_DFEAT = A_PROBS + R16(B * CLASSES), /* d(flatten), then d(pool) */
     A_DH = A_DFEAT + R16(B * FEAT),       /* d(dropout2 out), then d(fc1) */
-    A_END = A_DH + R16(B * H),
+    A_DX1 = A_DH + R16(B * H),            /* d(conv1 output) */
+    A_END = A_DX1 + R16(B * K1 * P1),
 };
 
 static int shapes(kern_conv *c1, kern_conv *c2, kern_pool *pl, int n)
@@ -101,12 +102,10 @@ static int fwd_bwd(kern_ctx *ctx, const kern_net *net, kern_step *s)
         kern_dropout_bwd(ctx, (size_t)n * FEAT, 0.25f, kern_seed_mix(s->seed, 1), a + A_DFEAT,
                          a + A_DFEAT);
     kern_maxpool_bwd(ctx, &pl, a + A_DFEAT, (const int32_t *)(a + A_AM), a + A_D2);
-    kern_bias_relu_bwd(ctx, n, K2, P2, a + A_C2, a + A_D2, a + A_D2, g[B2]);
-    if (kern_conv2d_bwd_weights(ctx, &c2, a + A_C1, a + A_D2, g[W2], NULL)) return -1;
-    /* conv2's output is dead now: d(conv1 output) goes there, masked by conv1's output. */
-    if (kern_conv2d_bwd_data(ctx, &c2, a + A_D2, p[W2], a + A_C2)) return -1;
-    kern_bias_relu_bwd(ctx, n, K1, P1, a + A_C1, a + A_C2, a + A_C2, g[B1]);
-    return kern_conv2d_bwd_weights(ctx, &c1, s->x, a + A_C2, g[W1], NULL);
+    /* each conv's backward (relu mask, bias, weights, data) in one pass per image */
+    if (kern_conv2d_bwd(ctx, &c2, a + A_C1, a + A_C2, a + A_D2, p[W2], a + A_DX1, g[W2], g[B2]))
+        return -1;
+    return kern_conv2d_bwd(ctx, &c1, s->x, a + A_C1, a + A_DX1, p[W1], NULL, g[W1], g[B1]);
 }
 
 static int infer(kern_ctx *ctx, const kern_net *net, kern_step *s)
