@@ -69,22 +69,25 @@ static double lane_use(int len)
     return (double)len / round_up(len, DQB);
 }
 
-/* AUTO's choice for one pass. The GEMM algorithms: plain 1x1 or im2col for a wide image,
- * batched below 256 output pixels. DIRECT where it measured faster: the forward of most
- * stride-1 convolutions whose rows fill its 16-column blocks; backward-data when the input
- * has many channels but the output few; backward-weights with at most 16 output channels. */
+/* AUTO's choice for one pass, from single-thread measurements on a zen4 core (bench/kernels.sh):
+ * the GEMM algorithms are plain 1x1 or per-image im2col unless an image has fewer than 64
+ * output pixels (resnet50's 7x7 stage), where batching images widens the GEMM. DIRECT wins
+ * the forward of stride-1 convolutions whose rows fill its 16-column blocks, backward-data
+ * with 16 or more input channels (and few output channels, or long rows), and
+ * backward-weights with at most 16 output channels (where the GEMM's m is too small). */
 static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
 {
     int pq = cv->p * cv->q;
-    kern_conv_algo gemm = is_pointwise(cv) ? (pq >= 256 ? KERN_CONV_1X1 : KERN_CONV_IM2COL_BATCHED)
-                          : pq >= 256      ? KERN_CONV_IM2COL
-                                           : KERN_CONV_IM2COL_BATCHED;
+    kern_conv_algo gemm = pq < 64                ? KERN_CONV_IM2COL_BATCHED
+                          : is_pointwise(cv)     ? KERN_CONV_1X1
+                                                 : KERN_CONV_IM2COL;
     if (!direct_ok(cv) || is_pointwise(cv)) return gemm;
     switch (pass) {
     case FWD:
         return lane_use(cv->q) >= 0.75 ? KERN_CONV_DIRECT : gemm;
     case BWD_DATA:
-        return cv->c >= 16 && cv->k <= 32 && lane_use(cv->w) >= 0.75 ? KERN_CONV_DIRECT : gemm;
+        return cv->c >= 16 && lane_use(cv->w) >= (cv->k <= 32 ? 0.75 : 0.85) ? KERN_CONV_DIRECT
+                                                                             : gemm;
     default:
         return cv->k <= 16 && lane_use(cv->q) >= 0.75 ? KERN_CONV_DIRECT : gemm;
     }

@@ -200,8 +200,13 @@ static void test_conv_auto_choice(void **state)
     assert_int_equal(c2.algo_bwd_weights, KERN_CONV_IM2COL);
     assert_int_equal(c3.algo, KERN_CONV_1X1);
     assert_int_equal(c3.algo_bwd_data, KERN_CONV_1X1);
-    assert_int_equal(c4.algo, KERN_CONV_IM2COL_BATCHED);
-    assert_int_equal(c4.algo_bwd_weights, KERN_CONV_IM2COL_BATCHED);
+    assert_int_equal(c4.algo, KERN_CONV_IM2COL);
+    assert_int_equal(c4.algo_bwd_weights, KERN_CONV_IM2COL);
+    /* resnet50's last stage: 7x7 images, batched */
+    kern_conv c7 = {.n = 8, .c = 512, .h = 7, .w = 7, .k = 512, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
+    assert_int_equal(kern_conv_init(&c7, NULL), 0);
+    assert_int_equal(c7.algo, KERN_CONV_IM2COL_BATCHED);
+    assert_int_equal(c7.algo_bwd_data, KERN_CONV_IM2COL_BATCHED);
     /* resnet20's first stage: 16 channels, direct everywhere */
     kern_conv c5 = {.n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
     assert_int_equal(kern_conv_init(&c5, NULL), 0);
