@@ -94,7 +94,7 @@ void kern_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha, 
  *   x: n x c x h x w     w: k x c x r x s (OIHW)     bias: k     y: n x k x p x q
  *   p = (h + 2*pad_h - r) / stride_h + 1,  q = (w + 2*pad_w - s) / stride_w + 1
  * Fill the sizes, call kern_conv_init once (it checks them, computes p, q and resolves
- * KERN_CONV_AUTO), then run. `n` may be lowered afterwards for a smaller last batch without
+ * KERN_CONV_AUTO for each pass), then run. `n` may be lowered afterwards for a smaller last batch without
  * calling init again. Generated code typically keeps one static kern_conv per layer.
  * ------------------------------------------------------------------------------------------ */
 typedef enum kern_conv_algo {
@@ -112,7 +112,10 @@ typedef struct kern_conv {
     int stride_h, stride_w; /* >= 1 (0 is taken as 1) */
     int pad_h, pad_w;       /* zero padding on each side */
     int p, q;               /* output height and width: set by kern_conv_init */
-    kern_conv_algo algo;    /* in: requested (AUTO by default); out: the one that will run */
+    /* Algorithm of each pass. In: requested (0 = AUTO, the default); out: what will run. */
+    kern_conv_algo algo;             /* forward */
+    kern_conv_algo algo_bwd_data;    /* backward-data */
+    kern_conv_algo algo_bwd_weights; /* backward-weights */
 } kern_conv;
 
 int kern_conv_init(kern_conv *cv, kern_err *err);
@@ -135,6 +138,13 @@ int kern_conv2d_bwd_data(kern_ctx *ctx, const kern_conv *cv, const float *dy, co
  * channel (db may be NULL). When the forward fused a ReLU, first mask dy with kern_relu_bwd. */
 int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *dy,
                             float *dw, float *db);
+
+/* The whole backward in one pass over the images, while each image's data is in cache (the
+ * fast path for training): when y (the forward's output with its fused ReLU) is given, dy
+ * is first masked in place by y > 0; then db (may be NULL) = per-channel sums of dy, dw (may
+ * be NULL) = the weights' gradient, dx (may be NULL: the first layer) = the input's. */
+int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y,
+                    float *dy, const float *w, float *dx, float *dw, float *db);
 
 void kern_conv2d_fwd_ref(const kern_conv *cv, const float *x, const float *w, const float *bias,
                          int relu, float *y);

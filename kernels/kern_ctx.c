@@ -155,7 +155,7 @@ int kern_ctx_threads(const kern_ctx *ctx)
 
 int kern_ctx_reserve(kern_ctx *ctx, size_t bytes)
 {
-    return kernp_ws(ctx, bytes) ? 0 : -1;
+    return bytes == 0 || kernp_ws(ctx, bytes) ? 0 : -1;
 }
 
 void *kernp_ws(kern_ctx *ctx, size_t bytes)

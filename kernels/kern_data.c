@@ -169,7 +169,7 @@ int kern_cifar10_load(const char *const *paths, int npaths, kern_dataset *ds, ke
     unsigned char *rec = NULL;
     int rc = -1;
     for (int i = 0; i < npaths; i++) {
-        gzFile f;
+        gzFile f = NULL;
         if (open_gz(paths[i], &f, err)) goto done;
         size_t got = 0;
         for (;;) {

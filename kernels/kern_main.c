@@ -189,25 +189,37 @@ static int parse_options(int argc, char **argv, int command, options *o, const c
 
 /* ---- OpenBLAS core selection ---- */
 
-/* Sets OPENBLAS_CORETYPE and re-executes the program when OpenBLAS chose other kernels than
- * CPUID says it should. Returns only when no re-exec was needed (or it failed). */
-static void select_coretype(char **argv)
+/* OpenBLAS reads its settings once, when it is loaded, so they are applied by setting the
+ * environment and re-executing the program (once: KERN_REEXECUTED guards against a loop):
+ *  - its kernels: OPENBLAS_CORETYPE from CPUID, when OpenBLAS chose others (and the user
+ *    did not set the variable);
+ *  - its threads: OPENBLAS_NUM_THREADS=1. The context's pool parallelises around
+ *    single-threaded BLAS calls, and OpenBLAS's own idle threads would otherwise spin on the
+ *    cores the pool needs.
+ * Returns only when no re-exec was needed (or exec failed: then it carries on as it is). */
+static void configure_openblas(char **argv)
 {
-    if (getenv("OPENBLAS_CORETYPE")) return; /* the user's choice, or our re-executed self */
-    if (getenv("KERN_REEXECUTED")) return;    /* a re-exec that did not stick: don't loop */
-    const char *want = kern_coretype_wanted();
-    if (!want || !strcasecmp(want, kern_coretype_active())) return;
-    if (setenv("OPENBLAS_CORETYPE", want, 1) || setenv("KERN_REEXECUTED", kern_coretype_active(), 1))
-        return;
+    if (getenv("KERN_REEXECUTED")) return;
+    int reexec = 0;
+    const char *active = kern_coretype_active();
+    if (!getenv("OPENBLAS_CORETYPE")) {
+        const char *want = kern_coretype_wanted();
+        if (want && strcasecmp(want, active) && !setenv("OPENBLAS_CORETYPE", want, 1) &&
+            !setenv("KERN_CORETYPE_FROM", active, 1))
+            reexec = 1;
+    }
+    if (openblas_get_num_threads() > 1 && !setenv("OPENBLAS_NUM_THREADS", "1", 1)) reexec = 1;
+    if (!reexec || setenv("KERN_REEXECUTED", "1", 1)) return;
     execv("/proc/self/exe", argv);
-    /* exec failed (no /proc?): carry on with the kernels we have, and say so in `info`. */
-    unsetenv("OPENBLAS_CORETYPE");
+    if (getenv("KERN_CORETYPE_FROM")) unsetenv("OPENBLAS_CORETYPE");
+    unsetenv("KERN_CORETYPE_FROM");
+    unsetenv("KERN_REEXECUTED");
 }
 
 static void describe_coretype(char *buf, size_t size)
 {
     const char *active = kern_coretype_active(), *want = kern_coretype_wanted();
-    const char *from = getenv("KERN_REEXECUTED"), *env = getenv("OPENBLAS_CORETYPE");
+    const char *from = getenv("KERN_CORETYPE_FROM"), *env = getenv("OPENBLAS_CORETYPE");
     if (from && env && strcasecmp(env, active))
         snprintf(buf, size, "%s (wanted %s, but OpenBLAS did not accept OPENBLAS_CORETYPE=%s "
                             "after the re-exec)",
@@ -705,7 +717,8 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
            "Adam state), workspace %s per thread; about %s in all with %ld threads\n",
            a, net->batch, p, w, t, ncpu);
     printf("openblas:    %s\n", core);
-    printf("openblas-config: %s\n", openblas_get_config());
+    printf("openblas-config: %s (its own threads: %d; the program's pool parallelises)\n",
+           openblas_get_config(), openblas_get_num_threads());
     if (net->build) printf("build:       %s\n", net->build);
     if (net->summary) printf("layers:\n%s%s", net->summary,
                              net->summary[0] && net->summary[strlen(net->summary) - 1] == '\n' ? "" : "\n");
@@ -714,7 +727,7 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
 
 int kern_main(int argc, char **argv, const kern_net *net)
 {
-    select_coretype(argv);
+    configure_openblas(argv);
     const char *prog = argc > 0 && argv[0] ? argv[0] : "train";
     const char *slash = strrchr(prog, '/');
     if (slash) prog = slash + 1;

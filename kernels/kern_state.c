@@ -464,8 +464,8 @@ int kern_ckpt_load(const char *path, kern_state *st, int weights_only, kern_err 
         goto done;
     }
     for (int i = 0; i < net->nparams; i++) {
-        uint32_t len, trainable;
-        uint64_t count;
+        uint32_t len = 0, trainable = 0;
+        uint64_t count = 0;
         char pname[256];
         if (get(&r, &len, 4, "the parameter table")) goto done;
         if (len >= sizeof pname) {

@@ -101,15 +101,20 @@ static const struct conv_case conv_cases[] = {
 
 static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int threads)
 {
-    kern_conv cv = {cc->n, cc->c, cc->h, cc->w, cc->k, cc->r, cc->s, cc->sh, cc->sw, cc->ph, cc->pw, 0, 0, algo};
+    kern_conv cv = {cc->n, cc->c, cc->h, cc->w, cc->k, cc->r, cc->s, cc->sh, cc->sw, cc->ph, cc->pw,
+                    0, 0, algo, algo, algo};
     kern_err err = {0};
-    if (algo == KERN_CONV_1X1 && (cc->r != 1 || cc->s != 1 || cc->sh != 1 || cc->ph != 0)) {
+    if ((algo == KERN_CONV_1X1 && (cc->r != 1 || cc->s != 1 || cc->sh != 1 || cc->ph != 0)) ||
+        (algo == KERN_CONV_DIRECT && (cc->sh != 1 || cc->sw != 1 || cc->ph >= cc->r || cc->pw >= cc->s))) {
         assert_int_equal(kern_conv_init(&cv, &err), -1);
         assert_int_equal(err.code, KERN_EINVAL);
+        assert_non_null(strstr(err.msg, kern_conv_algo_name(algo)));
         return;
     }
     assert_int_equal(kern_conv_init(&cv, &err), 0);
     assert_int_equal(cv.algo, algo);
+    assert_int_equal(cv.algo_bwd_data, algo);
+    assert_int_equal(cv.algo_bwd_weights, algo);
     kern_ctx *ctx = kern_ctx_new(threads);
     size_t xs = (size_t)cv.n * cv.c * cv.h * cv.w, ws = (size_t)cv.k * cv.c * cv.r * cv.s;
     size_t ys = (size_t)cv.n * cv.k * cv.p * cv.q;
@@ -130,6 +135,29 @@ static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int t
     assert_int_equal(kern_conv2d_bwd_weights(ctx, &cv, x, dy, dw1, db1), 0);
     KT_ASSERT_NMSE(dw1, dw0, ws, 1e-11);
     KT_ASSERT_NMSE(db1, db0, cv.k, 1e-11);
+    /* The fused backward: dy masked by the forward's ReLU output, then db, dw and dx. */
+    assert_int_equal(kern_conv2d_fwd(ctx, &cv, x, w, b, 1, y1), 0);
+    float *dym = kt_alloc(ys), *dyc = kt_alloc(ys);
+    for (size_t i = 0; i < ys; i++) dym[i] = y1[i] > 0 ? dy[i] : 0.0f;
+    kern_conv2d_bwd_data_ref(&cv, dym, w, dx0);
+    kern_conv2d_bwd_weights_ref(&cv, x, dym, dw0, db0);
+    for (int with_dx = 0; with_dx < 2; with_dx++) {
+        memcpy(dyc, dy, ys * sizeof *dy);
+        kt_fill(dx1, xs, 97, -5, 5);
+        assert_int_equal(kern_conv2d_bwd(ctx, &cv, x, y1, dyc, w, with_dx ? dx1 : NULL, dw1, db1), 0);
+        KT_ASSERT_NMSE(dyc, dym, ys, 0);
+        if (with_dx) KT_ASSERT_NMSE(dx1, dx0, xs, 1e-11);
+        KT_ASSERT_NMSE(dw1, dw0, ws, 1e-11);
+        KT_ASSERT_NMSE(db1, db0, cv.k, 1e-11);
+    }
+    /* without the mask and the bias */
+    memcpy(dyc, dy, ys * sizeof *dy);
+    kern_conv2d_bwd_data_ref(&cv, dy, w, dx0);
+    kern_conv2d_bwd_weights_ref(&cv, x, dy, dw0, NULL);
+    assert_int_equal(kern_conv2d_bwd(ctx, &cv, x, NULL, dyc, w, dx1, dw1, NULL), 0);
+    KT_ASSERT_NMSE(dx1, dx0, xs, 1e-11);
+    KT_ASSERT_NMSE(dw1, dw0, ws, 1e-11);
+    free(dym), free(dyc);
     /* A smaller last batch reuses the same descriptor. */
     if (cv.n > 1) {
         kern_conv small = cv;
@@ -164,13 +192,35 @@ static void test_conv_auto_choice(void **state)
     assert_int_equal(kern_conv_init(&c2, NULL), 0);
     assert_int_equal(kern_conv_init(&c3, NULL), 0);
     assert_int_equal(kern_conv_init(&c4, NULL), 0);
+    /* mnist_cnn conv1: direct forward; the backward passes by GEMM */
     assert_int_equal(c1.algo, KERN_CONV_DIRECT);
-    assert_int_equal(c2.algo, KERN_CONV_IM2COL);
+    assert_int_equal(c1.algo_bwd_data, KERN_CONV_IM2COL);
+    assert_int_equal(c1.algo_bwd_weights, KERN_CONV_IM2COL);
+    assert_int_equal(c2.algo, KERN_CONV_DIRECT);
+    assert_int_equal(c2.algo_bwd_weights, KERN_CONV_IM2COL);
     assert_int_equal(c3.algo, KERN_CONV_1X1);
-    assert_int_equal(c4.algo, KERN_CONV_IM2COL_BATCHED);
+    assert_int_equal(c3.algo_bwd_data, KERN_CONV_1X1);
+    assert_int_equal(c4.algo, KERN_CONV_IM2COL);
+    assert_int_equal(c4.algo_bwd_weights, KERN_CONV_IM2COL);
+    /* resnet50's last stage: 7x7 images, batched */
+    kern_conv c7 = {.n = 8, .c = 512, .h = 7, .w = 7, .k = 512, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
+    assert_int_equal(kern_conv_init(&c7, NULL), 0);
+    assert_int_equal(c7.algo, KERN_CONV_IM2COL_BATCHED);
+    assert_int_equal(c7.algo_bwd_data, KERN_CONV_IM2COL_BATCHED);
+    assert_string_equal(kern_conv_algo_name(c7.algo), "im2col-batched");
+    /* resnet20's first stage: 16 channels, direct everywhere */
+    kern_conv c5 = {.n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
+    assert_int_equal(kern_conv_init(&c5, NULL), 0);
+    assert_int_equal(c5.algo, KERN_CONV_DIRECT);
+    assert_int_equal(c5.algo_bwd_data, KERN_CONV_DIRECT);
+    assert_int_equal(c5.algo_bwd_weights, KERN_CONV_DIRECT);
+    /* a strided convolution never goes direct */
+    kern_conv c6 = {.n = 8, .c = 3, .h = 224, .w = 224, .k = 64, .r = 7, .s = 7, .stride_h = 2,
+                    .stride_w = 2, .pad_h = 3, .pad_w = 3};
+    assert_int_equal(kern_conv_init(&c6, NULL), 0);
+    assert_int_equal(c6.algo, KERN_CONV_IM2COL);
     assert_int_equal(c2.p, 24);
     assert_int_equal(c4.q, 8);
-    assert_string_equal(kern_conv_algo_name(c4.algo), "im2col-batched");
     assert_true(kern_conv_flops(&c2) == 2.0 * 128 * 64 * 24 * 24 * 32 * 9);
 }
 
@@ -208,8 +258,10 @@ static void test_conv_gradients(void **state)
     (void)state;
     const kern_conv_algo algos[] = {KERN_CONV_IM2COL, KERN_CONV_IM2COL_BATCHED, KERN_CONV_DIRECT};
     for (size_t ai = 0; ai < 3; ai++) {
-        kern_conv cv = {.n = 2, .c = 3, .h = 7, .w = 6, .k = 4, .r = 3, .s = 3, .stride_h = 2,
-                        .stride_w = 1, .pad_h = 1, .pad_w = 1, .algo = algos[ai]};
+        kern_conv cv = {.n = 2, .c = 3, .h = 7, .w = 6, .k = 4, .r = 3, .s = 3,
+                        .stride_h = algos[ai] == KERN_CONV_DIRECT ? 1 : 2, .stride_w = 1,
+                        .pad_h = 1, .pad_w = 1, .algo = algos[ai], .algo_bwd_data = algos[ai],
+                        .algo_bwd_weights = algos[ai]};
         assert_int_equal(kern_conv_init(&cv, NULL), 0);
         kern_ctx *ctx = kern_ctx_new(2);
         size_t xs = (size_t)cv.n * cv.c * cv.h * cv.w, ws = (size_t)cv.k * cv.c * cv.r * cv.s;

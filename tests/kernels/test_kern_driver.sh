@@ -94,7 +94,9 @@ cmp -s "$T/ref.ckpt" "$T/part.ckpt" || fail "--max-steps + --resume differs from
 # --- SIGKILL mid-epoch, then --resume: the same bits as the uninterrupted run ---------------
 # Checkpoint every 5 steps with fsync; kill -9 once the run is in its second epoch.
 rm -f "$T/kill.ckpt" "$T/kill.jsonl"
-ref --checkpoint "$T/kill.ckpt" --checkpoint-every 5 --metrics "$T/kill.jsonl" > /dev/null 2>&1 &
+# (the binary itself in the background, not a shell function: $! must be its pid)
+"$BIN" train --data "$T/data" --epochs 3 --threads 1 --batch 16 --checkpoint "$T/kill.ckpt" \
+    --checkpoint-every 5 --metrics "$T/kill.jsonl" > /dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 2000); do
     if [ -f "$T/kill.jsonl" ] && [ "$(grep -c '"epoch": 2' "$T/kill.jsonl" || true)" -ge 3 ]; then break; fi
@@ -102,7 +104,8 @@ for _ in $(seq 1 2000); do
     sleep 0.005
 done
 kill -9 "$pid" 2>/dev/null && killed=1 || killed=0
-wait "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null && status=0 || status=$?
+[ "$killed" = 0 ] || [ "$status" = 137 ] || fail "the run was not ended by SIGKILL (status $status)"
 if [ "$killed" = 1 ]; then
     step=$(/usr/bin/python3 -c "
 import struct,sys; d=open(sys.argv[1],'rb').read(); print(struct.unpack_from('<QQQ', d, 8+4+4+64+4+4+8)[0])" "$T/kill.ckpt")
