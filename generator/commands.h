@@ -15,6 +15,8 @@ int cmd_model(int argc, char **argv);  /* cmd_model.c */
 int cmd_job(int argc, char **argv);      /* cmd_job.c: MODAK's /optimise */
 int cmd_registry(int argc, char **argv); /* cmd_registry.c: the registry */
 
+int cmd_compile(int argc, char **argv);
+
 /* Dispatches argv[1] to its subcommand; returns the exit status. */
 int modak_main(int argc, char **argv);
 
