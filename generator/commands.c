@@ -22,6 +22,8 @@ static const command commands[] = {
     {"target", cmd_target, "list, show, check or detect targets (the machines jobs run on)"},
     {"model", cmd_model, "the performance model: calibrate it, predict time to train"},
     {"version", cmd_version, "print modak's version"},
+    {"job", cmd_job, "generate MODAK-compatible batch and build scripts for a job document"},
+    {"registry", cmd_registry, "list, show, add and check registered images, scripts, sites"},
 };
 
 static void usage(FILE *out)

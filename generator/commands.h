@@ -10,6 +10,9 @@ int cmd_validate(int argc, char **argv);
 int cmd_target(int argc, char **argv); /* cmd_target.c */
 int cmd_model(int argc, char **argv);  /* cmd_model.c */
 
+int cmd_job(int argc, char **argv);      /* cmd_job.c: MODAK's /optimise */
+int cmd_registry(int argc, char **argv); /* cmd_registry.c: the registry */
+
 /* Dispatches argv[1] to its subcommand; returns the exit status. */
 int modak_main(int argc, char **argv);
 
