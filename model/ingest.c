@@ -263,7 +263,11 @@ int ingest_read_metrics(const char *path, const ingest_defaults *d, ingest_obs *
                         }
                         g->own[g->nown++] = json_number_value(own);
                     }
-                    if (ips && json_is_number(ips) && r.batch > 0) {
+                    if (!r.network) {
+                        rc = mk_err_set(err, MK_EINVAL, path, r.first_line, 0,
+                                        "the run starting here names no network (no header line "
+                                        "with \"network\"; give --network)");
+                    } else if (ips && json_is_number(ips) && r.batch > 0) {
                         double t = g->k * (double)r.batch / json_number_value(ips);
                         if (g->k == 1) g->t1 = t;
                         g->tk = t;
@@ -473,6 +477,69 @@ static double eff_or_fallback(const calib_fit *f, int k)
     return e[2] > 0 ? e[2] : e[1] > 0 ? e[1] : e[0];
 }
 
+/* Gauss-Newton on the factors of fit fi: predict every observation of the fit with the
+ * current factors, solve the ridge least squares for a multiplicative update, repeat. The
+ * roofline's max() makes the model only piecewise linear in the factors, hence the
+ * iterations; the ridge keeps classes no observation exercises where they are. */
+static int refit(const calib_profile *base, size_t fi, const target *t, ingest_obs *all, size_t m,
+                 size_t rows, double a[4], mk_err *err)
+{
+    const calib_fit *bf = &base->fits[fi];
+    size_t R = rows + 4 + 6;
+    double *A = mk_xcalloc(R * 4, sizeof *A), *b = mk_xcalloc(R, sizeof *b);
+    int rc = 0;
+    for (int it = 0; it < INGEST_ITERATIONS && rc == 0; it++) {
+        calib_profile cur = *base;
+        calib_fit *cf = &cur.fits[fi];
+        double e[3];
+        for (int k = 0; k < 3; k++) e[k] = eff_or_fallback(bf, k) / a[k];
+        cf->eff_small = e[0];
+        cf->eff_medium = e[1];
+        cf->eff_large = e[2];
+        size_t r = 0;
+        for (size_t i = 0; i < m; i++) {
+            if (fit_of(base, all[i].threads) != bf) continue;
+            double split[4], fixed = all[i].fixed_s;
+            predict_result pr;
+            mk_err pe;
+            mk_err_clear(&pe);
+            if (predict_obs(&all[i], t, &cur, a[3], &pr, &pe) == 0) {
+                for (int k = 0; k < 3; k++) split[k] = pr.class_s[k];
+                split[3] = pr.other_s;
+                fixed = pr.data_visible_s + pr.allreduce_s;
+                predict_result_fini(&pr);
+            } else { /* the stored split, scaled linearly */
+                for (int k = 0; k < 4; k++) split[k] = a[k] * all[i].split[k];
+            }
+            double target_s = all[i].step_s - fixed;
+            if (target_s <= 0) target_s = all[i].step_s;
+            for (int k = 0; k < 4; k++) A[r * 4 + k] = split[k] / target_s;
+            b[r++] = 1;
+        }
+        /* the ridge pulls each total factor toward 1 (weakly), and the classes toward one
+         * common factor (strongly): a run that is slower all over says the machine is
+         * slower, not that one class is; classes part only where the runs disagree */
+        for (int k = 0; k < 4; k++) {
+            for (int c = 0; c < 4; c++) A[r * 4 + c] = c == k ? INGEST_RIDGE * a[k] : 0;
+            b[r++] = INGEST_RIDGE;
+        }
+        for (int k = 0; k < 4; k++)
+            for (int j = k + 1; j < 4; j++) {
+                for (int c = 0; c < 4; c++)
+                    A[r * 4 + c] = c == k   ? INGEST_COUPLING * a[k]
+                                   : c == j ? -INGEST_COUPLING * a[j]
+                                            : 0;
+                b[r++] = 0;
+            }
+        double u[4];
+        if ((rc = calib_lstsq(A, b, (int)R, 4, u, err)) != 0) break;
+        for (int k = 0; k < 4; k++) a[k] = fmin(20, fmax(0.05, a[k] * fmax(u[k], 0.05)));
+    }
+    free(A);
+    free(b);
+    return rc;
+}
+
 int ingest_update(json_t *root, const char *name, const target *t, const ingest_obs *obs, size_t n,
                   ingest_report *rep, mk_err *err)
 {
@@ -489,7 +556,7 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
     json_object_set_new(
         ing, "model",
         json_string("per sgemm fit: factors a (small, medium, large, other) minimise "
-                    "sum((a.split/measured - 1)^2) + 0.01 |a - 1|^2; efficiency = base / a; "
+                    "sum((predicted(a)/measured - 1)^2) + 0.02^2 |a - 1|^2 + 0.3^2 sum_{k<j} (a_k - a_j)^2 (Gauss-Newton); efficiency = base / a; "
                     "predict multiplies non-GEMM time by a_other"));
     /* the base: the calibrated efficiencies, kept from the first ingest on */
     json_t *jbase = json_object_get(ing, "base");
@@ -583,26 +650,7 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
             if (fit_of(&base, all[i].threads) == bf) rows++;
         double a[4] = {1, 1, 1, 1};
         ingest_fit *f = rep->nfits < 8 ? &rep->fits[rep->nfits] : NULL;
-        if (rows) {
-            size_t R = rows + 4;
-            double *A = mk_xcalloc(R * 4, sizeof *A), *b = mk_xcalloc(R, sizeof *b);
-            size_t r = 0;
-            for (size_t i = 0; i < m; i++) {
-                if (fit_of(&base, all[i].threads) != bf) continue;
-                double target_s = all[i].step_s - all[i].fixed_s;
-                if (target_s <= 0) target_s = all[i].step_s;
-                for (int k = 0; k < 4; k++) A[r * 4 + k] = all[i].split[k] / target_s;
-                b[r++] = 1;
-            }
-            for (int k = 0; k < 4; k++) {
-                A[r * 4 + k] = INGEST_RIDGE;
-                b[r++] = INGEST_RIDGE;
-            }
-            rc = calib_lstsq(A, b, (int)R, 4, a, err);
-            free(A);
-            free(b);
-            for (int k = 0; k < 4; k++) a[k] = fmin(20, fmax(0.05, a[k]));
-        }
+        if (rows) rc = refit(&base, fi, t, all, m, rows, a, err);
         if (rc) break;
         /* the refitted efficiencies */
         double before[3], after[3];

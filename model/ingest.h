@@ -19,9 +19,13 @@
  * starts from the same base and is reproducible. The refit, per sgemm fit (thread count):
  * the model's step time splits into GEMM time per shape class (small, medium, large) and
  * everything else; factors a = (a_small, a_medium, a_large, a_other) minimise
- *   sum_obs ((a . split_obs) / measured_obs - 1)^2 + lambda^2 |a - 1|^2
- * (relative error; the ridge term keeps a class no run exercised at its calibrated value),
- * solved by LAPACK's dgels as calibrate.c does. The fit's efficiencies become base / a;
+ *   sum_obs (predicted_obs(a) / measured_obs - 1)^2 + lambda^2 |a - 1|^2
+ *     + mu^2 sum_{k<j} (a_k - a_j)^2
+ * (relative error; the first penalty keeps the factors at 1 where no run says otherwise,
+ * the second ties the classes to one common factor unless the runs tell them apart, so
+ * that a few runs cannot be fitted by wild compensations between classes),
+ * by Gauss-Newton steps (the roofline is only piecewise linear in a), each a least-squares
+ * problem solved by LAPACK's dgels as calibrate.c does. The fit's efficiencies become base / a;
  * the "other" factor is stored in /ingest/fit and applied by predict (other_factor). */
 #ifndef MODAK_INGEST_H
 #define MODAK_INGEST_H
@@ -35,7 +39,9 @@
 #include "mk_err.h"
 #include "target.h"
 
-#define INGEST_RIDGE 0.1
+#define INGEST_RIDGE      0.02
+#define INGEST_COUPLING   0.3
+#define INGEST_ITERATIONS 4
 
 typedef struct ingest_obs {
     char *network; /* zoo name or graph file */
