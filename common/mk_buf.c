@@ -175,22 +175,102 @@ void mk_buf_put_sh_word(mk_buf *b, const char *s)
     mk_buf_putc(b, '\'');
 }
 
-void mk_buf_put_yaml_str(mk_buf *b, const char *s)
+size_t mk_utf8_decode(const char *s, unsigned long *cp)
 {
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned long c;
+    size_t n;
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return p[0] ? 1 : 0;
+    }
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        c = p[0] & 0x1f;
+        n = 2;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        c = p[0] & 0x0f;
+        n = 3;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        c = p[0] & 0x07;
+        n = 4;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) return 0; /* also stops at the NUL */
+        c = c << 6 | (p[i] & 0x3f);
+    }
+    /* overlong forms, surrogates and code points past U+10FFFF are not UTF-8 */
+    if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff ||
+        (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* The escaped form of the code point (or invalid byte) at p, as YAML double-quoted text,
+ * into tok; returns how many input bytes it stands for. */
+static size_t yaml_token(const char *p, char tok[16])
+{
+    unsigned long c;
+    size_t n = mk_utf8_decode(p, &c);
+    if (n == 0) {
+        /* a byte that is not UTF-8 cannot be written in YAML: U+FFFD stands for it */
+        strcpy(tok, "\\uFFFD");
+        return 1;
+    }
+    switch (c) {
+    case '"': strcpy(tok, "\\\""); return n;
+    case '\\': strcpy(tok, "\\\\"); return n;
+    case '\n': strcpy(tok, "\\n"); return n;
+    case '\t': strcpy(tok, "\\t"); return n;
+    case '\r': strcpy(tok, "\\r"); return n;
+    default: break;
+    }
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+        snprintf(tok, 16, "\\x%02lx", c); /* C0, DEL, C1 (NEL included) */
+    else if (c == 0x2028 || c == 0x2029 || c == 0xfeff || c == 0xfffe || c == 0xffff)
+        snprintf(tok, 16, "\\u%04lx", c); /* line/paragraph separators, BOM, non-characters */
+    else {
+        memcpy(tok, p, n);
+        tok[n] = 0;
+    }
+    return n;
+}
+
+void mk_buf_put_yaml_str_wrap(mk_buf *b, const char *s, size_t col, size_t indent, size_t width)
+{
+    char tok[16];
+    size_t cur = col + 1, on_line = 0, hard = width + width / 3;
     mk_buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': mk_buf_puts(b, "\\\""); break;
-        case '\\': mk_buf_puts(b, "\\\\"); break;
-        case '\n': mk_buf_puts(b, "\\n"); break;
-        case '\t': mk_buf_puts(b, "\\t"); break;
-        case '\r': mk_buf_puts(b, "\\r"); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                mk_buf_printf(b, "\\x%02x", *p);
-            else
-                mk_buf_putc(b, (char)*p);
+    while (*s) {
+        s += yaml_token(s, tok);
+        size_t tl = strlen(tok);
+        /* break after a blank once past width, anywhere once past width + a third */
+        if (width && on_line && cur + tl + 1 > hard) {
+            mk_buf_puts(b, "\\\n"); /* an escaped line break: YAML drops it and the blanks after */
+            for (size_t i = 0; i < indent; i++)
+                mk_buf_putc(b, ' ');
+            cur = indent;
+            on_line = 0;
+        }
+        if (on_line == 0 && cur == indent && width && tok[0] == ' ' && tok[1] == 0)
+            strcpy(tok, "\\x20"); /* a blank there would be dropped */
+        mk_buf_puts(b, tok);
+        cur += strlen(tok);
+        on_line++;
+        if (width && *s && cur > width && tok[0] == ' ' && tok[1] == 0) {
+            mk_buf_puts(b, "\\\n");
+            for (size_t i = 0; i < indent; i++)
+                mk_buf_putc(b, ' ');
+            cur = indent;
+            on_line = 0;
         }
     }
     mk_buf_putc(b, '"');
+}
+
+void mk_buf_put_yaml_str(mk_buf *b, const char *s)
+{
+    mk_buf_put_yaml_str_wrap(b, s, 0, 0, 0);
 }

@@ -31,6 +31,18 @@ void mk_buf_put_sh_word(mk_buf *b, const char *s);
 /* A YAML double-quoted scalar: "..." with \", \\ and escapes for every control byte, so
  * no newline, tag, anchor or comment of the value can change the document's structure. */
 void mk_buf_put_yaml_str(mk_buf *b, const char *s);
+/* The same scalar folded into lines of at most about `width` columns (0 = one line): each
+ * line but the last ends in an escaped line break (a backslash before the newline) and the
+ * next begins with `indent` blanks, both of which YAML drops, so the value is unchanged.
+ * `col` is the column the opening quote lands in. Besides the escapes above, C1 controls,
+ * U+2028/U+2029 (YAML 1.1 line breaks), U+FEFF and U+FFFE/U+FFFF are escaped, so PyYAML
+ * (Ansible's reader) takes the scalar back exactly; a byte that is not UTF-8 becomes
+ * \uFFFD (callers that must not lose bytes check with mk_utf8_decode first). */
+void mk_buf_put_yaml_str_wrap(mk_buf *b, const char *s, size_t col, size_t indent,
+                              size_t width);
+/* Decodes the UTF-8 sequence at s into *cp; returns its length (1-4), or 0 at the NUL or
+ * at a byte that does not start a well-formed sequence (overlong, surrogate, > U+10FFFF). */
+size_t mk_utf8_decode(const char *s, unsigned long *cp);
 
 /* malloc/realloc/strdup that abort on failure (see above). */
 void *mk_xmalloc(size_t n);

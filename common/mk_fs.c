@@ -102,6 +102,47 @@ fail:
     return -1;
 }
 
+int mk_file_write(const char *path, const void *data, size_t len, int executable, mk_err *err)
+{
+    char *dir = mk_path_dirname(path);
+    int rc = mk_mkdir_p(dir, err);
+    free(dir);
+    if (rc) return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0755 : 0644);
+    if (fd < 0) return mk_err_set(err, MK_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int e = errno;
+            close(fd);
+            return mk_err_set(err, MK_EIO, path, 0, 0, "write failed: %s", strerror(e));
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    if (close(fd) != 0)
+        return mk_err_set(err, MK_EIO, path, 0, 0, "close failed: %s", strerror(errno));
+    return 0;
+}
+
+int mk_file_copy(const char *src, const char *dst, int executable, mk_err *err)
+{
+    char *dir = mk_path_dirname(dst);
+    int rc = mk_mkdir_p(dir, err);
+    free(dir);
+    if (rc) return -1;
+    unlink(dst);
+    if (link(src, dst) == 0) return 0;
+    char *data;
+    size_t len;
+    if (mk_file_read(src, 0, &data, &len, err)) return -1;
+    rc = mk_file_write(dst, data, len, executable, err);
+    free(data);
+    return rc;
+}
+
 int mk_mkdir_p(const char *path, mk_err *err)
 {
     char *p = mk_xstrdup(path);
@@ -274,7 +315,7 @@ static int walk(const char *root, const char *const *exts, mk_walk_fn fn, void *
         names[n++] = mk_xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n) qsort(names, n, sizeof *names, cmp_str);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) {

@@ -16,6 +16,12 @@ int mk_file_read(const char *path, size_t max_bytes, char **out, size_t *len, mk
 /* Writes data to path atomically (tmp sibling + fsync + rename), mode 0644 or 0755. */
 int mk_file_write_atomic(const char *path, const void *data, size_t len, int executable,
                          mk_err *err);
+/* Writes data to path directly (no temporary, no fsync): for files inside a temporary
+ * directory that is itself renamed into place when complete. Creates parent folders. */
+int mk_file_write(const char *path, const void *data, size_t len, int executable, mk_err *err);
+/* Puts a copy of src at dst: a hard link when both are on one file system (cheap, and the
+ * cache never rewrites a file in place), else a byte copy. */
+int mk_file_copy(const char *src, const char *dst, int executable, mk_err *err);
 int mk_mkdir_p(const char *path, mk_err *err);
 /* Creates a fresh temporary directory beside final (same parent): "<final>.tmp.XXXXXX".
  * Returns malloc'd path or NULL. */

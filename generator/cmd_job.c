@@ -13,30 +13,32 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "diag.h"
+#include "doc.h"
+#include "dsl.h"
 #include "jobscript.h"
 #include "mk_fs.h"
 #include "registry.h"
 
 static void job_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: modak job JOB.json [-o OUT.json] [--script-dir DIR] [--print] [--explain]\n"
-            "                 [--registry DIR]... [--name NAME] [--timestamp STAMP]\n"
-            "                 [--scheduler torque|slurm|bash]\n\n"
-            "Generates the batch script (and the build script) for a MODAK job document and\n"
-            "prints the completed document: application.container_runtime set to the chosen\n"
-            "image, job_script/build_script paths and job_content/build_content texts.\n\n"
-            "  -o OUT.json        write the completed document to OUT.json instead of stdout\n"
-            "  --script-dir DIR   write the scripts into DIR (default: the current directory)\n"
-            "  --print            print the job script to stdout; write files only where\n"
-            "                     --script-dir or -o asks for them\n"
-            "  --explain          print the mapper, scaler and enforcer decisions to stderr\n"
-            "  --registry DIR     a registry layer over the bundled one (repeatable)\n"
-            "  --name NAME        name the scripts NAME.sh and NAME_build.sh\n"
-            "  --timestamp STAMP  YYYYmmddHHMMSS or @EPOCH for the script names (default:\n"
-            "                     SOURCE_DATE_EPOCH in UTC, else the local time now)\n"
-            "  --scheduler NAME   the scheduler to write for, whatever the document's target\n"
-            "                     says (MODAK's JobfileGenerator argument)\n");
+    fprintf(f, "usage: modak job JOB.json [-o OUT.json] [--script-dir DIR] [--print] [--explain]\n"
+               "                 [--registry DIR]... [--name NAME] [--timestamp STAMP]\n"
+               "                 [--scheduler torque|slurm|bash]\n\n"
+               "Generates the batch script (and the build script) for a MODAK job document and\n"
+               "prints the completed document: application.container_runtime set to the chosen\n"
+               "image, job_script/build_script paths and job_content/build_content texts.\n\n"
+               "  -o OUT.json        write the completed document to OUT.json instead of stdout\n"
+               "  --script-dir DIR   write the scripts into DIR (default: the current directory)\n"
+               "  --print            print the job script to stdout; write files only where\n"
+               "                     --script-dir or -o asks for them\n"
+               "  --explain          print the mapper, scaler and enforcer decisions to stderr\n"
+               "  --registry DIR     a registry layer over the bundled one (repeatable)\n"
+               "  --name NAME        name the scripts NAME.sh and NAME_build.sh\n"
+               "  --timestamp STAMP  YYYYmmddHHMMSS or @EPOCH for the script names (default:\n"
+               "                     SOURCE_DATE_EPOCH in UTC, else the local time now)\n"
+               "  --scheduler NAME   the scheduler to write for, whatever the document's target\n"
+               "                     says (MODAK's JobfileGenerator argument)\n");
 }
 
 static int digits(const char *s)
@@ -80,7 +82,7 @@ int cmd_job(int argc, char **argv)
     const char **layers = calloc((size_t)argc + 1, sizeof *layers);
     size_t nlayers = 0;
     int print = 0, explain = 0, rc = EXIT_USAGE;
-    json_t *doc = NULL;
+    json_t *jdoc = NULL;
     reg_registry *reg = NULL;
     job_result res;
     mk_err err;
@@ -147,19 +149,59 @@ int cmd_job(int argc, char **argv)
     char ts[16];
     int sr = make_stamp(stamp, ts);
     if (sr) {
-        fprintf(stderr, sr == -2 ? "modak job: SOURCE_DATE_EPOCH='%s' is not a number of seconds\n"
-                                 : "modak job: --timestamp '%s' is neither YYYYmmddHHMMSS nor @EPOCH\n",
+        fprintf(stderr,
+                sr == -2 ? "modak job: SOURCE_DATE_EPOCH='%s' is not a number of seconds\n"
+                         : "modak job: --timestamp '%s' is neither YYYYmmddHHMMSS nor @EPOCH\n",
                 sr == -2 ? getenv("SOURCE_DATE_EPOCH") : stamp);
         goto done;
     }
 
+    /* the job-document rules first (modak validate's), then generation */
+    char *input_text = NULL;
+    size_t tlen = 0;
+    if (!strcmp(input, "-")) {
+        mk_buf in;
+        mk_buf_init(&in);
+        char chunk[65536];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+            mk_buf_put(&in, chunk, got);
+            if (in.len > DOC_DEFAULT_MAX_BYTES) break;
+        }
+        tlen = in.len;
+        input_text = mk_buf_detach(&in);
+    } else if (mk_file_read(input, DOC_DEFAULT_MAX_BYTES, &input_text, &tlen, &err)) {
+        fprintf(stderr, "modak job: %s\n", mk_err_str(&err, ebuf, sizeof ebuf));
+        rc = err.code == MK_ELIMIT ? EXIT_INVALID : EXIT_USAGE;
+        goto done;
+    }
+    {
+        diag_list dl;
+        diag_list_init(&dl);
+        const char *src_name = strcmp(input, "-") ? input : "<stdin>";
+        doc *jd = dsl_read(src_name, input_text, tlen, NULL, &dl, &err);
+        if (!jd) {
+            diag_add_err(&dl, &err, "json.syntax");
+        } else {
+            dsl_check_job(jd->root, &dl);
+            doc_free(jd);
+        }
+        diag_sort(&dl);
+        diag_write_lines(stderr, &dl, "modak job: ");
+        size_t errors = dl.errors;
+        diag_list_fini(&dl);
+        if (errors) {
+            free(input_text);
+            rc = EXIT_INVALID;
+            goto done;
+        }
+    }
     json_error_t je;
-    doc = !strcmp(input, "-") ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &je)
-                              : json_load_file(input, JSON_REJECT_DUPLICATES, &je);
-    if (!doc) {
-        int io = je.position == 0 && je.line <= 0;
+    jdoc = json_loadb(input_text, tlen, JSON_REJECT_DUPLICATES, &je);
+    free(input_text);
+    if (!jdoc) {
         fprintf(stderr, "modak job: %s:%d:%d: %s\n", input, je.line, je.column, je.text);
-        rc = io ? EXIT_USAGE : EXIT_INVALID;
+        rc = EXIT_INVALID;
         goto done;
     }
     reg = reg_load_default(layers, nlayers, &err);
@@ -169,7 +211,7 @@ int cmd_job(int argc, char **argv)
         goto done;
     }
     job_opts opts = {ts, name, script_dir, scheduler};
-    if (job_generate(doc, reg, &opts, &res, &err)) {
+    if (job_generate(jdoc, reg, &opts, &res, &err)) {
         fprintf(stderr, "modak job: %s: %s\n", input, mk_err_str(&err, ebuf, sizeof ebuf));
         rc = err.code == MK_EUSAGE ? EXIT_USAGE : EXIT_INVALID;
         goto done;
@@ -221,7 +263,7 @@ int cmd_job(int argc, char **argv)
 done:
     job_result_fini(&res);
     reg_free(reg);
-    json_decref(doc);
+    json_decref(jdoc);
     free(layers);
     return rc;
 }

@@ -37,7 +37,9 @@ static void summary(const reg_registry *r, reg_kind k, size_t i, mk_buf *b)
     case REG_IMAGE: {
         const reg_image *im = reg_image_at(r, i);
         mk_buf_printf(b, "%s %s cpu=%s acc=%s %s://%s", im->app_name,
-                      im->opt_build == 1 ? "optimised" : im->opt_build == 0 ? "stock" : "unmapped",
+                      im->opt_build == 1   ? "optimised"
+                      : im->opt_build == 0 ? "stock"
+                                           : "unmapped",
                       im->cpu_type, im->acc_type, im->image_hub, im->container_file);
         break;
     }
@@ -45,7 +47,9 @@ static void summary(const reg_registry *r, reg_kind k, size_t i, mk_buf *b)
         const reg_script *s = reg_script_at(r, i);
         mk_buf_printf(b, "%s app=%s infra=%s", s->stage == REG_STAGE_PRE ? "pre" : "post",
                       s->app_name ? s->app_name : "-",
-                      s->infra_name ? s->infra_name : s->storage_class ? s->storage_class : "-");
+                      s->infra_name      ? s->infra_name
+                      : s->storage_class ? s->storage_class
+                                         : "-");
         break;
     }
     case REG_INFRA: {
@@ -76,8 +80,9 @@ static int do_list(const reg_registry *r, int kind)
         for (size_t i = 0; i < reg_count(r, (reg_kind)k); i++) {
             mk_buf_reset(&b);
             summary(r, (reg_kind)k, i, &b);
-            printf("%-14s %-40s %s  [%s]\n", reg_kind_name((reg_kind)k), reg_key_at(r, (reg_kind)k, i),
-                   b.s ? b.s : "", reg_origin_at(r, (reg_kind)k, i).file);
+            printf("%-14s %-40s %s  [%s]\n", reg_kind_name((reg_kind)k),
+                   reg_key_at(r, (reg_kind)k, i), b.s ? b.s : "",
+                   reg_origin_at(r, (reg_kind)k, i).file);
         }
     }
     mk_buf_fini(&b);
@@ -91,7 +96,8 @@ static int do_show(const reg_registry *r, int kind, const char *key)
         fprintf(stderr, "modak registry: no %s '%s'\n", reg_kind_name((reg_kind)kind), key);
         return EXIT_INVALID;
     }
-    char *text = json_dumps(reg_json_at(r, (reg_kind)kind, (size_t)i), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text =
+        json_dumps(reg_json_at(r, (reg_kind)kind, (size_t)i), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text);
     free(text);
     fprintf(stderr, "modak registry: %s '%s' from %s\n", reg_kind_name((reg_kind)kind), key,
@@ -175,7 +181,8 @@ static int do_check(const char *const *layers, size_t nlayers)
     mk_err_clear(&err);
     const char *base = reg_default_dir();
     if (!base) {
-        fprintf(stderr, "modak registry: the bundled registry was not found (set MODAK_REGISTRY_DIR)\n");
+        fprintf(stderr,
+                "modak registry: the bundled registry was not found (set MODAK_REGISTRY_DIR)\n");
         return EXIT_USAGE;
     }
     reg_registry *r = reg_new();
@@ -250,8 +257,9 @@ int cmd_registry(int argc, char **argv)
     if (npos && strcmp(sub, "check")) {
         kind = reg_kind_parse(pos[0]);
         if (kind < 0) {
-            fprintf(stderr, "modak registry: unknown kind '%s' (image, script, infrastructure, "
-                            "scaling)\n",
+            fprintf(stderr,
+                    "modak registry: unknown kind '%s' (image, script, infrastructure, "
+                    "scaling)\n",
                     pos[0]);
             goto done;
         }

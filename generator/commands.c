@@ -21,9 +21,9 @@ static const command commands[] = {
     {"validate", cmd_validate, "check TOSCA blueprints, type files and MODAK job documents"},
     {"target", cmd_target, "list, show, check or detect targets (the machines jobs run on)"},
     {"model", cmd_model, "the performance model: calibrate it, predict time to train"},
-    {"version", cmd_version, "print modak's version"},
     {"job", cmd_job, "generate MODAK-compatible batch and build scripts for a job document"},
     {"registry", cmd_registry, "list, show, add and check registered images, scripts, sites"},
+    {"version", cmd_version, "print modak's version"},
 };
 
 static void usage(FILE *out)

@@ -29,8 +29,8 @@ void diag_list_fini(diag_list *l)
     diag_list_init(l);
 }
 
-static diag *add(diag_list *l, diag_sev sev, const char *file, int line, int col,
-                 const char *rule, const char *pointer)
+static diag *add(diag_list *l, diag_sev sev, const char *file, int line, int col, const char *rule,
+                 const char *pointer)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
@@ -229,6 +229,50 @@ static const char *find_source(diag_sources *s, const char *file, size_t *len)
 
 /* ---- text ---- */
 
+/* Writes s with control bytes escaped (\n, \t, \xNN): a value quoted in a message can
+ * neither break the one-diagnostic-per-line layout nor send terminal escapes. */
+static void put_escaped(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}
+
+void diag_write_lines(FILE *out, const diag_list *l, const char *prefix)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const diag *d = &l->v[i];
+        fprintf(out, "%s%s", prefix ? prefix : "",
+                d->sev == DIAG_ERROR     ? ""
+                : d->sev == DIAG_WARNING ? "warning: "
+                                         : "note: ");
+        if (d->file) {
+            put_escaped(out, d->file);
+            if (d->line > 0) fprintf(out, ":%d:%d", d->line, d->col);
+            fputs(": ", out);
+        }
+        if (d->pointer) {
+            put_escaped(out, d->pointer);
+            fputs(": ", out);
+        }
+        put_escaped(out, d->msg);
+        fprintf(out, " [%s]", d->rule);
+        if (d->hint) {
+            fputs(" (hint: ", out);
+            put_escaped(out, d->hint);
+            fputc(')', out);
+        }
+        fputc('\n', out);
+    }
+}
+
 /* Only lines of printable UTF-8 are echoed: a binary or mis-encoded file must not write
  * control bytes to the user's terminal. */
 static int printable(const char *s, size_t n)
@@ -236,8 +280,10 @@ static int printable(const char *s, size_t n)
     mk_err e;
     mk_err_clear(&e);
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 && s[i] != '\t') return 0;
-        else if ((unsigned char)s[i] == 0x7f) return 0;
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\t')
+            return 0;
+        else if ((unsigned char)s[i] == 0x7f)
+            return 0;
     return n == 0 || doc_check_text("", s, n, &e) == 0 ||
            (e.rule != NULL && !strcmp(e.rule, "input.empty"));
 }
@@ -247,9 +293,10 @@ void diag_write_text(FILE *out, const diag_list *l, diag_sources *src, int color
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
     for (size_t i = 0; i < l->n; i++) {
         const diag *d = &l->v[i];
-        const char *sc = !color ? "" : d->sev == DIAG_ERROR ? "\033[1;31m"
-                                   : d->sev == DIAG_WARNING ? "\033[1;35m"
-                                                            : "\033[1;36m";
+        const char *sc = !color                   ? ""
+                         : d->sev == DIAG_ERROR   ? "\033[1;31m"
+                         : d->sev == DIAG_WARNING ? "\033[1;35m"
+                                                  : "\033[1;36m";
         fputs(bold, out);
         if (d->file) {
             fputs(d->file, out);
@@ -257,8 +304,14 @@ void diag_write_text(FILE *out, const diag_list *l, diag_sources *src, int color
             if (d->line > 0 && d->col > 0) fprintf(out, ":%d", d->col);
             fputs(": ", out);
         }
-        fprintf(out, "%s%s:%s %s [%s]", sc, diag_sev_name(d->sev), reset, d->msg, d->rule);
-        if (d->pointer) fprintf(out, " (at %s)", d->pointer);
+        fprintf(out, "%s%s:%s ", sc, diag_sev_name(d->sev), reset);
+        put_escaped(out, d->msg);
+        fprintf(out, " [%s]", d->rule);
+        if (d->pointer) {
+            fputs(" (at ", out);
+            put_escaped(out, d->pointer);
+            fputc(')', out);
+        }
         fputc('\n', out);
         size_t tlen, llen;
         const char *text = find_source(src, d->file, &tlen);
@@ -271,10 +324,15 @@ void diag_write_text(FILE *out, const diag_list *l, diag_sources *src, int color
             fprintf(out, "  %s%.*s%s\n  %s", from ? "..." : "", (int)n, line + from,
                     from + n < llen ? "..." : "", from ? "   " : "");
             /* keep tabs so the caret lines up */
-            for (size_t c = from; c < col && c < llen; c++) fputc(line[c] == '\t' ? '\t' : ' ', out);
+            for (size_t c = from; c < col && c < llen; c++)
+                fputc(line[c] == '\t' ? '\t' : ' ', out);
             fprintf(out, "%s^%s\n", sc, reset);
         }
-        if (d->hint) fprintf(out, "  hint: %s\n", d->hint);
+        if (d->hint) {
+            fputs("  hint: ", out);
+            put_escaped(out, d->hint);
+            fputc('\n', out);
+        }
     }
 }
 
@@ -390,7 +448,8 @@ void diag_write_sarif(mk_buf *out, const diag_list *l, const char *tool_version)
     size_t nr = 0;
     for (size_t i = 0; i < l->n; i++) {
         int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++) seen = !strcmp(l->v[j].rule, l->v[i].rule);
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(l->v[j].rule, l->v[i].rule);
         if (seen) continue;
         mk_buf_puts(out, nr++ ? ",{" : "{");
         put_kv_str(out, "id", l->v[i].rule, 0);

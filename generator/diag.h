@@ -60,6 +60,9 @@ void diag_sources_add(diag_sources *s, const char *file, const char *text, size_
 /* Reports. `files` lists every file checked (for JUnit, one test case each). */
 /* Source lines come from src; files it lacks are read (and kept) on demand. */
 void diag_write_text(FILE *out, const diag_list *l, diag_sources *src, int color);
+/* One line per diagnostic: PREFIX[warning: ]FILE:LINE:COL: POINTER: MESSAGE [rule] (hint: ...),
+ * control bytes escaped. For commands whose own output is not a report (modak job). */
+void diag_write_lines(FILE *out, const diag_list *l, const char *prefix);
 void diag_write_json(mk_buf *out, const diag_list *l);
 int diag_write_junit(mk_buf *out, const diag_list *l, const char *const *files, size_t nfiles);
 void diag_write_sarif(mk_buf *out, const diag_list *l, const char *tool_version);

@@ -48,8 +48,8 @@ const char *doc_str(const doc_node *n)
     return doc_is_scalar(n) ? n->text : NULL;
 }
 
-static const char *const type_names[] = {"null", "boolean", "integer", "float", "string",
-                                         "timestamp"};
+static const char *const type_names[] = {"null",  "boolean", "integer",
+                                         "float", "string",  "timestamp"};
 _Static_assert(sizeof type_names / sizeof *type_names == DOC_T_COUNT, "type_names");
 
 const char *doc_type_name(doc_type t)
@@ -164,8 +164,9 @@ static int resolve_int(const char *s, long long *out)
     for (; *p; p++) {
         if (*p == '_') continue;
         int d = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
-        if (v > (0x7fffffffffffffffULL - (unsigned)d) / (unsigned)base) return 0; /* overflow:
-                                                                     not representable, a string */
+        if (v > (0x7fffffffffffffffULL - (unsigned)d) / (unsigned)base)
+            return 0; /* overflow:
+         not representable, a string */
         v = v * (unsigned)base + (unsigned)d;
     }
     *out = neg ? -(long long)v : (long long)v;
@@ -211,7 +212,8 @@ static int resolve_float(const char *s, double *out)
         if (*p != '-' && *p != '+') return 0;
         p++;
         if (!is_digit(*p)) return 0;
-        while (is_digit(*p)) p++;
+        while (is_digit(*p))
+            p++;
     }
     if (*p) return 0;
     char buf[128];
@@ -231,20 +233,24 @@ static int resolve_timestamp(const char *s)
         if (!is_digit(*p++)) return 0;
     if (*p++ != '-') return 0;
     int n = 0;
-    while (is_digit(*p) && n < 2) p++, n++;
+    while (is_digit(*p) && n < 2)
+        p++, n++;
     if (!n || *p++ != '-') return 0;
     n = 0;
-    while (is_digit(*p) && n < 2) p++, n++;
+    while (is_digit(*p) && n < 2)
+        p++, n++;
     if (!n) return 0;
     if (!*p) return strlen(s) == 10; /* the date-only form needs two-digit month and day */
     if (*p == 'T' || *p == 't')
         p++;
     else if (*p == ' ' || *p == '\t')
-        while (*p == ' ' || *p == '\t') p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
     else
         return 0;
     n = 0;
-    while (is_digit(*p) && n < 2) p++, n++;
+    while (is_digit(*p) && n < 2)
+        p++, n++;
     if (!n || *p++ != ':' || !is_digit(p[0]) || !is_digit(p[1]) || p[2] != ':' || !is_digit(p[3]) ||
         !is_digit(p[4]))
         return 0;
@@ -252,13 +258,15 @@ static int resolve_timestamp(const char *s)
     if (*p == '.')
         for (p++; is_digit(*p); p++) {
         }
-    while (*p == ' ' || *p == '\t') p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
     if (*p == 'Z')
         p++;
     else if (*p == '-' || *p == '+') {
         p++;
         n = 0;
-        while (is_digit(*p) && n < 2) p++, n++;
+        while (is_digit(*p) && n < 2)
+            p++, n++;
         if (!n) return 0;
         if (*p == ':') {
             if (!is_digit(p[1]) || !is_digit(p[2])) return 0;
@@ -272,28 +280,31 @@ void doc_resolve_plain(doc_node *n)
 {
     const char *s = n->text;
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-    static const char *const trues[] = {"yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
-    static const char *const falses[] = {"no",    "No",    "NO",  "false", "False",
+    static const char *const trues[] = {"yes",  "Yes", "YES", "true", "True",
+                                        "TRUE", "on",  "On",  "ON"};
+    static const char *const falses[] = {"no",    "No",  "NO",  "false", "False",
                                          "FALSE", "off", "Off", "OFF"};
     n->type = DOC_T_STR;
     if (strlen(s) != n->len) return; /* embedded NUL: only ever a string */
     /* most scalars are names: nothing but these first characters can start a non-string */
     if (*s && !strchr("~nNyYtTfFoO0123456789+-.", *s)) return;
-    for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
-        if (!strcmp(s, nulls[i])) {
-            n->type = DOC_T_NULL;
-            return;
-        }
-    for (size_t i = 0; i < sizeof trues / sizeof *trues; i++) {
-        if (!strcmp(s, trues[i])) {
-            n->type = DOC_T_BOOL;
-            n->v.b = 1;
-            return;
-        }
-        if (!strcmp(s, falses[i])) {
-            n->type = DOC_T_BOOL;
-            n->v.b = 0;
-            return;
+    if (n->len <= 5) { /* the longest null or boolean word is "false" */
+        for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
+            if (!strcmp(s, nulls[i])) {
+                n->type = DOC_T_NULL;
+                return;
+            }
+        for (size_t i = 0; i < sizeof trues / sizeof *trues; i++) {
+            if (!strcmp(s, trues[i])) {
+                n->type = DOC_T_BOOL;
+                n->v.b = 1;
+                return;
+            }
+            if (!strcmp(s, falses[i])) {
+                n->type = DOC_T_BOOL;
+                n->v.b = 0;
+                return;
+            }
         }
     }
     if (!*s) return;

@@ -15,6 +15,7 @@
  * list of alternatives ("x86/arm/amd/power", as MODAK's own examples have them) are
  * placeholders: a warning, and the rules that depend on that value are skipped. */
 #include "dsl.h"
+#include "jobscript.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -196,6 +197,8 @@ static int close_enough(const char *word, int dist)
 /* ---- enumerations ---- */
 
 static const char *const v_sched[] = {"slurm", "torque", NULL};
+/* SODALITE's WM also names pbs and batch; modak's generator writes plain bash as well */
+static const char *const v_sched_soft[] = {"pbs", "batch", "bash", NULL};
 static const char *const v_app_type[] = {"mpi", "hpc", "python", NULL};
 static const char *const v_cpu[] = {"x86", "arm", "amd", "power", NULL};
 static const char *const v_acc[] = {"nvidia", "amd", "fpga", NULL};
@@ -203,6 +206,8 @@ static const char *const v_acc_soft[] = {"none", NULL};
 static const char *const v_opt_app_type[] = {"ai_training", "hpc", "big_data", "ai_inference",
                                              NULL};
 static const char *const v_framework[] = {"tensorflow", "pytorch", "keras", "cntk", "mxnet", NULL};
+/* modak's own: the network compiled by modak into a native training binary */
+static const char *const v_framework_soft[] = {"modak", NULL};
 static const char *const v_ai_type[] = {
     "image_classification", "object_detection",       "translation",
     "recommendation",       "reinforcement_learning", NULL};
@@ -337,7 +342,7 @@ static const dsl_field f_application[] = {
 SECTION(sec_application, "application", "/job/application", f_application, 0, cross_application);
 
 static const dsl_field f_target[] = {
-    ENUM("job_scheduler_type", 0, v_sched, NULL, S_MODAK, "batch system to write the script for"),
+    ENUM("job_scheduler_type", 0, v_sched, v_sched_soft, S_MODAK, "batch system to write the script for"),
     STR("name", 0, S_MODAK | S_SODA, "infrastructure name; selects target-specific optimisations"),
     ALIAS("queue_type", "job_scheduler_type", S_SODA),
 };
@@ -358,7 +363,7 @@ SECTION(sec_autotuning, "autotuning", "/job/optimisation/autotuning", f_autotuni
 /* ---- app_type-ai_training ---- */
 
 static const dsl_field f_ai_config[] = {
-    ENUM("ai_framework", F_REQ, v_framework, NULL, S_MODAK | S_SODA, "framework; names the ai_framework-* section to read"),
+    ENUM("ai_framework", F_REQ, v_framework, v_framework_soft, S_MODAK | S_SODA, "framework; names the ai_framework-* section to read"),
     ENUM("type", 0, v_ai_type, v_ai_type_soft, S_SODA, "kind of model"),
     BOOL("distributed_training", 0, S_SODA, "training spans several nodes"),
     INT("layers", 0, R_POSITIVE, S_SODA, "layers of the network"),
@@ -410,6 +415,12 @@ static const dsl_field f_mxnet[] = {
 };
 SECTION(sec_mxnet, "ai_framework-mxnet", "/job/optimisation/app_type-ai_training/ai_framework-mxnet", f_mxnet, 0, NULL);
 
+static const dsl_field f_modak[] = {
+    STR("version", 0, 0, "modak version the binary is built with"),
+    STR("network", 0, 0, "zoo network (mnist_cnn, resnet20, resnet50) or graph file"),
+};
+SECTION(sec_modak, "ai_framework-modak", "/job/optimisation/app_type-ai_training/ai_framework-modak", f_modak, 0, NULL);
+
 static const dsl_field f_ai_training[] = {
     SEC("config", F_REQ, sec_ai_config, S_MODAK | S_SODA, "framework and model"),
     SEC("data", 0, sec_ai_data, S_MODAK | S_SODA, "training data (free-form to MODAK)"),
@@ -418,6 +429,7 @@ static const dsl_field f_ai_training[] = {
     SEC("ai_framework-keras", 0, sec_keras, S_SODA, "Keras settings"),
     SEC("ai_framework-cntk", 0, sec_cntk, 0, "CNTK settings"),
     SEC("ai_framework-mxnet", 0, sec_mxnet, 0, "MXNet settings"),
+    SEC("ai_framework-modak", 0, sec_modak, 0, "modak's native binary (a modak extension)"),
     ALIAS("tensorflow", "ai_framework-tensorflow", S_EARLY),
     ALIAS("pytorch", "ai_framework-pytorch", S_EARLY),
     ALIAS("keras", "ai_framework-keras", S_EARLY),
@@ -570,7 +582,7 @@ static const dsl_field f_container_map[] = {
 SECTION(sec_container_map, "container_map", "", f_container_map, 0, NULL);
 
 /* Every section, for docs and for "this field belongs in ..." hints. */
-static const dsl_section *const all_sections[] = { &sec_job,          &sec_job_options,  &sec_application,   &sec_build,       &sec_target, &sec_optimisation, &sec_opt_build,    &sec_autotuning,    &sec_ai_training, &sec_ai_config, &sec_ai_data,      &sec_ai_etl,       &sec_tensorflow,    &sec_pytorch,     &sec_keras, &sec_cntk,         &sec_mxnet,        &sec_hpc,           &sec_hpc_config,  &sec_hpc_data, &sec_hpc_etl,      &sec_mpi,          &sec_openmp,        &sec_opencc,      &sec_opencl, &sec_big_data,     &sec_ai_inference, &sec_container_map, &sec_cm_build,
+static const dsl_section *const all_sections[] = { &sec_job,          &sec_job_options,  &sec_application,   &sec_build,       &sec_target, &sec_optimisation, &sec_opt_build,    &sec_autotuning,    &sec_ai_training, &sec_ai_config, &sec_ai_data,      &sec_ai_etl,       &sec_tensorflow,    &sec_pytorch,     &sec_keras, &sec_cntk,         &sec_mxnet,        &sec_modak,        &sec_hpc,           &sec_hpc_config,  &sec_hpc_data, &sec_hpc_etl,      &sec_mpi,          &sec_openmp,        &sec_opencc,      &sec_opencl, &sec_big_data,     &sec_ai_inference, &sec_container_map, &sec_cm_build,
 };
 
 /* The sections dsl_check_section() takes by name. */
@@ -732,7 +744,24 @@ static int blank(const char *s)
 
 /* [[DD:]HH:]MM:SS into seconds; 0 = not that form. Bounds: seconds and minutes < 60,
  * hours < 24 when days are given; the leading group is unbounded. */
+static int parse_hms(const char *s, long long *secs, const char **why);
+
+/* [[DD:]HH:]MM:SS, and the other forms the job generator takes (Slurm's D-HH:MM:SS, MODAK's
+ * timedelta "2 days, 1:00:00"), one definition of a duration for both. */
 static int parse_duration(const char *s, long long *secs, const char **why)
+{
+    if (parse_hms(s, secs, why)) return 1;
+    if (strchr(s, ':') && (strchr(s, '-') || strstr(s, "day"))) {
+        long long t = job_walltime_seconds(s);
+        if (t >= 0) {
+            *secs = t;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int parse_hms(const char *s, long long *secs, const char **why)
 {
     long long g[4];
     int n = 0;
@@ -765,6 +794,7 @@ static int parse_duration(const char *s, long long *secs, const char **why)
         *why = "a bare number is ambiguous (Slurm reads minutes, Torque and MODAK seconds)";
         return 0;
     }
+    (void)s;
     if (g[n - 1] >= 60) {
         *why = "seconds must be below 60";
         return 0;
@@ -1111,8 +1141,10 @@ static void check_enum_scalar(ctx *c, const dsl_field *f, const doc_node *n, con
                          f->name, n->text, vals);
         if (near)
             diag_hint(d, "write \"%s\" (SODALITE's datatypes spell it \"%s\")", near, n->text);
-        else
+        else if (!strcmp(n->text, "none"))
             diag_hint(d, "leave %s out to mean \"%s\"", f->name, n->text);
+        else
+            diag_hint(d, "fine for modak; MODAK's own service would refuse the document");
         return;
     }
     const char *canon = enum_resolve(f, n);

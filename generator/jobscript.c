@@ -13,6 +13,7 @@
 #include "jobscript.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ typedef struct js {
     js_job j;
     const struct sched_row *sched;
     const reg_infra *infra;
-    char *container;     /* the container the scripts run (malloc'd) or NULL */
+    char *container; /* the container the scripts run (malloc'd) or NULL */
     reg_script_list scripts;
     char *pref_storage; /* preferred storage location (enforcer environment) */
 } js;
@@ -85,14 +86,21 @@ static int fail(js *c, const char *ptr, const char *fmt, ...)
 static const char *kind_word(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -111,8 +119,10 @@ static int get_str(js *c, const json_t *obj, const char *sect, const char *key, 
     size_t n = json_string_length(v);
     if (strlen(s) != n) return fail(c, ptr, "contains a NUL character");
     if (trim) {
-        while (n && isspace((unsigned char)*s)) s++, n--;
-        while (n && isspace((unsigned char)s[n - 1])) n--;
+        while (n && isspace((unsigned char)*s))
+            s++, n--;
+        while (n && isspace((unsigned char)s[n - 1]))
+            n--;
     }
     if (!n) return 0;
     *out = mk_arena_strndup(&c->arena, s, n);
@@ -126,7 +136,8 @@ static int get_int(js *c, const json_t *obj, const char *sect, const char *key, 
     if (!v || json_is_null(v)) return 0;
     char ptr[200];
     snprintf(ptr, sizeof ptr, "/job/%s/%s", sect, key);
-    if (json_is_real(v) && json_real_value(v) == (double)(long long)json_real_value(v))
+    if (json_is_real(v) && fabs(json_real_value(v)) < 1e15 &&
+        json_real_value(v) == (double)(long long)json_real_value(v))
         *out = (long long)json_real_value(v);
     else if (json_is_integer(v))
         *out = json_integer_value(v);
@@ -176,7 +187,8 @@ static int check_command(js *c, const char *ptr, const char *s)
         unsigned char ch = (unsigned char)s[i];
         if (ch == '\n') {
             size_t bs = 0;
-            while (bs < i && s[i - 1 - bs] == '\\') bs++;
+            while (bs < i && s[i - 1 - bs] == '\\')
+                bs++;
             if (bs % 2 == 0)
                 return fail(c, ptr,
                             "has a newline that is not a backslash line continuation; it would "
@@ -194,18 +206,42 @@ static int read_job(js *c)
 {
     js_job *j = &c->j;
     const json_t *jo = c->jo, *app = c->app;
-    static const char *const jo_strs[] = {"job_name", "account", "queue", "partition", "qos",
-                                          "wall_time_limit", "memory_limit",
-                                          "minimum_memory_per_processor", "request_specific_nodes",
-                                          "job_array", "standard_output_file", "standard_error_file",
-                                          "architecture_constraint", "copy_environment_variable",
-                                          "job_dependency", "request_event_notification",
-                                          "email_address", "defer_job"};
-    const char **jo_dst[] = {&j->job_name, &j->account, &j->queue, &j->partition, &j->qos,
-                             &j->wall_time, &j->memory_limit, &j->min_mem_per_proc,
-                             &j->specific_nodes, &j->job_array, &j->out_file, &j->err_file,
-                             &j->constraint, &j->env_vars, &j->dependency, &j->notification,
-                             &j->email, &j->defer};
+    static const char *const jo_strs[] = {"job_name",
+                                          "account",
+                                          "queue",
+                                          "partition",
+                                          "qos",
+                                          "wall_time_limit",
+                                          "memory_limit",
+                                          "minimum_memory_per_processor",
+                                          "request_specific_nodes",
+                                          "job_array",
+                                          "standard_output_file",
+                                          "standard_error_file",
+                                          "architecture_constraint",
+                                          "copy_environment_variable",
+                                          "job_dependency",
+                                          "request_event_notification",
+                                          "email_address",
+                                          "defer_job"};
+    const char **jo_dst[] = {&j->job_name,
+                             &j->account,
+                             &j->queue,
+                             &j->partition,
+                             &j->qos,
+                             &j->wall_time,
+                             &j->memory_limit,
+                             &j->min_mem_per_proc,
+                             &j->specific_nodes,
+                             &j->job_array,
+                             &j->out_file,
+                             &j->err_file,
+                             &j->constraint,
+                             &j->env_vars,
+                             &j->dependency,
+                             &j->notification,
+                             &j->email,
+                             &j->defer};
     _Static_assert(sizeof jo_strs / sizeof *jo_strs == sizeof jo_dst / sizeof *jo_dst, "rows");
     for (size_t i = 0; i < sizeof jo_strs / sizeof *jo_strs; i++)
         if (get_str(c, jo, "job_options", jo_strs[i], 1, jo_dst[i])) return -1;
@@ -252,7 +288,8 @@ static int read_job(js *c)
             get_int(c, build, "application/build", "build_parallelism", &j->build_par))
             return -1;
         if (!j->build_src) return fail(c, "/job/application/build/src", "is required");
-        if (!j->build_command) return fail(c, "/job/application/build/build_command", "is required");
+        if (!j->build_command)
+            return fail(c, "/job/application/build/build_command", "is required");
         const char *sep = strstr(j->build_src, "://");
         int scheme_ok = sep && sep != j->build_src;
         for (const char *p = j->build_src; scheme_ok && p < sep; p++)
@@ -269,6 +306,8 @@ static int read_job(js *c)
                             "has the control character 0x%02x", (unsigned char)*p);
         if (!j->build_par) j->build_par = 1;
     }
+    if (j->container && j->container[strlen(j->container) - 1] == '/')
+        return fail(c, "/job/application/container_runtime", "'%s' names no image", j->container);
     if (j->container)
         for (const char *p = j->container; *p; p++)
             if ((unsigned char)*p <= 0x20 || *p == 0x7f)
@@ -387,8 +426,9 @@ void job_walltime_format(mk_buf *b, long long t, int slurm)
 }
 
 static const char *const slurm_mail_words[] = {
-    "NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT",
-    "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS", NULL};
+    "NONE",          "BEGIN",          "END",         "FAIL",       "REQUEUE",
+    "ALL",           "INVALID_DEPEND", "STAGE_OUT",   "TIME_LIMIT", "TIME_LIMIT_90",
+    "TIME_LIMIT_80", "TIME_LIMIT_50",  "ARRAY_TASKS", NULL};
 
 char *job_notify_convert(const char *value, int slurm, const char **why)
 {
@@ -429,7 +469,8 @@ char *job_notify_convert(const char *value, int slurm, const char **why)
                    "FAIL, ALL, NONE, ...)";
             return NULL;
         }
-        for (size_t i = 0; i < len; i++) w[i] = (char)toupper((unsigned char)p[i]);
+        for (size_t i = 0; i < len; i++)
+            w[i] = (char)toupper((unsigned char)p[i]);
         w[len] = 0;
         int known = 0;
         for (size_t i = 0; slurm_mail_words[i]; i++)
@@ -502,7 +543,7 @@ typedef struct hdr {
 typedef struct sched_row {
     const char *name;
     int (*header)(hdr *h);
-    const char *workdir; /* the scheduler's submit-directory variable, or NULL */
+    const char *workdir;  /* the scheduler's submit-directory variable, or NULL */
     const char *launcher; /* MPI launch command and its rank-count option */
 } sched_row;
 
@@ -510,9 +551,10 @@ static int ctl_check(js *c, const char *ptr, const char *v, const char *where)
 {
     for (const char *p = v; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return fail(c, ptr,
-                        "has a %s, which %s cannot carry: no quoting makes it safe",
-                        *p == '\n' ? "newline" : *p == '\r' ? "carriage return" : "control character",
+            return fail(c, ptr, "has a %s, which %s cannot carry: no quoting makes it safe",
+                        *p == '\n'   ? "newline"
+                        : *p == '\r' ? "carriage return"
+                                     : "control character",
                         where);
     return 0;
 }
@@ -550,7 +592,10 @@ static int pbs_token(js *c, const char *ptr, const char *v)
             return fail(c, ptr,
                         "'%s' has %s, which a #PBS directive value cannot carry (qsub has no "
                         "quoting modak can rely on)",
-                        v, *p == ' ' || *p == '\t' ? "a blank" : *p == '\\' ? "a backslash" : "a quote");
+                        v,
+                        *p == ' ' || *p == '\t' ? "a blank"
+                        : *p == '\\'            ? "a backslash"
+                                                : "a quote");
     return 0;
 }
 
@@ -566,7 +611,8 @@ static int walltime(hdr *h, int slurm, mk_buf *out)
     long long t = job_walltime_seconds(h->j->wall_time);
     if (t < 0)
         return fail(h->c, "/job/job_options/wall_time_limit",
-                    "'%s' is not a duration such as 12:00:00, 1-12:00:00 or 90:00", h->j->wall_time);
+                    "'%s' is not a duration such as 12:00:00, 1-12:00:00 or 90:00",
+                    h->j->wall_time);
     job_walltime_format(out, t, slurm);
     return 0;
 }
@@ -623,7 +669,8 @@ static int hdr_slurm(hdr *h)
         s = NULL;
     }
     if (j->min_mem_per_proc) {
-        if (!(s = memory(h, "/job/job_options/minimum_memory_per_processor", j->min_mem_per_proc, 1)))
+        if (!(s = memory(h, "/job/job_options/minimum_memory_per_processor", j->min_mem_per_proc,
+                         1)))
             goto out;
         mk_buf_printf(h->b, "#SBATCH --mem-per-cpu=%s\n", s);
         free(s);
@@ -647,7 +694,8 @@ static int hdr_slurm(hdr *h)
         if (j->env_vars) mk_buf_printf(&t, "%s%s", t.len ? "," : "", j->env_vars);
         if (sbatch(h, "--export=", "/job/job_options/copy_environment_variable", t.s)) goto out;
     }
-    if (j->dependency && sbatch(h, "--dependency=", "/job/job_options/job_dependency", j->dependency))
+    if (j->dependency &&
+        sbatch(h, "--dependency=", "/job/job_options/job_dependency", j->dependency))
         goto out;
     if (j->notification) {
         if (!(s = notification(h, 1))) goto out;
@@ -680,7 +728,8 @@ static int torque_defer(hdr *h, mk_buf *out)
     }
     size_t dot = strcspn(v, ".");
     if (all_digits(v, dot) && dot >= 4 && dot <= 12 && dot % 2 == 0 &&
-        (v[dot] == 0 || (all_digits(v + dot + 1, strlen(v + dot + 1)) && strlen(v + dot + 1) == 2))) {
+        (v[dot] == 0 ||
+         (all_digits(v + dot + 1, strlen(v + dot + 1)) && strlen(v + dot + 1) == 2))) {
         mk_buf_puts(out, v);
         return 0;
     }
@@ -749,17 +798,20 @@ static int hdr_torque(hdr *h)
         s = NULL;
     }
     if (j->min_mem_per_proc) {
-        if (!(s = memory(h, "/job/job_options/minimum_memory_per_processor", j->min_mem_per_proc, 0)))
+        if (!(s = memory(h, "/job/job_options/minimum_memory_per_processor", j->min_mem_per_proc,
+                         0)))
             goto out;
         mk_buf_printf(h->b, "#PBS -l pmem=%s\n", s);
         free(s);
         s = NULL;
     }
     if (h->job_array && pbs(h, "-t ", "/job/job_options/job_array", h->job_array)) goto out;
-    if (h->out_file && pbs(h, "-o ", "/job/job_options/standard_output_file", h->out_file)) goto out;
+    if (h->out_file && pbs(h, "-o ", "/job/job_options/standard_output_file", h->out_file))
+        goto out;
     if (h->err_file && pbs(h, "-e ", "/job/job_options/standard_error_file", h->err_file)) goto out;
     if (j->combine == 1) mk_buf_puts(h->b, "#PBS -j oe\n");
-    if (j->partition && pbs(h, "-l partition=", "/job/job_options/partition", j->partition)) goto out;
+    if (j->partition && pbs(h, "-l partition=", "/job/job_options/partition", j->partition))
+        goto out;
     if (j->constraint &&
         pbs(h, "-l feature=", "/job/job_options/architecture_constraint", j->constraint))
         goto out;
@@ -782,7 +834,8 @@ static int hdr_torque(hdr *h)
     if (j->email && pbs(h, "-M ", "/job/job_options/email_address", j->email)) goto out;
     if (j->defer) {
         mk_buf_reset(&t);
-        if (pbs_token(h->c, "/job/job_options/defer_job", j->defer) || torque_defer(h, &t)) goto out;
+        if (pbs_token(h->c, "/job/job_options/defer_job", j->defer) || torque_defer(h, &t))
+            goto out;
         mk_buf_printf(h->b, "#PBS -a %s\n", t.s);
     }
     if (j->exclusive == 1) mk_buf_puts(h->b, "#PBS -l naccesspolicy=singlejob\n");
@@ -802,7 +855,8 @@ static int hdr_bash(hdr *h)
     if (h->out_file || (h->err_file && j->combine != 1)) {
         mk_buf_puts(h->b, "## START OF HEADER ##\nexec");
         if (h->out_file) {
-            if (ctl_check(h->c, "/job/job_options/standard_output_file", h->out_file, "a file name"))
+            if (ctl_check(h->c, "/job/job_options/standard_output_file", h->out_file,
+                          "a file name"))
                 return -1;
             mk_buf_puts(h->b, " >");
             job_sh_word(h->b, h->out_file);
@@ -818,13 +872,29 @@ static int hdr_bash(hdr *h)
         mk_buf_puts(h->b, "\n## END OF HEADER ##\n");
     }
     mk_buf_putc(h->b, '\n');
-    static const char *const ignored[] = {
-        "account", "queue", "partition", "qos", "wall_time_limit", "node_count", "core_count",
-        "process_count_per_node", "core_count_per_process", "memory_limit",
-        "minimum_memory_per_processor", "request_gpus", "request_specific_nodes", "job_array",
-        "architecture_constraint", "copy_environment", "copy_environment_variable",
-        "job_dependency", "request_event_notification", "email_address", "defer_job",
-        "node_exclusive", NULL};
+    static const char *const ignored[] = {"account",
+                                          "queue",
+                                          "partition",
+                                          "qos",
+                                          "wall_time_limit",
+                                          "node_count",
+                                          "core_count",
+                                          "process_count_per_node",
+                                          "core_count_per_process",
+                                          "memory_limit",
+                                          "minimum_memory_per_processor",
+                                          "request_gpus",
+                                          "request_specific_nodes",
+                                          "job_array",
+                                          "architecture_constraint",
+                                          "copy_environment",
+                                          "copy_environment_variable",
+                                          "job_dependency",
+                                          "request_event_notification",
+                                          "email_address",
+                                          "defer_job",
+                                          "node_exclusive",
+                                          NULL};
     if (!h->build)
         for (size_t i = 0; ignored[i]; i++) {
             const json_t *v = json_object_get(h->c->jo, ignored[i]);
@@ -892,10 +962,12 @@ static char *render_build(const char *cmd, long long par)
     while (*p) {
         if (p[0] == '{' && p[1] == '{') {
             const char *q = p + 2;
-            while (*q == ' ') q++;
+            while (*q == ' ')
+                q++;
             if (!strncmp(q, "BUILD_PARALLELISM", 17)) {
                 q += 17;
-                while (*q == ' ') q++;
+                while (*q == ' ')
+                    q++;
                 if (q[0] == '}' && q[1] == '}') {
                     mk_buf_printf(&b, "%lld", par);
                     p = q + 2;
@@ -916,10 +988,12 @@ static void put_script(mk_buf *b, const reg_script *s, const char *pref_storage)
     while (*p) {
         if (p[0] == '{' && p[1] == '{') {
             const char *q = p + 2;
-            while (*q == ' ') q++;
+            while (*q == ' ')
+                q++;
             if (!strncmp(q, "preferred_storage_location", 26)) {
                 q += 26;
-                while (*q == ' ') q++;
+                while (*q == ' ')
+                    q++;
                 if (q[0] == '}' && q[1] == '}') {
                     job_sh_word(b, pref_storage ? pref_storage : "");
                     p = q + 2;
@@ -932,19 +1006,21 @@ static void put_script(mk_buf *b, const reg_script *s, const char *pref_storage)
     mk_buf_printf(b, "\n# MODAK: End   Script<id=%s>\n", s->id);
 }
 
-static void put_build_step(js *c, mk_buf *b)
+static void put_build_step(js *c, mk_buf *b, long long gpus)
 {
     const js_job *j = &c->j;
     size_t n = strlen(j->build_src);
-    mk_buf_puts(b, n >= 4 && !strcmp(j->build_src + n - 4, ".git") ? "\ngit clone "
-                                                                 : "\nwget --no-check-certificate ");
+    mk_buf_puts(b, n >= 4 && !strcmp(j->build_src + n - 4, ".git")
+                       ? "\ngit clone "
+                       : "\nwget --no-check-certificate ");
     job_sh_word(b, j->build_src);
     mk_buf_puts(b, "\n\n");
     char *cmd = render_build(j->build_command, j->build_par);
     size_t len = strlen(cmd);
-    while (len && isspace((unsigned char)cmd[len - 1])) cmd[--len] = 0;
+    while (len && isspace((unsigned char)cmd[len - 1]))
+        cmd[--len] = 0;
     if (c->container) {
-        container_cmd(c, b, 1, 0);
+        container_cmd(c, b, 1, gpus);
         if (strchr(cmd, '\n')) { /* a multi-line build script runs wholly in the container */
             mk_buf_puts(b, " sh -c ");
             job_sh_word(b, cmd);
@@ -961,8 +1037,8 @@ static void put_build_step(js *c, mk_buf *b)
 static int render(js *c, mk_buf *b, int build, const reg_scale_io *io)
 {
     const js_job *j = &c->j;
-    hdr h = {c, b, j, io->node_count, j->ppn, j->gpus, j->core_count, j->cpp,
-             j->job_name, j->out_file, j->err_file, j->job_array, build};
+    hdr h = {c,      b,           j,           io->node_count, j->ppn,       j->gpus, j->core_count,
+             j->cpp, j->job_name, j->out_file, j->err_file,    j->job_array, build};
     char *name = NULL, *out = NULL, *err = NULL;
     if (build) { /* MODAK's build job: one node, build_parallelism processes, build- files */
         name = mk_xasprintf("%s_build", j->job_name ? j->job_name : "job");
@@ -985,8 +1061,11 @@ static int render(js *c, mk_buf *b, int build, const reg_scale_io *io)
         mk_buf_printf(b, "cd \"${%s}\" || exit 1\nexport PATH=\"${%s}:${PATH}\"\n",
                       c->sched->workdir, c->sched->workdir);
     for (size_t i = 0; i < c->scripts.n; i++)
-        if (c->scripts.v[i]->stage == REG_STAGE_PRE) put_script(b, c->scripts.v[i], c->pref_storage);
-    if (j->has_build) put_build_step(c, b);
+        if (c->scripts.v[i]->stage == REG_STAGE_PRE)
+            put_script(b, c->scripts.v[i], c->pref_storage);
+    if (j->has_build)
+        put_build_step(c, b, h.gpus); /* the job's --nv, as MODAK; none in the
+                                        build script, which asks for no GPUs */
     if (build) return 0;
 
     mk_buf run;
@@ -1003,7 +1082,8 @@ static int render(js *c, mk_buf *b, int build, const reg_scale_io *io)
     }
     mk_buf_fini(&run);
     for (size_t i = 0; i < c->scripts.n; i++)
-        if (c->scripts.v[i]->stage == REG_STAGE_POST) put_script(b, c->scripts.v[i], c->pref_storage);
+        if (c->scripts.v[i]->stage == REG_STAGE_POST)
+            put_script(b, c->scripts.v[i], c->pref_storage);
     return 0;
 }
 
@@ -1023,7 +1103,8 @@ static void drop_nulls(json_t *v)
                 drop_nulls(x);
         }
     } else if (json_is_array(v)) {
-        for (size_t i = 0; i < json_array_size(v); i++) drop_nulls(json_array_get(v, i));
+        for (size_t i = 0; i < json_array_size(v); i++)
+            drop_nulls(json_array_get(v, i));
     }
 }
 
@@ -1063,8 +1144,8 @@ static void pick_storage(js *c)
             }
 }
 
-int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opts,
-                 job_result *out, mk_err *err)
+int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opts, job_result *out,
+                 mk_err *err)
 {
     js c;
     mk_err local;
@@ -1106,7 +1187,8 @@ int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opt
         goto done;
     js_job *j = &c.j;
     if (!j->executable && !j->container && !json_object_get(c.job, "optimisation")) {
-        fail(&c, "/job/application", "neither executable nor container_runtime is set: nothing to run");
+        fail(&c, "/job/application",
+             "neither executable nor container_runtime is set: nothing to run");
         goto done;
     }
 
@@ -1114,8 +1196,9 @@ int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opt
     if (j->target_name) {
         c.infra = reg_find_infra(reg, j->target_name);
         if (!c.infra)
-            mk_buf_printf(&c.warn, "target '%s' is not a registered infrastructure: no site "
-                                   "scripts, no partition checks\n",
+            mk_buf_printf(&c.warn,
+                          "target '%s' is not a registered infrastructure: no site "
+                          "scripts, no partition checks\n",
                           j->target_name);
         else if (c.infra->disabled) {
             mk_buf_printf(&c.warn, "infrastructure '%s' is disabled (since %s): it is ignored\n",
@@ -1127,23 +1210,24 @@ int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opt
     if (!sname && c.infra && c.infra->scheduler) sname = c.infra->scheduler;
     if (!opts->scheduler && j->scheduler_name && c.infra && c.infra->scheduler &&
         strcmp(j->scheduler_name, c.infra->scheduler))
-        mk_buf_printf(&c.warn, "target.job_scheduler_type %s overrides infrastructure '%s', which "
-                               "runs %s\n",
+        mk_buf_printf(&c.warn,
+                      "target.job_scheduler_type %s overrides infrastructure '%s', which "
+                      "runs %s\n",
                       j->scheduler_name, c.infra->name, c.infra->scheduler);
     c.sched = find_sched(sname ? sname : "bash");
     if (!c.sched) {
         if (opts->scheduler)
-            mk_err_set(err, MK_EUSAGE, NULL, 0, 0, "--scheduler '%s' is none of slurm, torque, bash",
-                       sname);
+            mk_err_set(err, MK_EUSAGE, NULL, 0, 0,
+                       "--scheduler '%s' is none of slurm, torque, bash", sname);
         else
-            fail(&c, "/job/target/job_scheduler_type", "'%s' is none of slurm, torque, bash", sname);
+            fail(&c, "/job/target/job_scheduler_type", "'%s' is none of slurm, torque, bash",
+                 sname);
         goto done;
     }
     out->scheduler = c.sched->name;
 
     /* mapper */
-    if (reg_request_decode(c.job, &req, err) ||
-        reg_map(reg, &req, j->container, &map, err))
+    if (reg_request_decode(c.job, &req, err) || reg_map(reg, &req, j->container, &map, err))
         goto done;
     mk_buf_puts(&c.explain, map.explain.s ? map.explain.s : "");
     if (map.container_runtime) {
@@ -1160,9 +1244,18 @@ int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opt
     }
 
     /* scaler */
-    reg_scale_io io = {j->mpi_ranks, j->threads, j->min_eff, j->node_count, j->ppn, j->gpus,
-                       j->partition ? j->partition : j->constraint ? j->constraint : j->queue,
-                       0, 0, 0};
+    reg_scale_io io = {j->mpi_ranks,
+                       j->threads,
+                       j->min_eff,
+                       j->node_count,
+                       j->ppn,
+                       j->gpus,
+                       j->partition    ? j->partition
+                       : j->constraint ? j->constraint
+                                       : j->queue,
+                       0,
+                       0,
+                       0};
     if (reg_scale(reg, map.image, c.infra, &io, &c.explain, err)) goto done;
     if (j->app_type && (!strcmp(j->app_type, "mpi") || !strcmp(j->app_type, "hpc"))) {
         long long nodes = io.node_count ? io.node_count : 1;
@@ -1189,7 +1282,8 @@ int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opt
 
     /* names and the completed document */
     char *base = opts->name ? file_base(opts->name) : file_base(j->job_name);
-    char *jf = opts->name ? mk_xasprintf("%s.sh", base) : mk_xasprintf("%s_%s.sh", base, opts->timestamp);
+    char *jf =
+        opts->name ? mk_xasprintf("%s.sh", base) : mk_xasprintf("%s_%s.sh", base, opts->timestamp);
     char *bf = opts->name ? mk_xasprintf("%s_build.sh", base)
                           : mk_xasprintf("%s_build_%s.sh", base, opts->timestamp);
     out->job_path = join_dir(opts->script_dir, jf);
@@ -1221,7 +1315,8 @@ int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opt
     json_object_set_new(cj, "job_script", json_string(out->job_path));
     if (out->build_path) json_object_set_new(cj, "build_script", json_string(out->build_path));
     json_object_set_new(cj, "job_content", json_string(out->job_content));
-    if (out->build_content) json_object_set_new(cj, "build_content", json_string(out->build_content));
+    if (out->build_content)
+        json_object_set_new(cj, "build_content", json_string(out->build_content));
     drop_nulls(copy);
     out->doc = copy;
     out->explain = mk_buf_detach(&c.explain);

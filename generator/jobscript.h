@@ -33,20 +33,20 @@ typedef struct job_opts {
 } job_opts;
 
 typedef struct job_result {
-    json_t *doc;         /* the completed document {"job": {...}} */
-    char *job_path;      /* <script_dir>/<job_name>_<timestamp>.sh */
-    char *build_path;    /* NULL when the application has no build section */
-    char *job_content;   /* the batch script */
-    char *build_content; /* the build script, or NULL */
-    char *explain;       /* mapper, scaler and enforcer decisions, one per line */
-    char *warnings;      /* one line each; "" when none */
+    json_t *doc;           /* the completed document {"job": {...}} */
+    char *job_path;        /* <script_dir>/<job_name>_<timestamp>.sh */
+    char *build_path;      /* NULL when the application has no build section */
+    char *job_content;     /* the batch script */
+    char *build_content;   /* the build script, or NULL */
+    char *explain;         /* mapper, scaler and enforcer decisions, one per line */
+    char *warnings;        /* one line each; "" when none */
     const char *scheduler; /* "torque", "slurm" or "bash" (static) */
 } job_result;
 
 /* doc is {"job": {...}} (or the inner object itself). Returns 0, or -1 with err naming the
  * offending value by its JSON pointer. */
-int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opts,
-                 job_result *out, mk_err *err);
+int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opts, job_result *out,
+                 mk_err *err);
 void job_result_fini(job_result *r);
 
 /* ---- the value conversions, exposed for tests ---- */

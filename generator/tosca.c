@@ -63,6 +63,7 @@ struct tfile {
     ttype *types;
     size_t ntypes;
     tfile **imports;
+    const char **import_names; /* each import as written (parallel to imports) */
     size_t nimports;
     int loading, checked, is_builtin;
     dev_t dev; /* identity of a file on disk (two paths may name one file) */
@@ -127,6 +128,7 @@ static void file_free(tfile *f)
     free(f->base);
     free(f->types);
     free(f->imports);
+    free(f->import_names);
     free(f->input_refs);
     doc_free(f->d);
     free(f);
@@ -361,6 +363,9 @@ static void load_imports(tosca_ctx *c, tfile *f, diag_list *out)
                       "this warning");
         }
         f->imports = mk_xrealloc(f->imports, (f->nimports + 1) * sizeof *f->imports);
+        f->import_names =
+            mk_xrealloc(f->import_names, (f->nimports + 1) * sizeof *f->import_names);
+        f->import_names[f->nimports] = fn->text;
         f->imports[f->nimports++] = g;
     }
     f->loading = 0;
@@ -571,6 +576,11 @@ int tosca_type_is_a(const tosca_scope *s, const char *type, const char *ancestor
 const doc_node *tosca_scope_root(const tosca_scope *s)
 {
     return s->root->d->root;
+}
+
+const doc *tosca_scope_doc(const tosca_scope *s)
+{
+    return s->root->d;
 }
 
 /* The chain from the root type down to t (so children override parents). */
@@ -1868,4 +1878,36 @@ tosca_scope *tosca_open(tosca_ctx *c, doc *d, diag_list *out)
 void tosca_check(tosca_ctx *c, doc *d, diag_list *out)
 {
     tosca_scope_free(tosca_open(c, d, out));
+}
+
+/* ---- the files of a scope, for writing a self-contained copy ---- */
+
+const tosca_file *tosca_scope_file(const tosca_scope *s)
+{
+    return (const tosca_file *)s->root;
+}
+
+size_t tosca_file_nimports(const tosca_file *f)
+{
+    return ((const tfile *)f)->nimports;
+}
+
+const tosca_file *tosca_file_import(const tosca_file *f, size_t i, const char **name)
+{
+    const tfile *t = (const tfile *)f;
+    if (name) *name = t->import_names[i];
+    return (const tosca_file *)t->imports[i];
+}
+
+const char *tosca_file_path(const tosca_file *f)
+{
+    const tfile *t = (const tfile *)f;
+    return t->is_builtin ? NULL : t->key;
+}
+
+const char *tosca_file_text(const tosca_file *f, size_t *len)
+{
+    const tfile *t = (const tfile *)f;
+    *len = t->d->text_len;
+    return t->d->text;
 }

@@ -48,8 +48,19 @@ typedef struct tosca_scope tosca_scope;
 tosca_scope *tosca_open(tosca_ctx *c, doc *d, diag_list *out);
 void tosca_scope_free(tosca_scope *s);
 const doc_node *tosca_scope_root(const tosca_scope *s);
+const doc *tosca_scope_doc(const tosca_scope *s); /* its source text, for annotation */
 /* Is node type `type` (by name) `ancestor` or derived from it, in this scope? */
 int tosca_type_is_a(const tosca_scope *s, const char *type, const char *ancestor);
+
+/* The files of a scope: the root and, through its imports, every file it reads (built-in
+ * ones have no path). For writing a blueprint out with the files it needs beside it. */
+typedef struct tosca_file tosca_file;
+const tosca_file *tosca_scope_file(const tosca_scope *s);
+size_t tosca_file_nimports(const tosca_file *f);
+/* The i-th import of f; *name gets the import as written. */
+const tosca_file *tosca_file_import(const tosca_file *f, size_t i, const char **name);
+const char *tosca_file_path(const tosca_file *f); /* NULL for modak's built-in files */
+const char *tosca_file_text(const tosca_file *f, size_t *len);
 
 /* The built-in texts (embedded at build time). */
 extern const char tosca_normative_yaml[];

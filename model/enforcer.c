@@ -56,8 +56,10 @@ static int infra_matches(const reg_script *s, int which, const char *name, const
 {
     if (!s->has_infra || !name) return 0;
     switch (which) {
-    case 0: return s->infra_name && !strcmp(s->infra_name, name) && !s->storage_class;
-    case 1: return !s->infra_name && s->storage_class && inf && has_class(inf, s->storage_class);
+    case 0:
+        return s->infra_name && !strcmp(s->infra_name, name) && !s->storage_class;
+    case 1:
+        return !s->infra_name && s->storage_class && inf && has_class(inf, s->storage_class);
     default:
         return s->infra_name && !strcmp(s->infra_name, name) && s->storage_class && inf &&
                has_class(inf, s->storage_class);
@@ -98,7 +100,8 @@ int reg_enforce(const reg_registry *r, const char *app_name, const char *infra_n
     for (int w = 0; w < 3; w++)
         for (size_t i = 0; i < n; i++) {
             const reg_script *s = reg_script_at(r, i);
-            if (!s->app_name && infra_matches(s, w, infra_name, infra)) add(out, s, explain, infra_why[w]);
+            if (!s->app_name && infra_matches(s, w, infra_name, infra))
+                add(out, s, explain, infra_why[w]);
         }
     /* 2. application, no features, no infrastructure condition */
     for (size_t i = 0; i < n; i++) {

@@ -21,7 +21,8 @@
 static char *lower_xdup(const char *s)
 {
     char *d = mk_xstrdup(s);
-    for (char *p = d; *p; p++) *p = (char)tolower((unsigned char)*p);
+    for (char *p = d; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     return d;
 }
 
@@ -33,12 +34,18 @@ static const char *jstr(const json_t *obj, const char *key)
 
 /* Keys of the DSL's parallelisation blocks that describe how the job runs, not how an image
  * was built: no image is registered with them, so asking for them would refuse every image. */
-static const char *const run_keys[] = {"scaling_efficiency", "core_subscription", "message_size",
-                                       "number_of_threads", "affinity", "number_of_acc", NULL};
+static const char *const run_keys[] = {"scaling_efficiency",
+                                       "core_subscription",
+                                       "message_size",
+                                       "number_of_threads",
+                                       "affinity",
+                                       "number_of_acc",
+                                       NULL};
 
 static void add_ask(reg_request *req, const char *app, json_t *features, const char *what)
 {
-    for (size_t i = 0; run_keys[i]; i++) json_object_del(features, run_keys[i]);
+    for (size_t i = 0; run_keys[i]; i++)
+        json_object_del(features, run_keys[i]);
     if (!app || !*app || req->nasks == sizeof req->asks / sizeof *req->asks) {
         json_decref(features);
         return;
@@ -133,7 +140,8 @@ int reg_request_decode(const json_t *job, reg_request *req, mk_err *err)
         json_t *without = json_deep_copy(pblk);
         json_object_del(without, "library");
         if (app_tag && *app_tag) {
-            add_ask(req, app_tag, json_deep_copy(pblk), "the app_tag with its parallelisation block");
+            add_ask(req, app_tag, json_deep_copy(pblk),
+                    "the app_tag with its parallelisation block");
             add_ask(req, library, without, "the MPI library (the app_tag names no image)");
         } else {
             add_ask(req, library, without, "the MPI library of the parallelisation block");
@@ -205,8 +213,8 @@ static int match_image(const reg_image *img, const reg_request *req, const reg_a
         free(have);
         if (!ok) return 0;
     }
-    json_object_foreach((json_t *)img->optimisation, k, v) if (!json_object_get(ask->features, k))
-        *score += 1;
+    json_object_foreach((json_t *)img->optimisation, k,
+                        v) if (!json_object_get(ask->features, k)) *score += 1;
     mk_buf_printf(why, "matches");
     if (*score >= 100) mk_buf_puts(why, " (generic cpu_type none build)");
     if (*score % 100)
@@ -292,13 +300,15 @@ int reg_map(const reg_registry *r, const reg_request *req, const char *user_cont
                 int ok = match_image(img, req, ask, pass, &score, &why);
                 push_cand(out, &cap, img, ok, score, mk_buf_detach(&why));
             }
-            qsort(out->cands + first, out->ncands - first, sizeof *out->cands, cand_cmp);
+            if (out->ncands > first)
+                qsort(out->cands + first, out->ncands - first, sizeof *out->cands, cand_cmp);
             for (size_t i = first; i < out->ncands; i++)
                 mk_buf_printf(&out->explain, "  %-40s %s%s\n", out->cands[i].image->name,
                               out->cands[i].why,
                               i == first && out->cands[i].accepted ? " -> taken" : "");
             if (out->ncands == first)
-                mk_buf_printf(&out->explain, "  (no image serves '%s'; %zu serve other applications)\n",
+                mk_buf_printf(&out->explain,
+                              "  (no image serves '%s'; %zu serve other applications)\n",
                               ask->app_name, others);
             if (out->ncands > first && out->cands[first].accepted) {
                 out->image = out->cands[first].image;
@@ -332,7 +342,8 @@ int reg_map(const reg_registry *r, const reg_request *req, const char *user_cont
 void reg_mapping_fini(reg_mapping *m)
 {
     if (!m) return;
-    for (size_t i = 0; i < m->ncands; i++) free(m->cands[i].why);
+    for (size_t i = 0; i < m->ncands; i++)
+        free(m->cands[i].why);
     free(m->cands);
     free(m->container_runtime);
     mk_buf_fini(&m->explain);

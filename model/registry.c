@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
 #include "mk_fs.h"
 
 typedef struct reg_entry {
@@ -81,11 +83,13 @@ void reg_free(reg_registry *r)
 {
     if (!r) return;
     for (int k = 0; k < REG_KIND_COUNT; k++) {
-        for (size_t i = 0; i < r->kinds[k].n; i++) json_decref(r->kinds[k].v[i].json);
+        for (size_t i = 0; i < r->kinds[k].n; i++)
+            json_decref(r->kinds[k].v[i].json);
         free(r->kinds[k].v);
     }
     json_decref(r->archspec);
-    for (size_t i = 0; i < r->nlayers; i++) free(r->layers[i]);
+    for (size_t i = 0; i < r->nlayers; i++)
+        free(r->layers[i]);
     free(r->layers);
     mk_arena_fini(&r->arena);
     free(r);
@@ -109,7 +113,8 @@ typedef struct pctx {
     mk_err *err;
 } pctx;
 
-static int perr(pctx *c, const char *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr(pctx *c, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int perr(pctx *c, const char *at, const char *fmt, ...)
 {
     char msg[768];
@@ -125,14 +130,21 @@ static int perr(pctx *c, const char *at, const char *fmt, ...)
 static const char *json_type_word(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -184,8 +196,7 @@ static int get_int(pctx *c, const json_t *obj, const char *key, const char *at, 
     }
     if (!json_is_integer(v))
         return perr(c, at, "'%s' must be an integer, not %s", key, json_type_word(v));
-    if (json_integer_value(v) < min)
-        return perr(c, at, "'%s' must be at least %lld", key, min);
+    if (json_integer_value(v) < min) return perr(c, at, "'%s' must be at least %lld", key, min);
     *out = json_integer_value(v);
     return 0;
 }
@@ -208,7 +219,8 @@ static int get_obj(pctx *c, const json_t *obj, const char *key, const char *at, 
 static char *lower_dup(mk_arena *a, const char *s)
 {
     char *d = mk_arena_strdup(a, s);
-    for (char *p = d; *p; p++) *p = (char)tolower((unsigned char)*p);
+    for (char *p = d; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     return d;
 }
 
@@ -220,7 +232,8 @@ static int check_key(pctx *c, const char *at, const char *what, const char *s)
     if (s[0] == '.' || s[0] == '-') return perr(c, at, "%s '%s' starts with '%c'", what, s, s[0]);
     for (const char *p = s; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("._:+@-", *p))
-            return perr(c, at, "%s '%s' has the character '%c' (allowed: letters, digits, . _ : + @ -)",
+            return perr(c, at,
+                        "%s '%s' has the character '%c' (allowed: letters, digits, . _ : + @ -)",
                         what, s, isprint((unsigned char)*p) ? *p : '?');
     return 0;
 }
@@ -232,7 +245,8 @@ static int check_ref(pctx *c, const char *at, const char *what, const char *s)
     if (!*s) return perr(c, at, "%s is empty", what);
     for (const char *p = s; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("._/:@+-=", *p))
-            return perr(c, at, "%s '%s' has the character '%c', which an image reference cannot hold",
+            return perr(c, at,
+                        "%s '%s' has the character '%c', which an image reference cannot hold",
                         what, s, isprint((unsigned char)*p) ? *p : '?');
     return 0;
 }
@@ -256,15 +270,17 @@ static int check_features(pctx *c, const json_t *obj, const char *at)
 
 static int parse_image(pctx *c, json_t *j, reg_image *img)
 {
-    static const char *const keys[] = {"name", "app_name", "version", "build", "optimisation",
-                                       "container_file", "image_type", "image_hub", "src",
-                                       "map_id", "description", "source", NULL};
+    static const char *const keys[] = {
+        "name",           "app_name",   "version",   "build", "optimisation",
+        "container_file", "image_type", "image_hub", "src",   "map_id",
+        "description",    "source",     NULL};
     static const char *const bkeys[] = {"enable_opt_build", "cpu_type", "acc_type", NULL};
     json_t *build, *opt;
     const char *s;
     memset(img, 0, sizeof *img);
     if (only_keys(c, j, "image", keys)) return -1;
-    if (get_str(c, j, "name", "image", 1, &img->name) || check_key(c, "image/name", "name", img->name))
+    if (get_str(c, j, "name", "image", 1, &img->name) ||
+        check_key(c, "image/name", "name", img->name))
         return -1;
     if (get_str(c, j, "app_name", "image", 1, &img->app_name)) return -1;
     if (!*img->app_name || has_ctl(img->app_name)) return perr(c, "image/app_name", "bad app_name");
@@ -401,7 +417,8 @@ static int parse_storage(pctx *c, const json_t *obj, const char *at, reg_storage
 static int parse_partition(pctx *c, const char *name, json_t *j, reg_partition *p)
 {
     static const char *const keys[] = {"nnodes", "node", "storage", NULL};
-    static const char *const nkeys[] = {"ncpus", "cpu", "naccel", "accel", "memory", "storage", NULL};
+    static const char *const nkeys[] = {"ncpus",  "cpu",     "naccel", "accel",
+                                        "memory", "storage", NULL};
     static const char *const ckeys[] = {"arch", "microarch", "ncores", "nthreads", NULL};
     static const char *const akeys[] = {"type", "model", NULL};
     char at[300];
@@ -447,8 +464,7 @@ static int parse_partition(pctx *c, const char *name, json_t *j, reg_partition *
     if (get_obj(c, node, "storage", at, 0, &storage) || parse_storage(c, storage, at, &ns, &nns))
         return -1;
     if (nns) { /* node-local storage counts with the partition's */
-        reg_storage *all =
-            mk_arena_alloc(&c->r->arena, (p->nstorage + nns) * sizeof *all);
+        reg_storage *all = mk_arena_alloc(&c->r->arena, (p->nstorage + nns) * sizeof *all);
         if (p->nstorage) memcpy(all, p->storage, p->nstorage * sizeof *all);
         memcpy(all + p->nstorage, ns, nns * sizeof *all);
         p->storage = all;
@@ -457,7 +473,8 @@ static int parse_partition(pctx *c, const char *name, json_t *j, reg_partition *
     if (get_obj(c, node, "cpu", at, 1, &cpu)) return -1;
     snprintf(at, sizeof at, "configuration/partitions/%s/node/cpu", name);
     if (only_keys(c, cpu, at, ckeys)) return -1;
-    if (get_str(c, cpu, "arch", at, 1, &p->arch) || get_str(c, cpu, "microarch", at, 0, &p->microarch))
+    if (get_str(c, cpu, "arch", at, 1, &p->arch) ||
+        get_str(c, cpu, "microarch", at, 0, &p->microarch))
         return -1;
     if (get_int(c, cpu, "ncores", at, 1, 1, &p->ncores)) return -1;
     p->nthreads = 1;
@@ -466,7 +483,7 @@ static int parse_partition(pctx *c, const char *name, json_t *j, reg_partition *
 
 static int parse_infra(pctx *c, json_t *j, reg_infra *inf)
 {
-    static const char *const keys[] = {"id", "name", "description", "disabled", "configuration",
+    static const char *const keys[] = {"id",     "name", "description", "disabled", "configuration",
                                        "source", NULL};
     static const char *const ckeys[] = {"scheduler", "storage", "partitions", NULL};
     json_t *conf, *storage, *parts, *v;
@@ -476,7 +493,8 @@ static int parse_infra(pctx *c, json_t *j, reg_infra *inf)
     if (get_str(c, j, "name", "infrastructure", 1, &inf->name) ||
         check_key(c, "infrastructure/name", "name", inf->name))
         return -1;
-    if (get_str(c, j, "id", "infrastructure", 0, &s) || get_str(c, j, "source", "infrastructure", 0, &s))
+    if (get_str(c, j, "id", "infrastructure", 0, &s) ||
+        get_str(c, j, "source", "infrastructure", 0, &s))
         return -1;
     if (get_str(c, j, "description", "infrastructure", 0, &inf->description) ||
         get_str(c, j, "disabled", "infrastructure", 0, &inf->disabled))
@@ -576,10 +594,18 @@ static int store(reg_registry *r, reg_kind k, json_t *j, const char *file, int l
      * the caller's */
     json_t *own = json_deep_copy(j);
     switch (k) {
-    case REG_IMAGE: rc = parse_image(&c, own, &e.u.img); break;
-    case REG_SCRIPT: rc = parse_script(&c, own, &e.u.scr); break;
-    case REG_INFRA: rc = parse_infra(&c, own, &e.u.inf); break;
-    default: rc = parse_scaling(&c, own, &e.u.sc); break;
+    case REG_IMAGE:
+        rc = parse_image(&c, own, &e.u.img);
+        break;
+    case REG_SCRIPT:
+        rc = parse_script(&c, own, &e.u.scr);
+        break;
+    case REG_INFRA:
+        rc = parse_infra(&c, own, &e.u.inf);
+        break;
+    default:
+        rc = parse_scaling(&c, own, &e.u.sc);
+        break;
     }
     if (rc) {
         json_decref(own);
@@ -686,6 +712,20 @@ static int load_archspec(reg_registry *r, const char *path, load_ctx *lc)
     return 0;
 }
 
+/* mk_walk_files() hands an empty listing to qsort (UBSan: NULL base); empty folders are
+ * skipped here instead. */
+static int has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int any = 0;
+    if (!d) return 1; /* let the walk report the error */
+    while (!any && (e = readdir(d)))
+        if (e->d_name[0] != '.') any = 1;
+    closedir(d);
+    return any;
+}
+
 int reg_load_dir(reg_registry *r, const char *dir, mk_buf *report, mk_err *err)
 {
     static const char *const exts[] = {".json", NULL};
@@ -702,7 +742,7 @@ int reg_load_dir(reg_registry *r, const char *dir, mk_buf *report, mk_err *err)
     for (int k = 0; k < REG_KIND_COUNT; k++) {
         char *sub = mk_path_join(dir, kinds[k].dir);
         lc.kind = (reg_kind)k;
-        if (mk_is_dir(sub)) rc = mk_walk_files(sub, exts, load_file, &lc, err);
+        if (mk_is_dir(sub) && has_entries(sub)) rc = mk_walk_files(sub, exts, load_file, &lc, err);
         free(sub);
         if (rc) return -1;
     }
@@ -715,8 +755,9 @@ reg_registry *reg_load_default(const char *const *dirs, size_t n, mk_err *err)
 {
     const char *base = reg_default_dir();
     if (!base) {
-        mk_err_set(err, MK_EIO, NULL, 0, 0,
-                   "the bundled registry was not found (set MODAK_REGISTRY_DIR to model/data/registry)");
+        mk_err_set(
+            err, MK_EIO, NULL, 0, 0,
+            "the bundled registry was not found (set MODAK_REGISTRY_DIR to model/data/registry)");
         return NULL;
     }
     reg_registry *r = reg_new();
@@ -830,7 +871,8 @@ static int archspec_has(const json_t *fam, const char *micro)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(fam, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), micro)) return 1;
+    json_array_foreach(fam, i,
+                       v) if (json_is_string(v) && !strcmp(json_string_value(v), micro)) return 1;
     return 0;
 }
 
@@ -844,8 +886,9 @@ int reg_check(const reg_registry *r, mk_buf *report)
         for (size_t p = 0; p < inf->nparts; p++) {
             const reg_partition *pt = &inf->parts[p];
             if (!r->archspec) {
-                mk_buf_printf(report, "error: %s: partition '%s': no archspec.json to check cpu arch '%s'\n",
-                              file, pt->name, pt->arch);
+                mk_buf_printf(
+                    report, "error: %s: partition '%s': no archspec.json to check cpu arch '%s'\n",
+                    file, pt->name, pt->arch);
                 n++;
                 continue;
             }
@@ -867,8 +910,9 @@ int reg_check(const reg_registry *r, mk_buf *report)
         if (inf->nparts > 1)
             for (size_t p = 0; p < inf->nparts; p++)
                 if (!strcmp(inf->parts[p].name, "*")) {
-                    mk_buf_printf(report, "error: %s: partition '*' (the single default partition) "
-                                          "cannot stand beside other partitions\n",
+                    mk_buf_printf(report,
+                                  "error: %s: partition '*' (the single default partition) "
+                                  "cannot stand beside other partitions\n",
                                   file);
                     n++;
                 }
@@ -876,7 +920,8 @@ int reg_check(const reg_registry *r, mk_buf *report)
     const reg_vec *sv = &r->kinds[REG_SCALING];
     for (size_t i = 0; i < sv->n; i++)
         if (!reg_find_image(r, sv->v[i].u.sc.image)) {
-            mk_buf_printf(report, "error: %s: scaling model for '%s', which is not a registered image\n",
+            mk_buf_printf(report,
+                          "error: %s: scaling model for '%s', which is not a registered image\n",
                           sv->v[i].origin.file, sv->v[i].u.sc.image);
             n++;
         }
@@ -890,19 +935,23 @@ int reg_check(const reg_registry *r, mk_buf *report)
                           scv->v[i].origin.file, s->id);
         }
         if (s->has_infra && !s->infra_name && !s->storage_class) {
-            mk_buf_printf(report,
-                          "error: %s: script '%s' has an infrastructure condition with neither name nor "
-                          "storage_class\n",
-                          scv->v[i].origin.file, s->id);
+            mk_buf_printf(
+                report,
+                "error: %s: script '%s' has an infrastructure condition with neither name nor "
+                "storage_class\n",
+                scv->v[i].origin.file, s->id);
             n++;
         }
         if (s->infra_name && !reg_find_infra(r, s->infra_name)) {
-            mk_buf_printf(report, "warning: %s: script '%s' names infrastructure '%s', which is not registered\n",
-                          scv->v[i].origin.file, s->id, s->infra_name);
+            mk_buf_printf(
+                report,
+                "warning: %s: script '%s' names infrastructure '%s', which is not registered\n",
+                scv->v[i].origin.file, s->id, s->infra_name);
         }
         if (s->storage_class && !valid_storage_class(s->storage_class)) {
-            mk_buf_printf(report, "error: %s: script '%s' names storage class '%s', which no "
-                                  "infrastructure can have\n",
+            mk_buf_printf(report,
+                          "error: %s: script '%s' names storage class '%s', which no "
+                          "infrastructure can have\n",
                           scv->v[i].origin.file, s->id, s->storage_class);
             n++;
         }
@@ -928,19 +977,32 @@ int reg_parse_size(const char *s, unsigned long long *bytes)
         const char *unit;
         double mult;
     } units[] = {
-        {"", 1},         {"b", 1},           {"kb", 1e3},           {"kib", 1024.0},
-        {"k", 1024.0},   {"mb", 1e6},        {"mib", 1048576.0},    {"m", 1048576.0},
-        {"gb", 1e9},     {"gib", 1073741824.0}, {"g", 1073741824.0}, {"tb", 1e12},
-        {"tib", 1099511627776.0}, {"t", 1099511627776.0}, {"pb", 1e15},
+        {"", 1},
+        {"b", 1},
+        {"kb", 1e3},
+        {"kib", 1024.0},
+        {"k", 1024.0},
+        {"mb", 1e6},
+        {"mib", 1048576.0},
+        {"m", 1048576.0},
+        {"gb", 1e9},
+        {"gib", 1073741824.0},
+        {"g", 1073741824.0},
+        {"tb", 1e12},
+        {"tib", 1099511627776.0},
+        {"t", 1099511627776.0},
+        {"pb", 1e15},
         {"pib", 1125899906842624.0},
     };
     const char *p = s;
     char *end;
-    while (*p == ' ') p++;
+    while (*p == ' ')
+        p++;
     if (!isdigit((unsigned char)*p)) return -1;
     double v = strtod(p, &end);
     if (end == p || !isfinite(v) || v < 0) return -1;
-    while (*end == ' ') end++;
+    while (*end == ' ')
+        end++;
     char unit[8];
     size_t n = 0;
     while (end[n] && n < sizeof unit - 1 && isalpha((unsigned char)end[n])) {
@@ -949,7 +1011,8 @@ int reg_parse_size(const char *s, unsigned long long *bytes)
     }
     unit[n] = 0;
     const char *rest = end + n;
-    while (*rest == ' ') rest++;
+    while (*rest == ' ')
+        rest++;
     if (*rest) return -1;
     for (size_t i = 0; i < sizeof units / sizeof *units; i++)
         if (!strcmp(unit, units[i].unit)) {
@@ -965,8 +1028,10 @@ char *reg_feature_str(const json_t *v)
 {
     char buf[64];
     switch (json_typeof(v)) {
-    case JSON_TRUE: return mk_xstrdup("true");
-    case JSON_FALSE: return mk_xstrdup("false");
+    case JSON_TRUE:
+        return mk_xstrdup("true");
+    case JSON_FALSE:
+        return mk_xstrdup("false");
     case JSON_INTEGER:
         snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
         return mk_xstrdup(buf);
@@ -983,9 +1048,11 @@ char *reg_feature_str(const json_t *v)
         return mk_xstrdup(buf);
     case JSON_STRING: {
         char *s = mk_xstrdup(json_string_value(v));
-        for (char *p = s; *p; p++) *p = (char)tolower((unsigned char)*p);
+        for (char *p = s; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
         return s;
     }
-    default: return NULL;
+    default:
+        return NULL;
     }
 }

@@ -42,11 +42,11 @@ const char *reg_kind_dir(reg_kind k);
 int reg_kind_parse(const char *s);
 
 typedef struct reg_image {
-    const char *name;     /* MODAK's opt_dsl_code */
-    const char *app_name; /* the application (framework, MPI library, app tag) it serves */
-    int opt_build;        /* build.enable_opt_build: 1, 0, or -1 when unset (never mapped) */
-    const char *cpu_type; /* lower case; "none" = not CPU-specific */
-    const char *acc_type; /* lower case; "none" = no accelerator */
+    const char *name;           /* MODAK's opt_dsl_code */
+    const char *app_name;       /* the application (framework, MPI library, app tag) it serves */
+    int opt_build;              /* build.enable_opt_build: 1, 0, or -1 when unset (never mapped) */
+    const char *cpu_type;       /* lower case; "none" = not CPU-specific */
+    const char *acc_type;       /* lower case; "none" = no accelerator */
     const json_t *optimisation; /* object: the features it was built with (borrowed) */
     const char *container_file, *image_type, *image_hub, *src;
     long long map_id; /* MODAK's mapper row id (ties: the highest wins, as in MODAK) */
@@ -101,7 +101,7 @@ typedef struct reg_scaling {
     const char *image; /* opt_dsl_code of the image it describes */
     reg_scale_kind kind;
     long long max_nranks, max_nthreads; /* max: 0 = no limit */
-    double F;                            /* amdahl: parallel fraction, 0 < F < 1 */
+    double F;                           /* amdahl: parallel fraction, 0 < F < 1 */
 } reg_scaling;
 
 /* Where an entry came from: its file and layer (0 = the bottom one). */

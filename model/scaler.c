@@ -87,8 +87,9 @@ int reg_scale(const reg_registry *r, const reg_image *image, const reg_infra *in
         if (!io->changed_ranks && !io->changed_threads)
             mk_buf_printf(explain, "scaler: max model: the job is within its limits\n");
     } else if (io->minimal_efficiency <= 0) {
-        mk_buf_printf(explain, "scaler: amdahl model (F = %g) needs application.minimal_efficiency, "
-                               "which the job does not give\n",
+        mk_buf_printf(explain,
+                      "scaler: amdahl model (F = %g) needs application.minimal_efficiency, "
+                      "which the job does not give\n",
                       sc->F);
     } else {
         long long n = reg_amdahl_ranks(sc->F, io->minimal_efficiency);
@@ -106,8 +107,9 @@ int reg_scale(const reg_registry *r, const reg_image *image, const reg_infra *in
 
     if (!infra || !infra->nparts) {
         if (infra)
-            mk_buf_printf(explain, "scaler: infrastructure '%s' describes no partitions: node "
-                                   "counts are left as given\n",
+            mk_buf_printf(explain,
+                          "scaler: infrastructure '%s' describes no partitions: node "
+                          "counts are left as given\n",
                           infra->name);
         rc = 0;
         goto done;
@@ -129,8 +131,9 @@ int reg_scale(const reg_registry *r, const reg_image *image, const reg_infra *in
                        infra->name, infra->nparts);
             goto done;
         }
-        mk_buf_printf(explain, "scaler: infrastructure '%s' has several partitions and the job "
-                               "names none: nothing to check\n",
+        mk_buf_printf(explain,
+                      "scaler: infrastructure '%s' has several partitions and the job "
+                      "names none: nothing to check\n",
                       infra->name);
         rc = 0;
         goto done;

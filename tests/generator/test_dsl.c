@@ -143,7 +143,9 @@ static const value_case values[] = {
     {"job_options", "wall_time_limit", "\"12:00:00 \"", "dsl.whitespace", DIAG_WARNING},
     {"job_options", "wall_time_limit", "\"12:00:60\"", "dsl.format", DIAG_ERROR},
     {"job_options", "wall_time_limit", "\"1:2:3:4:5\"", "dsl.format", DIAG_ERROR},
-    {"job_options", "wall_time_limit", "\"1-00:00:00\"", "dsl.format", DIAG_ERROR},
+    {"job_options", "wall_time_limit", "\"1-00:00:00\"", NULL, 0}, /* Slurm's D-HH:MM:SS */
+    {"job_options", "wall_time_limit", "\"2 days, 1:00:00\"", NULL, 0}, /* MODAK's timedelta */
+    {"job_options", "wall_time_limit", "\"1-xx:00:00\"", "dsl.format", DIAG_ERROR},
     {"job_options", "wall_time_limit", "\"12::00\"", "dsl.format", DIAG_ERROR},
     {"job_options", "wall_time_limit", "\"1234567890:00\"", "dsl.format", DIAG_ERROR},
     {"job_options", "wall_time_limit", "\"\"", "dsl.format", DIAG_ERROR},

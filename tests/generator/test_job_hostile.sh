@@ -139,7 +139,7 @@ fi
 # command text: as written
 cmd_doc() { jq --arg e "$1" --arg a "$2" '.job.application.executable = $e | .job.application.arguments = $a
   | .job.target.job_scheduler_type = "bash" | del(.job.job_options.standard_output_file)
-  | del(.job.job_options.standard_error_file)' <<<"$base"; }
+  | del(.job.job_options.standard_error_file) | del(.job.job_options.combine_stdout_stderr)' <<<"$base"; }
 d=$tmp/cmd && mkdir -p "$d"
 cmd_doc 'echo first; echo second' '' >"$d/semi.json"
 "$MODAK" job "$d/semi.json" --print --timestamp 20240101120000 >"$d/semi.sh" 2>/dev/null

@@ -7,9 +7,10 @@
 # comparison is exact but for the lines in the case's modak.diff (`diff -U0 MODAK modak`),
 # each of which docs/modak-compat.md explains. MODAK's side of each hunk is kept as the
 # SHA-256 prefix of each removed line (the reference files stay out of the project; the
-# line numbers in the hunk headers point into them), modak's side as the text it writes. Every generated script passes bash -n and
-# shellcheck (less the codes in shellcheck-exclude, for the user's own command text). Then
-# every other job document there is generated too: it must give a lint-clean script or be
+# line numbers in the hunk headers point into them), modak's side as the text it writes.
+# Every generated script passes bash -n and a shellcheck run that leaves out only the codes
+# the case lists in its file shellcheck-exclude (for the user's own command text). Then every
+# other job document there is generated too: it must give a lint-clean script or be
 # refused with a one-line message. Skips (77) when the reference folder is absent.
 set -euo pipefail
 : "${MODAK:?set MODAK to the modak binary}"

@@ -124,8 +124,8 @@ static void test_walltime(void **state)
         assert_string_equal(b.s, rows[i].slurm);
         mk_buf_fini(&b);
     }
-    static const char *const bad[] = {"1:60:00", "abc", "", "12:00:00:00", "1 week, 1:00:00",
-                                      "-1:00:00", "1:00:00 ", "1.5:00:00"};
+    static const char *const bad[] = {"1:60:00",         "abc",      "",         "12:00:00:00",
+                                      "1 week, 1:00:00", "-1:00:00", "1:00:00 ", "1.5:00:00"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (job_walltime_seconds(bad[i]) != -1) fail_msg("'%s' was accepted", bad[i]);
 }
@@ -137,10 +137,17 @@ static void test_notify(void **state)
         int slurm;
         const char *out;
     } rows[] = {
-        {"abe", 1, "BEGIN,END,FAIL"}, {"abe", 0, "abe"},   {"ALL", 0, "abe"},
-        {"ALL", 1, "ALL"},            {"BEGIN,END", 0, "be"}, {"end,fail", 1, "END,FAIL"},
-        {"n", 1, "NONE"},             {"NONE", 0, "n"},    {"ef", 1, "END,FAIL"},
-        {"TIME_LIMIT", 0, "a"},       {"b", 1, "BEGIN"},
+        {"abe", 1, "BEGIN,END,FAIL"},
+        {"abe", 0, "abe"},
+        {"ALL", 0, "abe"},
+        {"ALL", 1, "ALL"},
+        {"BEGIN,END", 0, "be"},
+        {"end,fail", 1, "END,FAIL"},
+        {"n", 1, "NONE"},
+        {"NONE", 0, "n"},
+        {"ef", 1, "END,FAIL"},
+        {"TIME_LIMIT", 0, "a"},
+        {"b", 1, "BEGIN"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         const char *why = NULL;
@@ -153,7 +160,8 @@ static void test_notify(void **state)
     static const struct {
         const char *in;
         int slurm;
-    } bad[] = {{"events", 1}, {"NONE,END", 1}, {"ARRAY_TASKS", 0}, {"na", 1}, {"", 1}, {"BEGIN,,END", 0}};
+    } bad[] = {{"events", 1}, {"NONE,END", 1}, {"ARRAY_TASKS", 0},
+               {"na", 1},     {"", 1},         {"BEGIN,,END", 0}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         const char *why = NULL;
         char *s = job_notify_convert(bad[i].in, bad[i].slurm, &why);
@@ -169,7 +177,7 @@ static void test_mem(void **state)
         int slurm;
         const char *out;
     } rows[] = {
-        {"4 GiB", 1, "4G"},    {"4 GiB", 0, "4gb"},   {"10 MB", 1, "10M"}, {"10 MB", 0, "9766kb"},
+        {"4 GiB", 1, "4G"},     {"4 GiB", 0, "4gb"},   {"10 MB", 1, "10M"}, {"10 MB", 0, "9766kb"},
         {"512MiB", 0, "512mb"}, {"512MiB", 1, "512M"}, {"2048", 1, "2048"}, {"2048", 0, "2048"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
@@ -188,7 +196,8 @@ static void test_bash_minimal(void **state)
 {
     job_result res;
     mk_err e;
-    assert_int_equal(gen("{\"job\": {\"application\": {\"executable\": \"./run\"}}}", NULL, &res, &e), 0);
+    assert_int_equal(
+        gen("{\"job\": {\"application\": {\"executable\": \"./run\"}}}", NULL, &res, &e), 0);
     assert_string_equal(res.scheduler, "bash");
     assert_string_equal(res.job_content, "#!/bin/bash\n\n./run\n");
     assert_string_equal(res.job_path, "job_20240101120000.sh");
@@ -205,18 +214,24 @@ static void test_slurm_header_and_run(void **state)
     job_result res;
     mk_err e;
     assert_int_equal(
-        gen("{\"job\": {\"job_options\": {\"job_name\": \"t\", \"request_gpus\": 2, \"queue\": \"gpu\","
-            "  \"copy_environment_variable\": \"A,B\", \"node_exclusive\": false, \"memory_limit\": null,"
+        gen("{\"job\": {\"job_options\": {\"job_name\": \"t\", \"request_gpus\": 2, \"queue\": "
+            "\"gpu\","
+            "  \"copy_environment_variable\": \"A,B\", \"node_exclusive\": false, "
+            "\"memory_limit\": null,"
             "  \"job_dependency\": \" \"},"
             " \"target\": {\"job_scheduler_type\": \"slurm\"},"
             " \"application\": {\"app_type\": \"hpc\", \"container_runtime\": \"shub://lib/img:2\","
             "  \"executable\": \"./a\", \"mpi_ranks\": 4, \"threads\": 3}}}",
             NULL, &res, &e),
         0);
-    static const char *const lines[] = {"#SBATCH -J t", "#SBATCH --partition=gpu", "#SBATCH --gres=gpu:2",
-                                        "#SBATCH --export=A,B", "export OMP_NUM_THREADS=3",
-                                        "srun -n 4 singularity exec \"--nv\" \"$SINGULARITY_DIR/img_2.sif\" ./a",
-                                        NULL};
+    static const char *const lines[] = {
+        "#SBATCH -J t",
+        "#SBATCH --partition=gpu",
+        "#SBATCH --gres=gpu:2",
+        "#SBATCH --export=A,B",
+        "export OMP_NUM_THREADS=3",
+        "srun -n 4 singularity exec \"--nv\" \"$SINGULARITY_DIR/img_2.sif\" ./a",
+        NULL};
     expect_lines(res.job_content, lines);
     assert_null(strstr(res.job_content, "--exclusive"));
     assert_null(strstr(res.job_content, "--dependency")); /* blank counts as absent */
@@ -248,10 +263,12 @@ static void test_torque_header(void **state)
     job_result_fini(&res);
     assert_int_equal(gen("{\"job\": {\"job_options\": {\"request_gpus\": 1},"
                          " \"target\": {\"job_scheduler_type\": \"torque\"},"
-                         " \"application\": {\"container_runtime\": \"docker://a/b:1\", \"executable\": \"x\"}}}",
+                         " \"application\": {\"container_runtime\": \"docker://a/b:1\", "
+                         "\"executable\": \"x\"}}}",
                          NULL, &res, &e),
                      0);
-    assert_non_null(strstr(res.job_content, "singularity exec \"--nv\" \"$SINGULARITY_DIR/b_1.sif\" x\n"));
+    assert_non_null(
+        strstr(res.job_content, "singularity exec \"--nv\" \"$SINGULARITY_DIR/b_1.sif\" x\n"));
     job_result_fini(&res);
 }
 
@@ -264,52 +281,71 @@ static void test_refusals(void **state)
         {"{\"job\": {\"application\": {}}}", NULL, "nothing to run"},
         {"{\"job\": {\"application\": {\"executable\": \"x\", \"app_type\": \"java\"}}}", NULL,
          "/job/application/app_type: 'java' is none of mpi, hpc, python"},
-        {"{\"job\": {\"job_options\": {\"job_name\": \"a\\nb\"}, \"application\": {\"executable\": \"x\"}}}",
-         "slurm", "/job/job_options/job_name: has a newline, which an #SBATCH directive cannot carry"},
-        {"{\"job\": {\"job_options\": {\"queue\": \"a b\"}, \"application\": {\"executable\": \"x\"}}}",
+        {"{\"job\": {\"job_options\": {\"job_name\": \"a\\nb\"}, \"application\": {\"executable\": "
+         "\"x\"}}}",
+         "slurm",
+         "/job/job_options/job_name: has a newline, which an #SBATCH directive cannot carry"},
+        {"{\"job\": {\"job_options\": {\"queue\": \"a b\"}, \"application\": {\"executable\": "
+         "\"x\"}}}",
          "torque", "/job/job_options/queue: 'a b' has a blank"},
-        {"{\"job\": {\"job_options\": {\"email_address\": \"a\\\"b\"}, \"application\": {\"executable\": \"x\"}}}",
+        {"{\"job\": {\"job_options\": {\"email_address\": \"a\\\"b\"}, \"application\": "
+         "{\"executable\": \"x\"}}}",
          "torque", "/job/job_options/email_address: 'a\"b' has a quote"},
-        {"{\"job\": {\"job_options\": {\"node_count\": 0}, \"application\": {\"executable\": \"x\"}}}", NULL,
-         "/job/job_options/node_count: must be a positive integer"},
-        {"{\"job\": {\"job_options\": {\"node_count\": \"2\"}, \"application\": {\"executable\": \"x\"}}}", NULL,
-         "must be a positive integer, not a string"},
-        {"{\"job\": {\"job_options\": {\"wall_time_limit\": \"soon\"}, \"application\": {\"executable\": \"x\"}}}",
+        {"{\"job\": {\"job_options\": {\"node_count\": 0}, \"application\": {\"executable\": "
+         "\"x\"}}}",
+         NULL, "/job/job_options/node_count: must be a positive integer"},
+        {"{\"job\": {\"job_options\": {\"node_count\": \"2\"}, \"application\": {\"executable\": "
+         "\"x\"}}}",
+         NULL, "must be a positive integer, not a string"},
+        {"{\"job\": {\"job_options\": {\"wall_time_limit\": \"soon\"}, \"application\": "
+         "{\"executable\": \"x\"}}}",
          "slurm", "/job/job_options/wall_time_limit: 'soon' is not a duration"},
-        {"{\"job\": {\"job_options\": {\"request_event_notification\": \"events\"}, \"application\":"
+        {"{\"job\": {\"job_options\": {\"request_event_notification\": \"events\"}, "
+         "\"application\":"
          " {\"executable\": \"x\"}}}",
          "torque", "/job/job_options/request_event_notification: 'events'"},
-        {"{\"job\": {\"job_options\": {\"defer_job\": \"tomorrow\"}, \"application\": {\"executable\": \"x\"}}}",
+        {"{\"job\": {\"job_options\": {\"defer_job\": \"tomorrow\"}, \"application\": "
+         "{\"executable\": \"x\"}}}",
          "torque", "/job/job_options/defer_job: 'tomorrow' is neither ISO 8601"},
         {"{\"job\": {\"job_options\": {\"node_count\": 1, \"request_specific_nodes\": \"n1,n2\"},"
          " \"application\": {\"executable\": \"x\"}}}",
          "torque", "names 2 nodes but node_count is 1"},
-        {"{\"job\": {\"job_options\": {\"queue\": \"a\", \"partition\": \"b\"}, \"application\": {\"executable\": \"x\"}}}",
+        {"{\"job\": {\"job_options\": {\"queue\": \"a\", \"partition\": \"b\"}, \"application\": "
+         "{\"executable\": \"x\"}}}",
          "slurm", "both name the Slurm partition"},
         {"{\"job\": {\"application\": {\"executable\": \"echo a\\necho b\"}}}", NULL,
          "/job/application/executable: has a newline that is not a backslash line continuation"},
-        {"{\"job\": {\"application\": {\"executable\": \"echo\", \"arguments\": \"a \\\\\\\\\\nb\"}}}", NULL,
-         "/job/application/arguments: has a newline"},
-        {"{\"job\": {\"application\": {\"executable\": \"x\", \"build\": {\"src\": \"-O/etc/passwd\","
+        {"{\"job\": {\"application\": {\"executable\": \"echo\", \"arguments\": \"a "
+         "\\\\\\\\\\nb\"}}}",
+         NULL, "/job/application/arguments: has a newline"},
+        {"{\"job\": {\"application\": {\"executable\": \"x\", \"build\": {\"src\": "
+         "\"-O/etc/passwd\","
          " \"build_command\": \"make\"}}}}",
          NULL, "/job/application/build/src: '-O/etc/passwd' is not a URL"},
-        {"{\"job\": {\"application\": {\"executable\": \"x\", \"build\": {\"src\": \"https://a/b\"}}}}", NULL,
-         "/job/application/build/build_command: is required"},
+        {"{\"job\": {\"application\": {\"executable\": \"x\", \"build\": {\"src\": "
+         "\"https://a/b\"}}}}",
+         NULL, "/job/application/build/build_command: is required"},
         {"{\"job\": {\"application\": {\"container_runtime\": \"docker://a b\"}}}", NULL,
          "/job/application/container_runtime: has whitespace"},
-        {"{\"job\": {\"target\": {\"job_scheduler_type\": \"lsf\"}, \"application\": {\"executable\": \"x\"}}}",
+        {"{\"job\": {\"target\": {\"job_scheduler_type\": \"lsf\"}, \"application\": "
+         "{\"executable\": \"x\"}}}",
          NULL, "/job/target/job_scheduler_type: 'lsf' is none of"},
         {"{\"job\": {\"application\": {\"executable\": \"x\", \"minimal_efficiency\": 1.5}}}", NULL,
          "/job/application/minimal_efficiency: must be a number in (0, 1]"},
         {"{\"job\": {\"target\": {\"name\": \"daint\", \"job_scheduler_type\": \"slurm\"},"
-         " \"job_options\": {\"queue\": \"knl\"}, \"application\": {\"executable\": \"x\", \"mpi_ranks\": 4}}}",
+         " \"job_options\": {\"queue\": \"knl\"}, \"application\": {\"executable\": \"x\", "
+         "\"mpi_ranks\": 4}}}",
          NULL, "infrastructure 'daint' has no partition 'knl'"},
+        {"{\"job\": {\"application\": {\"container_runtime\": \"docker://a/\"}}}", NULL,
+         "/job/application/container_runtime: 'docker://a/' names no image"},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) expect_error(rows[i].doc, rows[i].sched, rows[i].want);
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        expect_error(rows[i].doc, rows[i].sched, rows[i].want);
     /* an odd number of backslashes before the newline continues the line: accepted */
     job_result res;
     mk_err e;
-    assert_int_equal(gen("{\"job\": {\"application\": {\"executable\": \"echo\", \"arguments\": \"a \\\\\\nb\"}}}",
+    assert_int_equal(gen("{\"job\": {\"application\": {\"executable\": \"echo\", \"arguments\": "
+                         "\"a \\\\\\nb\"}}}",
                          NULL, &res, &e),
                      0);
     assert_non_null(strstr(res.job_content, "echo a \\\nb\n"));
@@ -325,7 +361,8 @@ static void test_refusals(void **state)
     json_decref(doc);
     /* an unknown --scheduler is a usage error */
     mk_err_clear(&e);
-    assert_int_equal(gen("{\"job\": {\"application\": {\"executable\": \"x\"}}}", "pbspro", &res, &e), -1);
+    assert_int_equal(
+        gen("{\"job\": {\"application\": {\"executable\": \"x\"}}}", "pbspro", &res, &e), -1);
     assert_int_equal(e.code, MK_EUSAGE);
 }
 
@@ -333,31 +370,36 @@ static void test_build_script(void **state)
 {
     job_result res;
     mk_err e;
-    json_t *doc = js("{\"job\": {\"job_options\": {\"job_name\": \"b\", \"node_count\": 4,"
-                     "  \"process_count_per_node\": 8, \"core_count\": 32, \"request_gpus\": 1,"
-                     "  \"standard_output_file\": \"o\", \"job_array\": \"1-3\"},"
-                     " \"target\": {\"job_scheduler_type\": \"slurm\"},"
-                     " \"application\": {\"app_type\": \"mpi\", \"container_runtime\": \"docker://x/y:1\","
-                     "  \"executable\": \"./y\", \"mpi_ranks\": 32,"
-                     "  \"build\": {\"src\": \"https://g/r.git\", \"build_command\": \"make -j{{BUILD_PARALLELISM}} all\","
-                     "   \"build_parallelism\": 6}}}}");
+    json_t *doc =
+        js("{\"job\": {\"job_options\": {\"job_name\": \"b\", \"node_count\": 4,"
+           "  \"process_count_per_node\": 8, \"core_count\": 32, \"request_gpus\": 1,"
+           "  \"standard_output_file\": \"o\", \"job_array\": \"1-3\"},"
+           " \"target\": {\"job_scheduler_type\": \"slurm\"},"
+           " \"application\": {\"app_type\": \"mpi\", \"container_runtime\": \"docker://x/y:1\","
+           "  \"executable\": \"./y\", \"mpi_ranks\": 32,"
+           "  \"build\": {\"src\": \"https://g/r.git\", \"build_command\": \"make "
+           "-j{{BUILD_PARALLELISM}} all\","
+           "   \"build_parallelism\": 6}}}}");
     job_opts o = {"20240101120000", "named", "out/dir/", NULL};
     mk_err_clear(&e);
     assert_int_equal(job_generate(doc, reg, &o, &res, &e), 0);
     assert_string_equal(res.job_path, "out/dir/named.sh");
     assert_string_equal(res.build_path, "out/dir/named_build.sh");
     /* the main script has the build step too, rendered (MODAK left {{...}} there) */
-    assert_non_null(strstr(res.job_content, "\ngit clone https://g/r.git\n\nsingularity exec "
-                                            "\"$SINGULARITY_DIR/y_1.sif\" make -j6 all\n"));
-    static const char *const lines[] = {"#SBATCH -J b_build", "#SBATCH -N 1", "#SBATCH --ntasks-per-node=6",
-                                        "#SBATCH --output=build-o", NULL};
+    assert_non_null(strstr(res.job_content,
+                           "\ngit clone https://g/r.git\n\nsingularity exec "
+                           "\"--nv\" \"$SINGULARITY_DIR/y_1.sif\" make -j6 all\n"));
+    static const char *const lines[] = {"#SBATCH -J b_build", "#SBATCH -N 1",
+                                        "#SBATCH --ntasks-per-node=6", "#SBATCH --output=build-o",
+                                        NULL};
     expect_lines(res.build_content, lines);
     assert_null(strstr(res.build_content, "--gres"));
     assert_null(strstr(res.build_content, "-a 1-3"));
     assert_null(strstr(res.build_content, "srun"));
     assert_null(strstr(res.build_content, "\"--nv\""));
     json_t *j = json_object_get(res.doc, "job");
-    assert_string_equal(json_string_value(json_object_get(j, "build_script")), "out/dir/named_build.sh");
+    assert_string_equal(json_string_value(json_object_get(j, "build_script")),
+                        "out/dir/named_build.sh");
     assert_string_equal(json_string_value(json_object_get(j, "build_content")), res.build_content);
     /* the input document is not modified */
     assert_null(json_object_get(json_object_get(doc, "job"), "job_content"));
@@ -398,17 +440,21 @@ static void test_completed_document(void **state)
     assert_non_null(strstr(res.explain, "node_count 2"));
     job_result_fini(&res);
     /* without a partition the node count cannot be completed on a two-partition site */
-    expect_error("{\"job\": {\"target\": {\"name\": \"daint\"}, \"application\": {\"app_type\": \"mpi\","
-                 " \"executable\": \"./s\", \"mpi_ranks\": 40}}}",
-                 NULL, "infrastructure 'daint' has 2 partitions");
+    expect_error(
+        "{\"job\": {\"target\": {\"name\": \"daint\"}, \"application\": {\"app_type\": \"mpi\","
+        " \"executable\": \"./s\", \"mpi_ranks\": 40}}}",
+        NULL, "infrastructure 'daint' has 2 partitions");
     /* a warning, not an error, for an unregistered target and for oversubscription */
-    assert_int_equal(gen("{\"job\": {\"target\": {\"name\": \"nowhere\", \"job_scheduler_type\": \"slurm\"},"
-                         " \"job_options\": {\"node_count\": 1, \"process_count_per_node\": 2},"
-                         " \"application\": {\"app_type\": \"mpi\", \"executable\": \"./s\", \"mpi_ranks\": 8}}}",
-                         NULL, &res, &e),
-                     0);
+    assert_int_equal(
+        gen("{\"job\": {\"target\": {\"name\": \"nowhere\", \"job_scheduler_type\": \"slurm\"},"
+            " \"job_options\": {\"node_count\": 1, \"process_count_per_node\": 2},"
+            " \"application\": {\"app_type\": \"mpi\", \"executable\": \"./s\", \"mpi_ranks\": "
+            "8}}}",
+            NULL, &res, &e),
+        0);
     assert_non_null(strstr(res.warnings, "'nowhere' is not a registered infrastructure"));
-    assert_non_null(strstr(res.warnings, "mpi_ranks 8 exceed node_count 1 x process_count_per_node 2"));
+    assert_non_null(
+        strstr(res.warnings, "mpi_ranks 8 exceed node_count 1 x process_count_per_node 2"));
     job_result_fini(&res);
 }
 

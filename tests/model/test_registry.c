@@ -59,8 +59,8 @@ static void map_job(const reg_registry *r, const char *job, reg_request *req, re
     json_t *j = js(job);
     mk_err e;
     mk_err_clear(&e);
-    const char *user = json_string_value(
-        json_object_get(json_object_get(j, "application"), "container_runtime"));
+    const char *user =
+        json_string_value(json_object_get(json_object_get(j, "application"), "container_runtime"));
     if (reg_request_decode(j, req, &e)) fail_msg("decode: %s", e.msg);
     char *u = user ? mk_xstrdup(user) : NULL;
     assert_int_equal(reg_map(r, req, u, m, &e), 0);
@@ -118,8 +118,8 @@ static void test_image_fields(void **state)
     assert_non_null(daint);
     assert_string_equal(daint->scheduler, "slurm");
     assert_int_equal(daint->nparts, 2);
-    const reg_script *s = reg_script_at(r, (size_t)reg_find(r, REG_SCRIPT,
-                                                            "80593ce7-fc40-4e1d-988d-84c38930f8e5"));
+    const reg_script *s =
+        reg_script_at(r, (size_t)reg_find(r, REG_SCRIPT, "80593ce7-fc40-4e1d-988d-84c38930f8e5"));
     assert_string_equal(s->app_name, "openmpi");
     assert_string_equal(s->infra_name, "egi");
     assert_string_equal(s->raw, "module load mpi/openmpi-x86_64");
@@ -131,7 +131,8 @@ static void test_layer_override_and_duplicates(void **state)
 {
     char *dir = tmp_layer();
     put(dir, "images/a.json",
-        "{\"name\": \"pytorch-latest\", \"app_name\": \"pytorch\", \"build\": {\"enable_opt_build\":"
+        "{\"name\": \"pytorch-latest\", \"app_name\": \"pytorch\", \"build\": "
+        "{\"enable_opt_build\":"
         " false, \"cpu_type\": \"x86\", \"acc_type\": \"nvidia\"}, \"optimisation\": {\"version\":"
         " \"latest\"}, \"container_file\": \"site/pytorch:latest\"}");
     put(dir, "images/more.json",
@@ -156,8 +157,9 @@ static void test_layer_override_and_duplicates(void **state)
     assert_non_null(strstr(e.msg, "already defined"));
     reg_free(r);
     /* with a report, every problem is listed and the rest still loads */
-    put(dir, "scripts/bad.json", "{\"id\": \"s1\", \"conditions\": {}, \"data\": {\"stage\": \"mid\","
-                                 " \"raw\": \"x\"}}");
+    put(dir, "scripts/bad.json",
+        "{\"id\": \"s1\", \"conditions\": {}, \"data\": {\"stage\": \"mid\","
+        " \"raw\": \"x\"}}");
     put(dir, "infrastructures/broken.json", "{ not json");
     mk_buf rep;
     mk_buf_init(&rep);
@@ -179,39 +181,62 @@ static void test_bad_entries(void **state)
         reg_kind kind;
         const char *json, *want;
     } rows[] = {
-        {REG_IMAGE, "{\"name\": \"a\", \"app_name\": \"x\", \"build\": {}, \"container_file\": \"x\", \"colour\": 1}",
+        {REG_IMAGE,
+         "{\"name\": \"a\", \"app_name\": \"x\", \"build\": {}, \"container_file\": \"x\", "
+         "\"colour\": 1}",
          "unknown key 'colour'"},
-        {REG_IMAGE, "{\"name\": \"a\", \"app_name\": \"x\", \"build\": {}, \"container_file\": \"x y\"}",
+        {REG_IMAGE,
+         "{\"name\": \"a\", \"app_name\": \"x\", \"build\": {}, \"container_file\": \"x y\"}",
          "cannot hold"},
-        {REG_IMAGE, "{\"name\": \"a/b\", \"app_name\": \"x\", \"build\": {}, \"container_file\": \"x\"}",
+        {REG_IMAGE,
+         "{\"name\": \"a/b\", \"app_name\": \"x\", \"build\": {}, \"container_file\": \"x\"}",
          "has the character '/'"},
-        {REG_IMAGE, "{\"name\": \"a\", \"app_name\": \"x\", \"build\": {}, \"container_file\": \"x\","
-                    " \"optimisation\": {\"k\": [1]}}",
+        {REG_IMAGE,
+         "{\"name\": \"a\", \"app_name\": \"x\", \"build\": {}, \"container_file\": \"x\","
+         " \"optimisation\": {\"k\": [1]}}",
          "feature 'k'"},
-        {REG_IMAGE, "{\"name\": \"a\", \"app_name\": \"x\", \"build\": {\"enable_opt_build\": \"yes\"},"
-                    " \"container_file\": \"x\"}",
+        {REG_IMAGE,
+         "{\"name\": \"a\", \"app_name\": \"x\", \"build\": {\"enable_opt_build\": \"yes\"},"
+         " \"container_file\": \"x\"}",
          "must be a boolean"},
-        {REG_SCRIPT, "{\"id\": \"s\", \"conditions\": {}, \"data\": {\"stage\": \"pre\", \"raw\": \"\"}}",
+        {REG_SCRIPT,
+         "{\"id\": \"s\", \"conditions\": {}, \"data\": {\"stage\": \"pre\", \"raw\": \"\"}}",
          "the script is empty"},
-        {REG_SCRIPT, "{\"id\": \"s\", \"conditions\": {\"application\": {}}, \"data\": {\"stage\": \"pre\", \"raw\": \"x\"}}",
+        {REG_SCRIPT,
+         "{\"id\": \"s\", \"conditions\": {\"application\": {}}, \"data\": {\"stage\": \"pre\", "
+         "\"raw\": \"x\"}}",
          "'name' is required"},
-        {REG_INFRA, "{\"name\": \"i\", \"configuration\": {\"storage\": {\"file:///x\": {\"storage_class\": \"fast\"}}}}",
+        {REG_INFRA,
+         "{\"name\": \"i\", \"configuration\": {\"storage\": {\"file:///x\": {\"storage_class\": "
+         "\"fast\"}}}}",
          "storage_class 'fast'"},
-        {REG_INFRA, "{\"name\": \"i\", \"configuration\": {\"storage\": {\"/scratch\": {\"storage_class\": \"default-high\"}}}}",
+        {REG_INFRA,
+         "{\"name\": \"i\", \"configuration\": {\"storage\": {\"/scratch\": {\"storage_class\": "
+         "\"default-high\"}}}}",
          "is not a URL"},
-        {REG_INFRA, "{\"name\": \"i\", \"configuration\": {\"scheduler\": \"lsf\"}}", "neither slurm nor torque"},
-        {REG_INFRA, "{\"name\": \"i\", \"configuration\": {\"partitions\": {\"p\": {\"nnodes\": 1, \"node\":"
-                    " {\"ncpus\": 1, \"naccel\": 2, \"cpu\": {\"arch\": \"x86_64\", \"ncores\": 4}}}}}}",
+        {REG_INFRA, "{\"name\": \"i\", \"configuration\": {\"scheduler\": \"lsf\"}}",
+         "neither slurm nor torque"},
+        {REG_INFRA,
+         "{\"name\": \"i\", \"configuration\": {\"partitions\": {\"p\": {\"nnodes\": 1, \"node\":"
+         " {\"ncpus\": 1, \"naccel\": 2, \"cpu\": {\"arch\": \"x86_64\", \"ncores\": 4}}}}}}",
          "naccel and accel"},
-        {REG_INFRA, "{\"name\": \"i\", \"configuration\": {\"partitions\": {\"p\": {\"nnodes\": 0, \"node\": {}}}}}",
+        {REG_INFRA,
+         "{\"name\": \"i\", \"configuration\": {\"partitions\": {\"p\": {\"nnodes\": 0, \"node\": "
+         "{}}}}}",
          "'nnodes' must be at least 1"},
-        {REG_INFRA, "{\"name\": \"i\", \"configuration\": {\"partitions\": {\"p\": {\"nnodes\": 1, \"node\":"
-                    " {\"ncpus\": 1, \"memory\": \"lots\", \"cpu\": {\"arch\": \"x86_64\", \"ncores\": 4}}}}}}",
+        {REG_INFRA,
+         "{\"name\": \"i\", \"configuration\": {\"partitions\": {\"p\": {\"nnodes\": 1, \"node\":"
+         " {\"ncpus\": 1, \"memory\": \"lots\", \"cpu\": {\"arch\": \"x86_64\", \"ncores\": "
+         "4}}}}}}",
          "memory 'lots'"},
-        {REG_SCALING, "{\"opt_dsl_code\": \"a\", \"model\": {\"name\": \"amdahl\", \"F\": 1.5}}", "not in [0, 1)"},
-        {REG_SCALING, "{\"opt_dsl_code\": \"a\", \"model\": {\"name\": \"amdahl\", \"G\": 0.5}}", "unknown key 'G'"},
-        {REG_SCALING, "{\"opt_dsl_code\": \"a\", \"model\": {\"name\": \"noop\", \"F\": 0.5}}", "unknown key 'F'"},
-        {REG_SCALING, "{\"opt_dsl_code\": \"a\", \"model\": {\"name\": \"gustafson\"}}", "unknown scaling model"},
+        {REG_SCALING, "{\"opt_dsl_code\": \"a\", \"model\": {\"name\": \"amdahl\", \"F\": 1.5}}",
+         "not in [0, 1)"},
+        {REG_SCALING, "{\"opt_dsl_code\": \"a\", \"model\": {\"name\": \"amdahl\", \"G\": 0.5}}",
+         "unknown key 'G'"},
+        {REG_SCALING, "{\"opt_dsl_code\": \"a\", \"model\": {\"name\": \"noop\", \"F\": 0.5}}",
+         "unknown key 'F'"},
+        {REG_SCALING, "{\"opt_dsl_code\": \"a\", \"model\": {\"name\": \"gustafson\"}}",
+         "unknown scaling model"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         reg_registry *r = reg_new();
@@ -230,10 +255,13 @@ static void test_bad_entries(void **state)
 static void test_check_across_entries(void **state)
 {
     char *dir = tmp_layer();
-    put(dir, "scaling/orphan.json", "{\"opt_dsl_code\": \"nowhere\", \"model\": {\"name\": \"noop\"}}");
+    put(dir, "scaling/orphan.json",
+        "{\"opt_dsl_code\": \"nowhere\", \"model\": {\"name\": \"noop\"}}");
     put(dir, "infrastructures/armsite.json",
-        "{\"name\": \"armsite\", \"configuration\": {\"partitions\": {\"*\": {\"nnodes\": 4, \"node\":"
-        " {\"ncpus\": 1, \"cpu\": {\"arch\": \"x86_64\", \"microarch\": \"neoverse_n1\", \"ncores\": 64}}}}}}");
+        "{\"name\": \"armsite\", \"configuration\": {\"partitions\": {\"*\": {\"nnodes\": 4, "
+        "\"node\":"
+        " {\"ncpus\": 1, \"cpu\": {\"arch\": \"x86_64\", \"microarch\": \"neoverse_n1\", "
+        "\"ncores\": 64}}}}}}");
     put(dir, "infrastructures/odd.json",
         "{\"name\": \"odd\", \"configuration\": {\"partitions\": {\"p\": {\"nnodes\": 4, \"node\":"
         " {\"ncpus\": 1, \"cpu\": {\"arch\": \"vax\", \"ncores\": 1}}}}}}");
@@ -243,7 +271,8 @@ static void test_check_across_entries(void **state)
     assert_int_equal(reg_check(r, &rep), 3);
     assert_non_null(strstr(rep.s, "error: "));
     assert_non_null(strstr(rep.s, "'nowhere', which is not a registered image"));
-    assert_non_null(strstr(rep.s, "microarch 'neoverse_n1' is not an archspec micro-architecture of 'x86_64'"));
+    assert_non_null(
+        strstr(rep.s, "microarch 'neoverse_n1' is not an archspec micro-architecture of 'x86_64'"));
     assert_non_null(strstr(rep.s, "cpu arch 'vax' is not an archspec family"));
     mk_buf_fini(&rep);
     reg_free(r);
@@ -270,8 +299,8 @@ static void test_parse_size_and_features(void **state)
     assert_int_equal(reg_parse_size("-5MB", &b), -1);
     assert_int_equal(reg_parse_size("5 MB extra", &b), -1);
 
-    json_t *v[] = {json_true(), json_real(2.1), json_integer(3), json_string("Latest"), json_object(),
-                   json_real(0.75)};
+    json_t *v[] = {json_true(),           json_real(2.1), json_integer(3),
+                   json_string("Latest"), json_object(),  json_real(0.75)};
     const char *want[] = {"true", "2.1", "3", "latest", NULL, "0.75"};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         char *s = reg_feature_str(v[i]);
@@ -332,11 +361,12 @@ static const char *FAKE_JOB =
 static const char *fake_image(const char *name, const char *cpu, int opt, const char *version,
                               const char *extra, int map_id, char *buf, size_t n)
 {
-    snprintf(buf, n,
-             "{\"name\": \"%s\", \"app_name\": \"fakeapp\", \"build\": {\"enable_opt_build\": %s,"
-             " \"cpu_type\": \"%s\", \"acc_type\": \"none\"}, \"optimisation\": {\"version\": \"%s\"%s},"
-             " \"container_file\": \"fake/%s:1\", \"map_id\": %d}",
-             name, opt ? "true" : "false", cpu, version, extra, name, map_id);
+    snprintf(
+        buf, n,
+        "{\"name\": \"%s\", \"app_name\": \"fakeapp\", \"build\": {\"enable_opt_build\": %s,"
+        " \"cpu_type\": \"%s\", \"acc_type\": \"none\"}, \"optimisation\": {\"version\": \"%s\"%s},"
+        " \"container_file\": \"fake/%s:1\", \"map_id\": %d}",
+        name, opt ? "true" : "false", cpu, version, extra, name, map_id);
     return buf;
 }
 
@@ -344,7 +374,8 @@ static void test_map_exact_versions_and_fallbacks(void **state)
 {
     char *dir = tmp_layer();
     char buf[1024];
-    put(dir, "images/v211.json", fake_image("fake-2.1.1", "x86", 1, "2.1.1", "", 1, buf, sizeof buf));
+    put(dir, "images/v211.json",
+        fake_image("fake-2.1.1", "x86", 1, "2.1.1", "", 1, buf, sizeof buf));
     reg_registry *r = bundled_plus(dir);
     reg_request req;
     reg_mapping m;
@@ -358,7 +389,8 @@ static void test_map_exact_versions_and_fallbacks(void **state)
     reg_free(r);
 
     /* no optimised image, a stock one: the stock one */
-    put(dir, "images/stock.json", fake_image("fake-stock", "x86", 0, "2.1", "", 1, buf, sizeof buf));
+    put(dir, "images/stock.json",
+        fake_image("fake-stock", "x86", 0, "2.1", "", 1, buf, sizeof buf));
     r = bundled_plus(dir);
     map_job(r, FAKE_JOB, &req, &m);
     assert_int_equal(m.source, REG_MAP_STOCK);
@@ -388,7 +420,8 @@ static void test_map_ranking_is_deterministic(void **state)
 {
     char *dir = tmp_layer();
     char buf[1024];
-    put(dir, "images/a.json", fake_image("a-extra", "x86", 1, "2.1", ", \"x\": true, \"y\": 1", 50, buf, sizeof buf));
+    put(dir, "images/a.json",
+        fake_image("a-extra", "x86", 1, "2.1", ", \"x\": true, \"y\": 1", 50, buf, sizeof buf));
     put(dir, "images/b.json", fake_image("b-low-id", "x86", 1, "2.1", "", 1, buf, sizeof buf));
     put(dir, "images/c.json", fake_image("c-high-id", "x86", 1, "2.1", "", 5, buf, sizeof buf));
     put(dir, "images/d.json", fake_image("d-generic", "none", 1, "2.1", "", 9, buf, sizeof buf));
@@ -398,7 +431,8 @@ static void test_map_ranking_is_deterministic(void **state)
     reg_request req;
     reg_mapping m;
     map_job(r, FAKE_JOB, &req, &m);
-    static const char *const order[] = {"c-high-id", "e-same-id", "b-low-id", "a-extra", "d-generic"};
+    static const char *const order[] = {"c-high-id", "e-same-id", "b-low-id", "a-extra",
+                                        "d-generic"};
     for (size_t i = 0; i < 5; i++) {
         assert_true(m.cands[i].accepted);
         assert_string_equal(m.cands[i].image->name, order[i]);
@@ -420,12 +454,14 @@ static void test_map_hpc(void **state)
     reg_request req;
     reg_mapping m;
     /* an app tag that names no image: the MPI library's image */
-    map_job(r,
-            "{\"application\": {\"app_tag\": \"mpi_test\"}, \"optimisation\": {\"enable_opt_build\": true,"
-            " \"app_type\": \"hpc\", \"opt_build\": {\"cpu_type\": \"x86\", \"acc_type\": \"nvidia\"},"
-            " \"app_type-hpc\": {\"config\": {\"parallelisation\": \"mpi\"}, \"parallelisation-mpi\":"
-            " {\"library\": \"mpich\", \"version\": \"3.1.4\", \"scaling_efficiency\": 0.75}}}}",
-            &req, &m);
+    map_job(
+        r,
+        "{\"application\": {\"app_tag\": \"mpi_test\"}, \"optimisation\": {\"enable_opt_build\": "
+        "true,"
+        " \"app_type\": \"hpc\", \"opt_build\": {\"cpu_type\": \"x86\", \"acc_type\": \"nvidia\"},"
+        " \"app_type-hpc\": {\"config\": {\"parallelisation\": \"mpi\"}, \"parallelisation-mpi\":"
+        " {\"library\": \"mpich\", \"version\": \"3.1.4\", \"scaling_efficiency\": 0.75}}}}",
+        &req, &m);
     assert_int_equal(m.source, REG_MAP_OPTIMISED);
     assert_string_equal(m.image->name, "mpich_ub1804_cuda101_mpi314_gnugprof");
     assert_string_equal(m.app_name, "mpich");
@@ -474,8 +510,9 @@ static void test_amdahl(void **state)
 static void test_scale_models(void **state)
 {
     char *dir = tmp_layer();
-    put(dir, "scaling/amdahl.json", "{\"opt_dsl_code\": \"mpich_ub1804_cuda101_mpi314_gnugprof\","
-                                    " \"model\": {\"name\": \"amdahl\", \"F\": 0.999}}");
+    put(dir, "scaling/amdahl.json",
+        "{\"opt_dsl_code\": \"mpich_ub1804_cuda101_mpi314_gnugprof\","
+        " \"model\": {\"name\": \"amdahl\", \"F\": 0.999}}");
     reg_registry *r = bundled_plus(dir);
     mk_err e;
     mk_err_clear(&e);
@@ -531,7 +568,8 @@ static void test_scale_partitions(void **state)
         const char *want;
     } bad[] = {
         {{72, 1, 0, 0, 0, 1, "mc", 0, 0, 0}, "request_gpus 1 does not fit partition 'mc'"},
-        {{1000000, 1, 0, 0, 0, 0, "mc", 0, 0, 0}, "needs 27778 nodes but partition 'mc' of 'daint' has 1813"},
+        {{1000000, 1, 0, 0, 0, 0, "mc", 0, 0, 0},
+         "needs 27778 nodes but partition 'mc' of 'daint' has 1813"},
         {{72, 4, 0, 0, 20, 0, "mc", 0, 0, 0}, "process_count_per_node 20 x 4 threads does not fit"},
         {{72, 1, 0, 2, 12, 0, "mc", 0, 0, 0}, "mpi_ranks 72 do not fit 2 nodes"},
         {{72, 1, 0, 0, 0, 0, NULL, 0, 0, 0}, "has 2 partitions: name one"},
@@ -562,11 +600,13 @@ static size_t enforce(const reg_registry *r, const char *app, const char *infra_
     json_t *f = features ? js(features) : NULL;
     mk_err e;
     mk_err_clear(&e);
-    assert_int_equal(reg_enforce(r, app, infra_name, infra_name ? reg_find_infra(r, infra_name) : NULL,
-                                 f, &l, NULL, &e),
+    assert_int_equal(reg_enforce(r, app, infra_name,
+                                 infra_name ? reg_find_infra(r, infra_name) : NULL, f, &l, NULL,
+                                 &e),
                      0);
     size_t n = l.n;
-    for (size_t i = 0; i < n && i < max; i++) ids[i] = l.v[i]->id;
+    for (size_t i = 0; i < n && i < max; i++)
+        ids[i] = l.v[i]->id;
     reg_script_list_fini(&l);
     json_decref(f);
     return n;
@@ -583,9 +623,11 @@ static void test_enforcer(void **state)
     assert_int_equal(enforce(r, "openmpi", "daint", "{\"version\": \"3.1.3\"}", ids, 8), 1);
     assert_string_equal(ids[0], "2fd6b1db-9920-52cc-bc2f-1d8c11a7f3b4");
     assert_int_equal(enforce(r, "openmpi", NULL, NULL, ids, 8), 0);
-    assert_int_equal(enforce(r, "tensorflow", NULL, "{\"version\": \"2.1\", \"xla\": true}", ids, 8), 1);
+    assert_int_equal(
+        enforce(r, "tensorflow", NULL, "{\"version\": \"2.1\", \"xla\": true}", ids, 8), 1);
     assert_string_equal(ids[0], "16c9b730-9a2d-4d80-b4c9-a045ab885984");
-    assert_int_equal(enforce(r, "tensorflow", NULL, "{\"version\": \"2.1\", \"xla\": false}", ids, 8), 0);
+    assert_int_equal(
+        enforce(r, "tensorflow", NULL, "{\"version\": \"2.1\", \"xla\": false}", ids, 8), 0);
     assert_int_equal(enforce(r, NULL, "cirrus", NULL, ids, 8), 1);
     reg_free(r);
 }
@@ -597,13 +639,16 @@ static void test_enforcer_order_and_conditions(void **state)
         "{\"name\": \"site1\", \"configuration\": {\"scheduler\": \"slurm\", \"storage\":"
         " {\"file:///fast\": {\"storage_class\": \"default-ssd\"}}}}");
     put(dir, "scripts/s.json",
-        "[{\"id\": \"a-both-features\", \"conditions\": {\"application\": {\"name\": \"tensorflow\","
+        "[{\"id\": \"a-both-features\", \"conditions\": {\"application\": {\"name\": "
+        "\"tensorflow\","
         "   \"feature\": {\"xla\": true, \"version\": \"2.1\"}}, \"infrastructure\": null},"
         "  \"data\": {\"stage\": \"pre\", \"raw\": \"both\"}},"
         " {\"id\": \"b-ssd-anywhere\", \"conditions\": {\"application\": null, \"infrastructure\":"
-        "   {\"storage_class\": \"default-ssd\"}}, \"data\": {\"stage\": \"pre\", \"raw\": \"ssd\"}},"
+        "   {\"storage_class\": \"default-ssd\"}}, \"data\": {\"stage\": \"pre\", \"raw\": "
+        "\"ssd\"}},"
         " {\"id\": \"c-app-site1\", \"conditions\": {\"application\": {\"name\": \"tensorflow\"},"
-        "   \"infrastructure\": {\"name\": \"site1\"}}, \"data\": {\"stage\": \"post\", \"raw\": \"post\"}},"
+        "   \"infrastructure\": {\"name\": \"site1\"}}, \"data\": {\"stage\": \"post\", \"raw\": "
+        "\"post\"}},"
         " {\"id\": \"d-site1\", \"conditions\": {\"infrastructure\": {\"name\": \"site1\"}},"
         "   \"data\": {\"stage\": \"pre\", \"raw\": \"site\"}},"
         " {\"id\": \"e-app\", \"conditions\": {\"application\": {\"name\": \"tensorflow\"}},"
@@ -623,7 +668,8 @@ static void test_enforcer_order_and_conditions(void **state)
     /* version 2.2: the script needing xla and 2.1 no longer applies (MODAK took it on xla) */
     n = enforce(r, "tensorflow", "site1", "{\"version\": \"2.2\", \"xla\": true}", ids, 8);
     assert_int_equal(n, 5);
-    for (size_t i = 0; i < n; i++) assert_string_not_equal(ids[i], "a-both-features");
+    for (size_t i = 0; i < n; i++)
+        assert_string_not_equal(ids[i], "a-both-features");
     /* a storage class condition needs an infrastructure that has the class */
     n = enforce(r, NULL, "daint", NULL, ids, 8);
     assert_int_equal(n, 1);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_registry_cli — `modak registry list|show|add|check` and `modak job`'s command line:
+# test_job_registry_cli — `modak registry list|show|add|check` and `modak job`'s command line:
 # the bundled registry checks clean; add validates and writes an entry into a user layer,
 # which then changes what `modak job` maps to; bad entries and layers are reported with their
 # file; usage errors exit 2, invalid input 1.
@@ -53,7 +53,7 @@ JSON
 
 # the new image is what modak job maps an mvapich job to, with --explain saying why
 cat >"$tmp/job.json" <<'JSON'
-{"job": {"target": {"job_scheduler_type": "slurm"},
+{"job": {"job_options": {"job_name": "osu"}, "target": {"job_scheduler_type": "slurm"},
  "application": {"app_type": "mpi", "executable": "./osu_bw", "mpi_ranks": 2},
  "optimisation": {"enable_opt_build": true, "app_type": "hpc", "opt_build": {"cpu_type": "x86"},
    "app_type-hpc": {"config": {"parallelisation": "mpi"},
@@ -98,9 +98,9 @@ echo '{"job": ' >"$tmp/trunc.json"
 [ "$(status "$MODAK" job --help)" = 0 ] && grep -q 'usage: modak job' "$tmp/out" || bad "job --help"
 (cd "$tmp" && "$MODAK" job job.json --timestamp 20240101120000 -o done.json >stdout.txt 2>/dev/null) || bad "-o failed"
 [ ! -s "$tmp/stdout.txt" ] || bad "-o still printed to stdout"
-jq -e '.job.job_script == "job_20240101120000.sh" and (.job.job_content | startswith("#!/bin/bash"))' \
+jq -e '.job.job_script == "osu_20240101120000.sh" and (.job.job_content | startswith("#!/bin/bash"))' \
   "$tmp/done.json" >/dev/null || bad "-o document: $(head -c 300 "$tmp/done.json")"
-[ -x "$tmp/job_20240101120000.sh" ] || bad "the script was not written executable into the current directory"
+[ -x "$tmp/osu_20240101120000.sh" ] || bad "the script was not written executable into the current directory"
 cat - "$tmp/job.json" <<<'' | (cd "$tmp" && "$MODAK" job - --print --timestamp 20240101120000 >stdin.sh 2>/dev/null) ||
   bad "reading the document from stdin failed"
 
