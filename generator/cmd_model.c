@@ -5,7 +5,7 @@
  *   modak model predict [NET] [--target host|NAME|FILE] [--profile PROFILE.json]
  *                       [--batch N[,N...]] [--threads N[,N...]] [--samples N] [--epochs N]
  *                       [--ranks N] [--nodes N] [--storage CLASS] [--job JOB.json]
- *                       [--explain[=all]] [-o DECISION.json] [--format text|json]
+ *                       [--explain[=all]] [-o DECISION.json] [--generic] [--format text|json]
  *   modak model ingest METRICS.jsonl... [--profile PROFILE.json] [-o FILE] [--target T]
  *                      [--network NET] [--batch N] [--threads N] [--generic]
  *                      [--format text|json]
@@ -45,7 +45,7 @@ static void usage(FILE *out)
             "                           [--batch N[,N...]] [--threads N[,N...]] [--samples N]\n"
             "                           [--epochs N] [--ranks N] [--nodes N] [--storage CLASS]\n"
             "                           [--job JOB.json] [--explain[=all]] [-o DECISION.json]\n"
-            "                           [--format text|json]\n"
+            "                           [--generic] [--format text|json]\n"
             "       modak model ingest METRICS.jsonl... [--profile PROFILE.json] [-o FILE]\n"
             "                          [--target T] [--network NET] [--batch N] [--threads N]\n"
             "                          [--generic] [--format text|json]\n\n"
@@ -59,7 +59,9 @@ static void usage(FILE *out)
             "--job's framework, graph compilers, threads, batch, ranks, nodes, staging) and\n"
             "says which is fastest and why; --explain prints the candidate table, -o writes\n"
             "the decision record. ingest reads the metrics of training runs (--metrics of the\n"
-            "binary) and refits the profile's efficiencies (in place, or into -o).\n");
+            "binary) and refits the profile's efficiencies (in place, or into -o).\n"
+            "--generic predicts the generic build (`modak compile --generic`) of a fixed\n"
+            "configuration.\n");
 }
 
 static int report(const mk_err *e)
@@ -324,6 +326,8 @@ static int do_predict(int argc, char **argv)
             bad = parse_pos(argv[++i], &nodes);
         else if (!strcmp(a, "--explain"))
             explain = 1;
+        else if (!strcmp(a, "--generic"))
+            po.generic = 1;
         else if (!strncmp(a, "--explain=", 10) && (!strcmp(a + 10, "all") || !strcmp(a + 10, "top")))
             explain = !strcmp(a + 10, "all") ? 2 : 1;
         else if (a[0] != '-' && !net)
@@ -346,15 +350,15 @@ static int do_predict(int argc, char **argv)
     calib_profile prof;
     int have_prof = 0, rc = EXIT_OK;
     double other = 1;
+    json_t *prof_json = NULL;
     if (profile) {
-        if (calib_profile_load(profile, &prof, &e) != 0 ||
-            (other = ingest_other_factor_file(profile, nthreads == 1 ? threads[0] : t->cpu.cores,
-                                              &e)) < 0) {
-            if (e.code == MK_OK) mk_err_set(&e, MK_EIO, profile, 0, 0, "cannot read");
+        if (calib_profile_load(profile, &prof, &e) != 0) {
             target_free(t);
             return report(&e);
         }
         have_prof = 1;
+        prof_json = json_load_file(profile, 0, NULL); /* just read: the factors of ingest */
+        other = ingest_other_factor(prof_json, nthreads == 1 ? threads[0] : t->cpu.cores);
     }
     int decide = nbatches != 1 || nthreads != 1 || explain || jobfile || out;
     if (!decide) {
@@ -386,6 +390,7 @@ static int do_predict(int argc, char **argv)
             graph_free(g);
         }
         if (have_prof) calib_profile_fini(&prof);
+        json_decref(prof_json);
         target_free(t);
         return rc;
     }
@@ -433,7 +438,7 @@ static int do_predict(int argc, char **argv)
                         .target = t,
                         .profile = have_prof ? &prof : NULL,
                         .profile_path = profile,
-                        .other_factor = other,
+                        .profile_json = prof_json,
                         .store = store,
                         .registry = reg,
                         .batches = nbatches ? batches : NULL,
@@ -471,7 +476,7 @@ static int do_predict(int argc, char **argv)
                                .nodes = w->nodes,
                                .storage = w->storage,
                                .generic = w->build == DECIDE_NATIVE_GENERIC,
-                               .other_factor = other};
+                               .other_factor = ingest_other_factor(prof_json, w->threads)};
             predict_result r;
             if (g && predict_graph(g, t, have_prof ? &prof : NULL, &wo, &r, &e) == 0) {
                 mk_buf_puts(&b, "\n");
@@ -490,6 +495,7 @@ done:
     bench_store_free(store);
     decide_job_fini(&job);
     if (have_prof) calib_profile_fini(&prof);
+    json_decref(prof_json);
     target_free(t);
     return rc;
 }

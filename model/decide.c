@@ -17,6 +17,7 @@
 
 #include "decide.h"
 #include "gfile.h"
+#include "ingest.h"
 #include "predict.h"
 #include "zoo.h"
 
@@ -421,7 +422,11 @@ static int native_candidates(dctx *c)
                                    .ranks = lay[li].nodes * lay[li].rpn,
                                    .nodes = lay[li].nodes,
                                    .generic = generic,
-                                   .other_factor = c->in->other_factor};
+                                   .other_factor =
+                                       c->in->profile_json
+                                           ? ingest_other_factor(c->in->profile_json,
+                                                                 lay[li].threads)
+                                           : 1};
                 staging st[TARGET_MAX_STORAGE + 1];
                 size_t ns = staging_options(c, st, TARGET_MAX_STORAGE + 1);
                 for (size_t si = 0; si < ns; si++) {
@@ -962,7 +967,8 @@ static void describe_inputs(dctx *c)
     r->basis = c->in->profile
                    ? AF(c, "calibrated: profile of %s (OpenBLAS %s)%s", c->in->profile->target,
                         c->in->profile->openblas_core,
-                        c->in->other_factor > 0 && c->in->other_factor != 1
+                        c->in->profile_json &&
+                                json_object_get(c->in->profile_json, "ingest")
                             ? ", refitted from measured runs"
                             : "")
                    : "uncalibrated (no profile)";

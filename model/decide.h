@@ -114,7 +114,8 @@ typedef struct decide_inputs {
     const target *target;
     const calib_profile *profile; /* may be NULL: uncalibrated predictions */
     const char *profile_path;     /* for the record, may be NULL */
-    double other_factor;          /* the profile's ingested non-GEMM factor; 0: 1 */
+    const json_t *profile_json;   /* the profile as JSON, for the factors `modak model
+                                     ingest` fitted (ingest.h); may be NULL */
     const bench_store *store;     /* may be NULL: framework images cannot be predicted */
     const reg_registry *registry; /* may be NULL: modak's native binary only */
     const int *batches;           /* choices; NULL: 16, 32, 64, 128, 256 */

@@ -66,8 +66,8 @@ static int rank_memory(graph *g, int threads, int generic, predict_result *r, mk
     graph_seq st = graph_states(g);
     for (int i = 0; i < st.n; i++)
         state += 4.0 * (double)graph_nelem(st.v[i]);
-    /* weights, gradients and momentum (the training binary's default optimiser) */
-    r->param_bytes = 3 * 4.0 * r->params + state;
+    /* weights, gradients and Adam's two moments (the training binary's default optimiser) */
+    r->param_bytes = 4 * 4.0 * r->params + state;
     r->workspace_bytes = conv_workspace(g) * threads;
     r->input_bytes =
         g->input ? 4.0 * (double)g->batch * (double)(g->input->ne[1] * g->input->ne[2] *
@@ -171,8 +171,9 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
             r->other_s += L->fwd_s + L->bwd_s;
         r->flops_per_step += c->fwd_flops + c->bwd_flops;
     }
-    /* optimiser: read weight, gradient, momentum; write weight and momentum */
-    r->update_s = other_factor * 5.0 * 4 * (double)params / bw;
+    /* Adam (the training binary's default): read weight, gradient and both moments; write
+     * the weight and the moments */
+    r->update_s = other_factor * 7.0 * 4 * (double)params / bw;
     r->other_s += r->update_s;
     r->params = (double)params;
     if (rank_memory(g, threads, o->generic, r, err) != 0) {
@@ -300,7 +301,7 @@ void predict_result_to_text(const predict_result *r, mk_buf *out)
                   1e3 * r->step_s, 1e3 * r->compute_s, 1e3 * r->update_s, 1e3 * r->data_visible_s,
                   1e3 * r->data_s, 1e3 * r->allreduce_s, r->flops_per_step / 1e9);
     mk_buf_printf(out,
-                  "  memory per rank %.1f MiB = parameters, gradients and momentum %.1f + arena "
+                  "  memory per rank %.1f MiB = parameters, gradients and Adam state %.1f + arena "
                   "%.1f + workspace %.1f + input %.1f\n",
                   r->memory_bytes / 1048576, r->param_bytes / 1048576, r->arena_bytes / 1048576,
                   r->workspace_bytes / 1048576, r->input_bytes / 1048576);

@@ -6,7 +6,7 @@
  * the rate the target profile measured for their shape class (sgemm efficiency x nominal
  * peak for the thread count) plus the fitted per-call overhead; other layers at the
  * measured triad bandwidth; each is bounded by the other resource too (a roofline). Then the
- * optimiser update (parameters streamed 4 times), data loading from the target's storage
+ * optimiser update (Adam: parameters streamed 7 times), data loading from the target's storage
  * class (hidden behind compute when prefetching), and for data-parallel runs a ring
  * all-reduce of the gradients over the interconnect. Without a profile the nominal peak at
  * an assumed 50% efficiency and the target's memory bandwidth are used, and the result says
