@@ -41,6 +41,43 @@ static double class_eff(const calib_fit *f, const char *cls)
     return e;
 }
 
+/* Bytes of the per-image im2col workspace of the largest convolution (K x Ho*Wo floats). */
+static double conv_workspace(const graph *g)
+{
+    double ws = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *n = g->nodes[i];
+        if (n->op != GRAPH_OP_CONV2D || n->fused_into || !n->src[1] || n->fwd) continue;
+        const graph_node *w = n->src[1];
+        double b = 4.0 * (double)(w->ne[1] * w->ne[2] * w->ne[3]) * (double)(n->ne[2] * n->ne[3]);
+        if (b > ws) ws = b;
+    }
+    return ws;
+}
+
+/* Memory of one rank (see predict_result). */
+static int rank_memory(graph *g, int threads, int generic, predict_result *r, mk_err *err)
+{
+    graph_plan plan;
+    if (graph_plan_memory(g, graph_train_order(g), GRAPH_PLAN_TRAIN, !generic, &plan, err) != 0)
+        return -1;
+    r->arena_bytes = (double)plan.arena_bytes;
+    double state = 0;
+    graph_seq st = graph_states(g);
+    for (int i = 0; i < st.n; i++)
+        state += 4.0 * (double)graph_nelem(st.v[i]);
+    /* weights, gradients and Adam's two moments (the training binary's default optimiser) */
+    r->param_bytes = 4 * 4.0 * r->params + state;
+    r->workspace_bytes = conv_workspace(g) * threads;
+    r->input_bytes =
+        g->input ? 4.0 * (double)g->batch * (double)(g->input->ne[1] * g->input->ne[2] *
+                                                     g->input->ne[3]) +
+                       4.0 * (double)g->batch
+                 : 0;
+    r->memory_bytes = r->param_bytes + r->arena_bytes + r->workspace_bytes + r->input_bytes;
+    return 0;
+}
+
 int predict_graph(graph *g, const target *t, const calib_profile *prof, const predict_opts *o,
                   predict_result *r, mk_err *err)
 {
@@ -50,16 +87,23 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
     graph_layer_cost *rows = NULL;
     int nrows = 0;
     /* the training binary's pipeline: fusion (bias and ReLU into their producer), then
-     * autodiff; a graph that went through autodiff already is taken as it is */
-    if (!g->n_forward && graph_fuse(g, err) < 0) return -1;
+     * autodiff; a graph that went through autodiff already is taken as it is. The generic
+     * build does not fuse. */
+    if (!g->n_forward && !o->generic && graph_fuse(g, err) < 0) return -1;
     if (graph_layer_costs(g, &rows, &nrows, err) != 0) return -1;
     int threads = o->threads > 0 ? o->threads : t->cpu.cores;
     int ranks = o->ranks > 0 ? o->ranks : 1;
+    int nodes = o->nodes > 0 ? o->nodes : ranks;
+    if (nodes > ranks || ranks % nodes)
+        return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
+                          "%d ranks cannot be spread evenly over %d nodes", ranks, nodes);
+    double other_factor = o->other_factor > 0 ? o->other_factor : 1;
     snprintf(r->network, sizeof r->network, "%s", g->name ? g->name : "network");
     snprintf(r->target, sizeof r->target, "%s", t->name);
     r->batch = (int)g->batch;
     r->threads = threads;
     r->ranks = ranks;
+    r->generic = o->generic;
 
     /* the machine's rates for this thread count */
     double share = (double)threads / (t->cpu.cores > 0 ? t->cpu.cores : 1);
@@ -74,9 +118,9 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
                                      : 10e9;
     if (fit)
         snprintf(r->basis, sizeof r->basis,
-                 "profile of %s (OpenBLAS %s): sgemm fit at %d thread%s, triad %.1f GB/s",
+                 "profile of %s (OpenBLAS %s): sgemm fit at %d thread%s, triad %.1f GB/s%s",
                  prof->target, prof->openblas_core, fit->threads, fit->threads == 1 ? "" : "s",
-                 bw / 1e9);
+                 bw / 1e9, other_factor != 1 ? ", refitted from measured runs" : "");
     else
         snprintf(r->basis, sizeof r->basis,
                  "uncalibrated: %.0f%% of the nominal %.1f GFLOP/s, %.1f GB/s (run `modak model "
@@ -84,6 +128,9 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
                  100 * UNCALIBRATED_EFFICIENCY, nominal / 1e9, bw / 1e9);
     double gemm_rate_default = fit ? fit->gflops * 1e9 : UNCALIBRATED_EFFICIENCY * nominal;
     double overhead = fit ? fit->overhead_us * 1e-6 : 0;
+    /* the generic build's non-GEMM code: baseline x86-64 (SSE2) vectors */
+    double simd = t->cpu.simd_bits > 128 ? t->cpu.simd_bits : 128;
+    double elem_rate = ELEMENTWISE_FLOP_SHARE * gemm_rate_default * (o->generic ? 128 / simd : 1);
 
     r->layers = mk_xcalloc(nrows > 0 ? nrows : 1, sizeof *r->layers);
     int64_t params = 0;
@@ -98,27 +145,41 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
         L->bwd_bytes = c->bwd_bytes;
         params += c->params;
         int64_t m, n, k;
-        double rate, calls_f = 0, calls_b = 0;
+        double rate, calls_f = 0, calls_b = 0, factor = 1;
+        int ci = -1;
         if (gemm_dims(c->node, &m, &n, &k)) {
             L->cls = calib_shape_class((int)m, (int)n, (int)k);
+            ci = !strcmp(L->cls, "small") ? 0 : !strcmp(L->cls, "medium") ? 1 : 2;
             rate = fit ? class_eff(fit, L->cls) * nominal : gemm_rate_default;
             if (rate <= 0) rate = gemm_rate_default;
             /* per-image GEMMs for convolutions, one for dense layers; backward: two */
             calls_f = c->node->op == GRAPH_OP_CONV2D ? (double)g->batch : 1;
             calls_b = 2 * calls_f;
         } else {
-            rate = ELEMENTWISE_FLOP_SHARE * gemm_rate_default;
+            rate = elem_rate;
+            factor = other_factor;
         }
         double tf_c = c->fwd_flops / rate, tf_m = c->fwd_bytes / bw;
         double tb_c = c->bwd_flops / rate, tb_m = c->bwd_bytes / bw;
-        L->fwd_s = fmax(tf_c, tf_m) + calls_f * overhead;
-        L->bwd_s = fmax(tb_c, tb_m) + calls_b * overhead;
+        L->fwd_s = factor * (fmax(tf_c, tf_m) + calls_f * overhead);
+        L->bwd_s = factor * (fmax(tb_c, tb_m) + calls_b * overhead);
         L->bound = tf_c + tb_c >= tf_m + tb_m ? "compute" : "memory";
         r->compute_s += L->fwd_s + L->bwd_s;
+        if (ci >= 0)
+            r->class_s[ci] += L->fwd_s + L->bwd_s;
+        else
+            r->other_s += L->fwd_s + L->bwd_s;
         r->flops_per_step += c->fwd_flops + c->bwd_flops;
     }
-    /* optimiser: read weight, gradient, momentum; write weight and momentum */
-    r->update_s = 5.0 * 4 * (double)params / bw;
+    /* Adam (the training binary's default): read weight, gradient and both moments; write
+     * the weight and the moments */
+    r->update_s = other_factor * 7.0 * 4 * (double)params / bw;
+    r->other_s += r->update_s;
+    r->params = (double)params;
+    if (rank_memory(g, threads, o->generic, r, err) != 0) {
+        predict_result_fini(r);
+        return -1;
+    }
     /* data */
     double sb = o->sample_bytes;
     if (sb <= 0 && g->input) sb = (double)(g->input->ne[1] * g->input->ne[2] * g->input->ne[3]) + 1;
@@ -133,17 +194,23 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
         return mk_err_set(err, MK_EINVAL, NULL, 0, 0, "target %s has no storage class '%s'",
                           t->name, o->storage);
     }
-    if (st && st->read_bandwidth > 0) r->data_s = sb * g->batch / st->read_bandwidth;
-    /* data-parallel: ring all-reduce of fp32 gradients */
-    if (ranks > 1) {
+    /* the ranks of a node share its read bandwidth */
+    if (st && st->read_bandwidth > 0)
+        r->data_s = sb * g->batch * (ranks / nodes) / st->read_bandwidth;
+    /* data-parallel: fp32 gradients reduced through memory among the ranks of a node, then
+     * a ring all-reduce among the nodes over the interconnect */
+    int per_node = ranks / nodes;
+    double grad_bytes = 4 * (double)params;
+    if (per_node > 1) r->allreduce_s += 2.0 * (per_node - 1) / per_node * grad_bytes * 2 / bw;
+    if (nodes > 1) {
         if (t->net_bandwidth <= 0) {
             predict_result_fini(r);
             return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
-                              "target %s has no interconnect: cannot predict %d ranks", t->name,
-                              ranks);
+                              "target %s has no interconnect: cannot predict %d nodes", t->name,
+                              nodes);
         }
-        r->allreduce_s = 2.0 * (ranks - 1) / ranks * 4 * (double)params / t->net_bandwidth +
-                         2.0 * (ranks - 1) * t->net_latency;
+        r->allreduce_s += 2.0 * (nodes - 1) / nodes * grad_bytes / t->net_bandwidth +
+                          2.0 * (nodes - 1) * t->net_latency;
     }
     double busy = r->compute_s + r->update_s;
     r->data_visible_s = o->no_prefetch ? r->data_s : fmax(0, r->data_s - busy);
@@ -179,6 +246,15 @@ void predict_result_to_json(const predict_result *r, mk_buf *out)
     json_object_set_new(root, "data_visible_seconds", json_real(r->data_visible_s));
     json_object_set_new(root, "allreduce_seconds", json_real(r->allreduce_s));
     json_object_set_new(root, "gflop_per_step", json_real(r->flops_per_step / 1e9));
+    json_object_set_new(root, "build", json_string(r->generic ? "generic" : "optimised"));
+    json_t *mem = json_object();
+    json_object_set_new(mem, "parameters", json_real(r->params));
+    json_object_set_new(mem, "parameter_bytes", json_real(r->param_bytes));
+    json_object_set_new(mem, "arena_bytes", json_real(r->arena_bytes));
+    json_object_set_new(mem, "workspace_bytes", json_real(r->workspace_bytes));
+    json_object_set_new(mem, "input_bytes", json_real(r->input_bytes));
+    json_object_set_new(mem, "total_bytes", json_real(r->memory_bytes));
+    json_object_set_new(root, "memory", mem);
     if (r->steps_per_epoch > 0) {
         json_object_set_new(root, "steps_per_epoch", json_real(r->steps_per_epoch));
         json_object_set_new(root, "epoch_seconds", json_real(r->epoch_s));
@@ -208,9 +284,10 @@ void predict_result_to_json(const predict_result *r, mk_buf *out)
 
 void predict_result_to_text(const predict_result *r, mk_buf *out)
 {
-    mk_buf_printf(out, "%s on %s, batch %d, %d thread%s%s\n  basis: %s\n", r->network, r->target,
-                  r->batch, r->threads, r->threads == 1 ? "" : "s",
-                  r->ranks > 1 ? ", data-parallel" : "", r->basis);
+    mk_buf_printf(out, "%s on %s, batch %d, %d thread%s%s%s\n  basis: %s\n", r->network,
+                  r->target, r->batch, r->threads, r->threads == 1 ? "" : "s",
+                  r->ranks > 1 ? ", data-parallel" : "", r->generic ? ", generic build" : "",
+                  r->basis);
     mk_buf_printf(out, "  %-28s %-16s %-7s %-8s %10s %10s\n", "layer", "op", "class", "bound",
                   "fwd ms", "bwd ms");
     for (int i = 0; i < r->nlayers; i++) {
@@ -223,6 +300,11 @@ void predict_result_to_text(const predict_result *r, mk_buf *out)
                   "all-reduce %.2f; %.3f GFLOP per step\n",
                   1e3 * r->step_s, 1e3 * r->compute_s, 1e3 * r->update_s, 1e3 * r->data_visible_s,
                   1e3 * r->data_s, 1e3 * r->allreduce_s, r->flops_per_step / 1e9);
+    mk_buf_printf(out,
+                  "  memory per rank %.1f MiB = parameters, gradients and Adam state %.1f + arena "
+                  "%.1f + workspace %.1f + input %.1f\n",
+                  r->memory_bytes / 1048576, r->param_bytes / 1048576, r->arena_bytes / 1048576,
+                  r->workspace_bytes / 1048576, r->input_bytes / 1048576);
     if (r->steps_per_epoch > 0)
         mk_buf_printf(out, "  epoch %.0f steps, %.1f s; to train %.1f s\n", r->steps_per_epoch,
                       r->epoch_s, r->train_s);

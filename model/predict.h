@@ -6,11 +6,20 @@
  * the rate the target profile measured for their shape class (sgemm efficiency x nominal
  * peak for the thread count) plus the fitted per-call overhead; other layers at the
  * measured triad bandwidth; each is bounded by the other resource too (a roofline). Then the
- * optimiser update (parameters streamed 4 times), data loading from the target's storage
+ * optimiser update (Adam: parameters streamed 7 times), data loading from the target's storage
  * class (hidden behind compute when prefetching), and for data-parallel runs a ring
  * all-reduce of the gradients over the interconnect. Without a profile the nominal peak at
  * an assumed 50% efficiency and the target's memory bandwidth are used, and the result says
- * it is uncalibrated. */
+ * it is uncalibrated.
+ *
+ * Two builds are modelled: modak's optimised one (fusion of bias and ReLU into their
+ * producer, memory planning with reuse, the target's vector width) and the generic one a
+ * stock image would ship (`modak compile --generic`: no fusion, every tensor its own
+ * block, baseline 128-bit vectors for the non-GEMM code). The memory a rank needs is
+ * reported too: parameters, gradients and optimiser state, the planned arena, the
+ * convolution workspace per thread and the input batch. Runs measured on the target
+ * (`modak model ingest`) refit the sgemm efficiencies in the profile and add a factor on
+ * the non-GEMM time (other_factor). */
 #ifndef MODAK_PREDICT_H
 #define MODAK_PREDICT_H
 
@@ -27,6 +36,9 @@ typedef struct predict_opts {
     const char *storage; /* storage class to read from; NULL: the target's first, if any */
     int no_prefetch;     /* data loading does not overlap compute */
     int ranks;           /* data-parallel ranks; 0: 1 */
+    int nodes;           /* nodes the ranks are spread over; 0: one rank per node */
+    int generic;         /* the generic build (the graph must not have been fused) */
+    double other_factor; /* multiplies the non-GEMM layers' and the update's time; 0: 1 */
 } predict_opts;
 
 typedef struct predict_layer {
@@ -45,6 +57,14 @@ typedef struct predict_result {
     double compute_s, update_s, data_s, data_visible_s, allreduce_s, step_s;
     double steps_per_epoch, epoch_s, train_s;
     double flops_per_step;
+    /* the step's compute split for refits (model/ingest): GEMM-like layers per shape class
+     * (small, medium, large), and everything else (other layers and the update) */
+    double class_s[3], other_s;
+    int generic;
+    /* memory of one rank, bytes: parameters + gradients + optimiser state, the arena of
+     * one step (planned; without reuse in the generic build), the convolution workspace
+     * (per thread), the input batch */
+    double params, param_bytes, arena_bytes, workspace_bytes, input_bytes, memory_bytes;
 } predict_result;
 
 /* g must be a trainable network (a zoo or graph-file graph); autodiff is run when needed.
