@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "emit_tpl.h"
+#include "jobscript.h"
 #include "plan.h"
 #include "templates.h"
 
@@ -98,6 +99,7 @@ static int render_vars(const opt_plan *p, const opt_node *nd, mk_buf *out, mk_er
     fmt_seconds(nd->decision.predicted_seconds, secs, sizeof secs);
     int singularity = !strcmp(nd->runtime, "singularity");
     char *pull_d = pull_ref(nd->decision.image, 0), *pull_s = pull_ref(nd->decision.image, 1);
+    char *sif = job_sif_name(nd->decision.image ? nd->decision.image : tag);
     const emit_slot slots[] = {
         {"node", nd->name},
         {"blueprint", p->blueprint},
@@ -114,6 +116,7 @@ static int render_vars(const opt_plan *p, const opt_node *nd, mk_buf *out, mk_er
         {"image_tag", tag},
         {"pull_docker", pull_d},
         {"pull_singularity", pull_s},
+        {"sif_name", sif},
         {"image", nd->decision.image},
         {"graph_compiler", nd->decision.graph_compiler},
         {"threads", threads},
@@ -133,6 +136,7 @@ static int render_vars(const opt_plan *p, const opt_node *nd, mk_buf *out, mk_er
                          sizeof slots / sizeof *slots, err);
     free(pull_d);
     free(pull_s);
+    free(sif);
     return rc;
 }
 
