@@ -426,7 +426,7 @@ static void test_emit_hostile(void **state)
     assert_true(longest_line(vars) <= 160);
     size_t tags;
     doc *d = read_untagged("vars.yml", vars, &tags, &e);
-    assert_int_equal(tags, 17); /* every string from the plan, and the three image names */
+    assert_int_equal(tags, 18); /* every string from the plan, the three image names, the .sif */
     check_unsafe(d->root, "modak_node", "a.b-c_d");
     check_unsafe(d->root, "modak_blueprint", plan.blueprint);
     check_unsafe(d->root, "modak_job_node", nodes[0].job_node);
@@ -445,6 +445,7 @@ static void test_emit_hostile(void **state)
     assert_string_equal(doc_str(doc_map_get(d->root, "modak_container_action")), "pull");
     assert_string_equal(doc_str(doc_map_get(d->root, "modak_container_engine")), "singularity");
     check_unsafe(d->root, "modak_pull_singularity", "docker://tensorflow/tensorflow:2.4.1");
+    check_unsafe(d->root, "modak_sif_name", "tensorflow_2.4.1.sif"); /* the job script's name */
     assert_true(!strncmp(doc_str(doc_map_get(d->root, "modak_image_tag")), "modak-second-", 13));
     doc_free(d);
     free(vars);
