@@ -213,14 +213,15 @@ static int compile(void *ud, const char *network, const opt_decision *d, char **
     }
     graph *g = graph_load_spec(network, d->batch, err);
     if (!g) goto out;
-    char cflags[1024], note[1400];
+    char cflags[1024], note[1700];
     graph_compiled gc = {0};
     graph_build_result br = {0};
     if (graph_target_cflags(&p->tc, march, d->generic, cflags, sizeof cflags, err)) {
         graph_free(g);
         goto out;
     }
-    snprintf(note, sizeof note, "%s %s %s", p->tc.cc, p->tc.version, cflags);
+    if (snprintf(note, sizeof note, "%s %s %s", p->tc.cc, p->tc.version, cflags) >= (int)sizeof note)
+        note[sizeof note - 1] = 0; /* only a note in the binary's `info` */
     graph_options go = {.generic = d->generic, .threads = d->threads, .target = march,
                         .build = note};
     char *tmp = mk_path_join(p->tmpdir, "train");
