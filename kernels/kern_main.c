@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,27 +197,45 @@ static int parse_options(int argc, char **argv, int command, options *o, const c
  *  - its threads: OPENBLAS_NUM_THREADS=1. The context's pool parallelises around
  *    single-threaded BLAS calls, and OpenBLAS's own idle threads would otherwise spin on the
  *    cores the pool needs.
- * Returns only when no re-exec was needed (or exec failed: then it carries on as it is). */
-static void configure_openblas(char **argv)
+ * Returns only when no re-exec was needed or possible: REEXEC_NONE, or why not. */
+enum reexec_status { REEXEC_NONE, REEXEC_FAILED, REEXEC_EMULATED };
+
+/* Under valgrind, /proc/self/exe is valgrind's own tool while readlink() reports the
+ * program: executing it would not run the program, so the settings stay as they are. */
+static int emulated(void)
 {
-    if (getenv("KERN_REEXECUTED")) return;
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    struct stat self, prog;
+    if (n <= 0) return 0;
+    path[n] = 0;
+    return !stat("/proc/self/exe", &self) && !stat(path, &prog) &&
+           (self.st_ino != prog.st_ino || self.st_dev != prog.st_dev);
+}
+
+static enum reexec_status configure_openblas(char **argv)
+{
+    if (getenv("KERN_REEXECUTED")) return REEXEC_NONE;
     int reexec = 0;
     const char *active = kern_coretype_active();
-    if (!getenv("OPENBLAS_CORETYPE")) {
-        const char *want = kern_coretype_wanted();
-        if (want && strcasecmp(want, active) && !setenv("OPENBLAS_CORETYPE", want, 1) &&
-            !setenv("KERN_CORETYPE_FROM", active, 1))
-            reexec = 1;
-    }
-    if (openblas_get_num_threads() > 1 && !setenv("OPENBLAS_NUM_THREADS", "1", 1)) reexec = 1;
-    if (!reexec || setenv("KERN_REEXECUTED", "1", 1)) return;
+    const char *want = kern_coretype_wanted();
+    int change_core = !getenv("OPENBLAS_CORETYPE") && want && strcasecmp(want, active);
+    int change_threads = openblas_get_num_threads() > 1;
+    if (!change_core && !change_threads) return REEXEC_NONE;
+    if (emulated()) return REEXEC_EMULATED;
+    if (change_core && !setenv("OPENBLAS_CORETYPE", want, 1) &&
+        !setenv("KERN_CORETYPE_FROM", active, 1))
+        reexec = 1;
+    if (change_threads && !setenv("OPENBLAS_NUM_THREADS", "1", 1)) reexec = 1;
+    if (!reexec || setenv("KERN_REEXECUTED", "1", 1)) return REEXEC_FAILED;
     execv("/proc/self/exe", argv);
     if (getenv("KERN_CORETYPE_FROM")) unsetenv("OPENBLAS_CORETYPE");
     unsetenv("KERN_CORETYPE_FROM");
     unsetenv("KERN_REEXECUTED");
+    return REEXEC_FAILED;
 }
 
-static void describe_coretype(char *buf, size_t size)
+static void describe_coretype(char *buf, size_t size, enum reexec_status rs)
 {
     const char *active = kern_coretype_active(), *want = kern_coretype_wanted();
     const char *from = getenv("KERN_CORETYPE_FROM"), *env = getenv("OPENBLAS_CORETYPE");
@@ -232,6 +251,10 @@ static void describe_coretype(char *buf, size_t size)
         snprintf(buf, size, "%s (OPENBLAS_CORETYPE=%s set in the environment)", active, env);
     else if (want && !strcasecmp(want, active))
         snprintf(buf, size, "%s (CPUID wants %s: OpenBLAS chose it itself)", active, want);
+    else if (rs == REEXEC_EMULATED)
+        snprintf(buf, size, "%s (CPUID wants %s; not re-executed under valgrind or another "
+                            "emulator: set OPENBLAS_CORETYPE yourself)",
+                 active, want ? want : "nothing in particular");
     else
         snprintf(buf, size, "%s (CPUID wants %s, but re-executing failed)", active,
                  want ? want : "nothing in particular");
@@ -330,7 +353,7 @@ static int load_data(const options *o, const kern_net *net, int train, kern_data
                      kern_err *err)
 {
     if (o->synthetic) {
-        int n = train ? 50000 : 2 * (o->batch > 0 ? o->batch : net->batch);
+        int n = train ? 50000 : 2 * net->batch; /* generated on demand: no memory */
         kern_data_synthetic(ds, n, net->in_c, net->in_h, net->in_w, net->classes,
                             kern_seed_mix(0x53594e ^ (uint64_t)train, 7));
         return 0;
@@ -689,7 +712,8 @@ done:
 
 /* ---- info ---- */
 
-static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog)
+static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog,
+                    enum reexec_status rs)
 {
     options o = {0};
     if (parse_options(argc, argv, CMD_INFO, &o, prog)) return EXIT_USAGE_;
@@ -706,7 +730,7 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
     fmt_bytes(pbytes, p, sizeof p);
     fmt_bytes((double)net->workspace_bytes, w, sizeof w);
     fmt_bytes(total, t, sizeof t);
-    describe_coretype(core, sizeof core);
+    describe_coretype(core, sizeof core, rs);
     printf("network:     %s\n", net->name);
     printf("input:       %d x %d x %d (C x H x W), %d classes, compiled batch %d\n", net->in_c,
            net->in_h, net->in_w, net->classes, net->batch);
@@ -727,7 +751,7 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
 
 int kern_main(int argc, char **argv, const kern_net *net)
 {
-    configure_openblas(argv);
+    enum reexec_status rs = configure_openblas(argv);
     const char *prog = argc > 0 && argv[0] ? argv[0] : "train";
     const char *slash = strrchr(prog, '/');
     if (slash) prog = slash + 1;
@@ -748,7 +772,7 @@ int kern_main(int argc, char **argv, const kern_net *net)
         }
     if (!strcmp(cmd, "train")) return cmd_train(argc, argv, net, prog);
     if (!strcmp(cmd, "eval")) return cmd_eval(argc, argv, net, prog);
-    if (!strcmp(cmd, "info")) return cmd_info(argc, argv, net, prog);
+    if (!strcmp(cmd, "info")) return cmd_info(argc, argv, net, prog, rs);
     fprintf(stderr, "%s: unknown command '%s' (train, eval, info, --help)\n", prog, cmd);
     return EXIT_USAGE_;
 }
