@@ -65,8 +65,8 @@ static const option_row option_table[] = {
      "images per step, at most the compiled batch (the compiled batch)"},
     {"--lr", T_FLOAT, OFF(lr), OFF(set_lr), CMD_TRAIN, "X",
      "learning rate (adam 0.001, momentum 0.05, sgd 0.1)"},
-    {"--optimizer", T_OPTIMIZER, OFF(optimizer), OFF(set_optimizer), CMD_TRAIN,
-     "sgd|momentum|adam", "optimiser (adam)"},
+    {"--optimizer", T_OPTIMIZER, OFF(optimizer), OFF(set_optimizer), CMD_TRAIN, "sgd|momentum|adam",
+     "optimiser (adam)"},
     {"--threads", T_INT, OFF(threads), 0, CMD_TRAIN | CMD_EVAL, "N", "threads (all CPUs)"},
     {"--seed", T_U64, OFF(seed), OFF(set_seed), CMD_TRAIN, "S",
      "seed of initialisation, shuffling and dropout (1)"},
@@ -98,7 +98,9 @@ static void usage(FILE *out, const char *prog, const kern_net *net)
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         fprintf(out, "  %-30s %s%s\n", left, o->help,
-                o->commands == CMD_EVAL ? " [eval]" : o->commands == CMD_TRAIN ? " [train]" : "");
+                o->commands == CMD_EVAL    ? " [eval]"
+                : o->commands == CMD_TRAIN ? " [train]"
+                                           : "");
     }
     fprintf(out, "\nOpenBLAS: the program selects its kernels from CPUID and re-executes itself "
                  "once with\nOPENBLAS_CORETYPE set, unless that variable is already set "
@@ -150,11 +152,13 @@ static int parse_options(int argc, char **argv, int command, options *o, const c
         for (size_t r = 0; r < sizeof option_table / sizeof *option_table; r++)
             if (!strcmp(argv[i], option_table[r].name)) row = &option_table[r];
         if (!row) {
-            fprintf(stderr, "%s %s: unknown option '%s' (see %s --help)\n", prog, argv[1], argv[i], prog);
+            fprintf(stderr, "%s %s: unknown option '%s' (see %s --help)\n", prog, argv[1], argv[i],
+                    prog);
             return -1;
         }
         if (!(row->commands & command)) {
-            fprintf(stderr, "%s %s: option %s does not apply to this command\n", prog, argv[1], row->name);
+            fprintf(stderr, "%s %s: option %s does not apply to this command\n", prog, argv[1],
+                    row->name);
             return -1;
         }
         char *field = (char *)o + row->offset;
@@ -164,7 +168,8 @@ static int parse_options(int argc, char **argv, int command, options *o, const c
             continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "%s %s: option %s needs a value (%s)\n", prog, argv[1], row->name, row->arg);
+            fprintf(stderr, "%s %s: option %s needs a value (%s)\n", prog, argv[1], row->name,
+                    row->arg);
             return -1;
         }
         const char *val = argv[++i];
@@ -175,7 +180,8 @@ static int parse_options(int argc, char **argv, int command, options *o, const c
             for (int k = 0; k < KERN_OPT_COUNT; k++)
                 if (!strcmp(val, optimizer_names[k])) found = k;
             if (found < 0) {
-                fprintf(stderr, "%s %s: --optimizer '%s': expected sgd, momentum or adam\n", prog, argv[1], val);
+                fprintf(stderr, "%s %s: --optimizer '%s': expected sgd, momentum or adam\n", prog,
+                        argv[1], val);
                 return -1;
             }
             *(int *)field = found;
@@ -240,20 +246,23 @@ static void describe_coretype(char *buf, size_t size, enum reexec_status rs)
     const char *active = kern_coretype_active(), *want = kern_coretype_wanted();
     const char *from = getenv("KERN_CORETYPE_FROM"), *env = getenv("OPENBLAS_CORETYPE");
     if (from && env && strcasecmp(env, active))
-        snprintf(buf, size, "%s (wanted %s, but OpenBLAS did not accept OPENBLAS_CORETYPE=%s "
-                            "after the re-exec)",
+        snprintf(buf, size,
+                 "%s (wanted %s, but OpenBLAS did not accept OPENBLAS_CORETYPE=%s "
+                 "after the re-exec)",
                  active, want ? want : "?", env);
     else if (from && env)
-        snprintf(buf, size, "%s (CPUID wants %s; OpenBLAS had chosen %s, so the program set "
-                            "OPENBLAS_CORETYPE=%s and re-executed itself)",
+        snprintf(buf, size,
+                 "%s (CPUID wants %s; OpenBLAS had chosen %s, so the program set "
+                 "OPENBLAS_CORETYPE=%s and re-executed itself)",
                  active, want ? want : "?", from, env);
     else if (env)
         snprintf(buf, size, "%s (OPENBLAS_CORETYPE=%s set in the environment)", active, env);
     else if (want && !strcasecmp(want, active))
         snprintf(buf, size, "%s (CPUID wants %s: OpenBLAS chose it itself)", active, want);
     else if (rs == REEXEC_EMULATED)
-        snprintf(buf, size, "%s (CPUID wants %s; not re-executed under valgrind or another "
-                            "emulator: set OPENBLAS_CORETYPE yourself)",
+        snprintf(buf, size,
+                 "%s (CPUID wants %s; not re-executed under valgrind or another "
+                 "emulator: set OPENBLAS_CORETYPE yourself)",
                  active, want ? want : "nothing in particular");
     else
         snprintf(buf, size, "%s (CPUID wants %s, but re-executing failed)", active,
@@ -334,7 +343,8 @@ static int buffers_new(run_buffers *b, const kern_net *net, int batch, int count
     b->perm = calloc(count > 0 ? (size_t)count : 1, sizeof *b->perm);
     b->probs = NULL;
     if (!b->arena || !b->x || !b->labels || !b->idx || !b->perm)
-        return kern_err_set(err, KERN_ENOMEM, "out of memory for the batch buffers and the %zu-byte arena",
+        return kern_err_set(err, KERN_ENOMEM,
+                            "out of memory for the batch buffers and the %zu-byte arena",
                             net->arena_bytes);
     return 0;
 }
@@ -383,10 +393,16 @@ static int evaluate(kern_ctx *ctx, const kern_net *net, kern_state *st, const ke
     long correct = 0;
     for (int i0 = 0; i0 < ds->n; i0 += batch) {
         int n = ds->n - i0 < batch ? ds->n - i0 : batch;
-        for (int k = 0; k < n; k++) b->idx[k] = i0 + k;
+        for (int k = 0; k < n; k++)
+            b->idx[k] = i0 + k;
         kern_dataset_batch(ds, b->idx, n, b->x, b->labels);
-        kern_step s = {.n = n, .x = b->x, .labels = b->labels, .training = 0,
-                       .params = st->param_ptr, .grads = st->grad_ptr, .arena = b->arena};
+        kern_step s = {.n = n,
+                       .x = b->x,
+                       .labels = b->labels,
+                       .training = 0,
+                       .params = st->param_ptr,
+                       .grads = st->grad_ptr,
+                       .arena = b->arena};
         if (net->infer(ctx, net, &s)) return -1;
         total += (double)s.loss * n;
         correct += s.correct;
@@ -413,7 +429,8 @@ static void progress_draw(progress *p, int epoch, int epochs, long s, long steps
         p->last_draw = t;
         int width = 30, fill = steps ? (int)(width * s / steps) : width;
         char bar[64];
-        for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
+        for (int i = 0; i < width; i++)
+            bar[i] = i < fill ? '#' : '.';
         bar[width] = 0;
         fprintf(stderr, "\repoch %d/%d [%s] %ld/%ld loss %.4f acc %5.1f%% %7.0f img/s%s", epoch + 1,
                 epochs, bar, s, steps, loss, 100 * acc, ips, last ? "\n" : "");
@@ -444,8 +461,9 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
     }
     int batch = o.set_batch ? o.batch : net->batch;
     if (batch < 1 || batch > net->batch) {
-        fprintf(stderr, "%s train: --batch %d: must be between 1 and %d, the batch the network "
-                        "was compiled for (recompile with a larger --batch)\n",
+        fprintf(stderr,
+                "%s train: --batch %d: must be between 1 and %d, the batch the network "
+                "was compiled for (recompile with a larger --batch)\n",
                 prog, batch, net->batch);
         return EXIT_USAGE_;
     }
@@ -531,12 +549,14 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
     }
 
     long steps_per_epoch = (train.n + batch - 1) / batch;
-    progress pr = {.tty = isatty(STDERR_FILENO), .every = steps_per_epoch / 10 > 0 ? steps_per_epoch / 10 : 1};
+    progress pr = {.tty = isatty(STDERR_FILENO),
+                   .every = steps_per_epoch / 10 > 0 ? steps_per_epoch / 10 : 1};
     double train_time = 0, epoch_loss = 0, epoch_correct = 0, epoch_images = 0;
     long images_done = 0, steps_done = 0;
     int stopped = 0;
-    fprintf(stderr, "%s: training %s on %s%s: %d images, batch %d, %s lr %g, %d threads, seed "
-                    "%llu, OpenBLAS %s\n",
+    fprintf(stderr,
+            "%s: training %s on %s%s: %d images, batch %d, %s lr %g, %d threads, seed "
+            "%llu, OpenBLAS %s\n",
             prog, net->name, o.synthetic ? "synthetic data" : o.data, "", train.n, batch,
             kern_opt_name(st.opt.kind), st.opt.lr, kern_ctx_threads(ctx),
             (unsigned long long)st.seed, kern_coretype_active());
@@ -552,17 +572,24 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
             long first = s * batch;
             int n = (int)(train.n - first < batch ? train.n - first : batch);
             kern_dataset_batch(&train, b.perm + first, n, b.x, b.labels);
-            kern_step step = {.n = n, .x = b.x, .labels = b.labels, .training = 1,
+            kern_step step = {.n = n,
+                              .x = b.x,
+                              .labels = b.labels,
+                              .training = 1,
                               .seed = kern_seed_mix(kern_seed_mix(st.seed, st.epoch), (uint64_t)s),
-                              .params = st.param_ptr, .grads = st.grad_ptr, .arena = b.arena};
+                              .params = st.param_ptr,
+                              .grads = st.grad_ptr,
+                              .arena = b.arena};
             if (net->forward_backward(ctx, net, &step)) {
-                kern_err_set(&err, KERN_ENOMEM, "step %llu: out of memory", (unsigned long long)st.step + 1);
+                kern_err_set(&err, KERN_ENOMEM, "step %llu: out of memory",
+                             (unsigned long long)st.step + 1);
                 rc = report(prog, &err);
                 goto done;
             }
             if (!isfinite(step.loss)) {
-                fprintf(stderr, "\n%s: error: the loss is %g at step %llu (epoch %llu): training "
-                                "diverged; try a smaller --lr\n",
+                fprintf(stderr,
+                        "\n%s: error: the loss is %g at step %llu (epoch %llu): training "
+                        "diverged; try a smaller --lr\n",
                         prog, step.loss, (unsigned long long)st.step + 1,
                         (unsigned long long)st.epoch + 1);
                 rc = EXIT_INVALID_;
@@ -604,8 +631,9 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
             fprintf(stderr, "epoch %llu: test loss %.4f accuracy %.2f%%\n",
                     (unsigned long long)st.epoch, tl, 100 * ta);
             if (metrics)
-                fprintf(metrics, "{\"step\": %llu, \"epoch\": %llu, \"test_loss\": %.6g, "
-                                 "\"test_accuracy\": %.6g}\n",
+                fprintf(metrics,
+                        "{\"step\": %llu, \"epoch\": %llu, \"test_loss\": %.6g, "
+                        "\"test_accuracy\": %.6g}\n",
                         (unsigned long long)st.step, (unsigned long long)st.epoch, tl, ta);
         }
     }
@@ -628,11 +656,13 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
         if (evaluate(ctx, net, &st, &test, batch, &b, &tl, &ta)) goto oom;
         printf("test: loss %.4f accuracy %.2f%% (%d images)\n", tl, 100 * ta, test.n);
         if (metrics)
-            fprintf(metrics, "{\"step\": %llu, \"epoch\": %llu, \"test_loss\": %.6g, "
-                             "\"test_accuracy\": %.6g}\n",
+            fprintf(metrics,
+                    "{\"step\": %llu, \"epoch\": %llu, \"test_loss\": %.6g, "
+                    "\"test_accuracy\": %.6g}\n",
                     (unsigned long long)st.step, (unsigned long long)st.epoch, tl, ta);
     }
-    if (o.checkpoint) printf("checkpoint: %s (step %llu)\n", o.checkpoint, (unsigned long long)st.step);
+    if (o.checkpoint)
+        printf("checkpoint: %s (step %llu)\n", o.checkpoint, (unsigned long long)st.step);
     rc = EXIT_OK_;
     goto done;
 oom:
@@ -658,7 +688,8 @@ static int cmd_eval(int argc, char **argv, const kern_net *net, const char *prog
     options o = {0};
     if (parse_options(argc, argv, CMD_EVAL, &o, prog)) return EXIT_USAGE_;
     if ((!o.data && !o.synthetic) || !o.weights) {
-        fprintf(stderr, "%s eval: --data DIR (or --synthetic) and --weights FILE are required\n", prog);
+        fprintf(stderr, "%s eval: --data DIR (or --synthetic) and --weights FILE are required\n",
+                prog);
         return EXIT_USAGE_;
     }
     int batch = o.set_batch ? o.batch : net->batch;
@@ -719,7 +750,8 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
     if (parse_options(argc, argv, CMD_INFO, &o, prog)) return EXIT_USAGE_;
     size_t all = count_params(net, 0), trainable = count_params(net, 1);
     double pbytes = 0;
-    for (int i = 0; i < net->nparams; i++) pbytes += (double)((net->params[i].count + 15) & ~(size_t)15) * 4;
+    for (int i = 0; i < net->nparams; i++)
+        pbytes += (double)((net->params[i].count + 15) & ~(size_t)15) * 4;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (ncpu < 1) ncpu = 1;
     double flops_train = net->flops_train > 0 ? net->flops_train : 3 * net->flops_fwd;
@@ -744,8 +776,9 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
     printf("openblas-config: %s (its own threads: %d; the program's pool parallelises)\n",
            openblas_get_config(), openblas_get_num_threads());
     if (net->build) printf("build:       %s\n", net->build);
-    if (net->summary) printf("layers:\n%s%s", net->summary,
-                             net->summary[0] && net->summary[strlen(net->summary) - 1] == '\n' ? "" : "\n");
+    if (net->summary)
+        printf("layers:\n%s%s", net->summary,
+               net->summary[0] && net->summary[strlen(net->summary) - 1] == '\n' ? "" : "\n");
     return EXIT_OK_;
 }
 

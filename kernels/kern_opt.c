@@ -44,7 +44,8 @@ static void opt_task(void *p, int ith, int nth)
     const float lr = j->lr, wd = j->wd;
     switch (j->kind) {
     case KERN_OPT_SGD:
-        for (size_t i = lo; i < hi; i++) w[i] -= lr * (g[i] + wd * w[i]);
+        for (size_t i = lo; i < hi; i++)
+            w[i] -= lr * (g[i] + wd * w[i]);
         break;
     case KERN_OPT_MOMENTUM: {
         const float mu = j->mu;
@@ -80,16 +81,22 @@ static void opt_run(kern_ctx *ctx, struct opt_job *j)
 void kern_sgd_step(kern_ctx *ctx, size_t count, float lr, float weight_decay, float *w,
                    const float *g)
 {
-    struct opt_job j = {.kind = KERN_OPT_SGD, .count = count, .lr = lr, .wd = weight_decay,
-                        .w = w, .g = g};
+    struct opt_job j = {
+        .kind = KERN_OPT_SGD, .count = count, .lr = lr, .wd = weight_decay, .w = w, .g = g};
     opt_run(ctx, &j);
 }
 
-void kern_momentum_step(kern_ctx *ctx, size_t count, float lr, float momentum,
-                        float weight_decay, float *w, const float *g, float *v)
+void kern_momentum_step(kern_ctx *ctx, size_t count, float lr, float momentum, float weight_decay,
+                        float *w, const float *g, float *v)
 {
-    struct opt_job j = {.kind = KERN_OPT_MOMENTUM, .count = count, .lr = lr, .mu = momentum,
-                        .wd = weight_decay, .w = w, .g = g, .m = v};
+    struct opt_job j = {.kind = KERN_OPT_MOMENTUM,
+                        .count = count,
+                        .lr = lr,
+                        .mu = momentum,
+                        .wd = weight_decay,
+                        .w = w,
+                        .g = g,
+                        .m = v};
     opt_run(ctx, &j);
 }
 
@@ -97,8 +104,16 @@ void kern_adam_step(kern_ctx *ctx, size_t count, float lr, float beta1, float be
                     uint64_t t, float weight_decay, float *w, const float *g, float *m, float *v)
 {
     if (t < 1) t = 1;
-    struct opt_job j = {.kind = KERN_OPT_ADAM, .count = count, .lr = lr, .b1 = beta1,
-                        .b2 = beta2, .eps = eps, .wd = weight_decay, .w = w, .g = g, .m = m,
+    struct opt_job j = {.kind = KERN_OPT_ADAM,
+                        .count = count,
+                        .lr = lr,
+                        .b1 = beta1,
+                        .b2 = beta2,
+                        .eps = eps,
+                        .wd = weight_decay,
+                        .w = w,
+                        .g = g,
+                        .m = m,
                         .v = v};
     j.c1 = (float)(1.0 / (1.0 - pow(beta1, (double)t)));
     j.c2 = (float)(1.0 / (1.0 - pow(beta2, (double)t)));
@@ -107,7 +122,8 @@ void kern_adam_step(kern_ctx *ctx, size_t count, float lr, float beta1, float be
 
 void kern_sgd_step_ref(size_t count, float lr, float weight_decay, float *w, const float *g)
 {
-    for (size_t i = 0; i < count; i++) w[i] = (float)(w[i] - (double)lr * (g[i] + (double)weight_decay * w[i]));
+    for (size_t i = 0; i < count; i++)
+        w[i] = (float)(w[i] - (double)lr * (g[i] + (double)weight_decay * w[i]));
 }
 
 void kern_momentum_step_ref(size_t count, float lr, float momentum, float weight_decay, float *w,
