@@ -48,6 +48,7 @@ static const struct shape shapes[] = {
     {"mnist_cnn conv1", 128, 1, 28, 28, 32, 3, 3, 1, 0},
     {"mnist_cnn conv2", 128, 32, 26, 26, 64, 3, 3, 1, 0},
     {"resnet20 stage1 3x3", 128, 16, 32, 32, 16, 3, 3, 1, 1},
+    {"resnet20 stage2 3x3", 128, 32, 16, 16, 32, 3, 3, 1, 1},
     {"resnet20 stage3 3x3", 128, 64, 8, 8, 64, 3, 3, 1, 1},
     {"resnet50 conv1 7x7/2", 8, 3, 224, 224, 64, 7, 7, 2, 3},
     {"resnet50 stage1 3x3", 8, 64, 56, 56, 64, 3, 3, 1, 1},
