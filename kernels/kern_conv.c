@@ -39,9 +39,10 @@ const char *kern_conv_algo_name(kern_conv_algo algo)
 }
 
 enum {
-    BATCH_COLS = 2048, /* IM2COL_BATCHED unfolds images until a GEMM is this wide */
-    DKB = 8,           /* DIRECT: output channels per register block */
-    DQB = 16,          /* DIRECT: output columns per register block */
+    BATCH_COLS = 256, /* IM2COL_BATCHED unfolds images until a GEMM is this wide (measured: wider
+                       * blocks fall out of L2) */
+    DKB = 8,          /* DIRECT: output channels per register block */
+    DQB = 16,         /* DIRECT: output columns per register block */
 };
 
 enum conv_pass { FWD, BWD_DATA, BWD_W, BWD_ALL };
