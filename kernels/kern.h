@@ -67,7 +67,8 @@ int kern_ctx_threads(const kern_ctx *ctx);
 int kern_ctx_reserve(kern_ctx *ctx, size_t bytes);
 
 /* Runs fn(arg, ith, nth) for ith = 0..nth-1 on the pool (the caller is thread 0) and waits.
- * nth = min(kern_ctx_threads, max_threads); max_threads <= 0 means all. */
+ * nth = min(kern_ctx_threads, max_threads); max_threads <= 0 means all. Not reentrant: fn
+ * must not call kern_parallel (or a kernel) on the same context. */
 typedef void (*kern_task)(void *arg, int ith, int nth);
 void kern_parallel(kern_ctx *ctx, kern_task fn, void *arg, int max_threads);
 
