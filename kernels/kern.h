@@ -408,8 +408,8 @@ int kern_main(int argc, char **argv, const kern_net *net);
  * ------------------------------------------------------------------------------------------ */
 /* The OpenBLAS core type this CPU should use, from CPUID: "Cooperlake" (AVX-512 BF16),
  * "SkylakeX" (AVX-512), "Haswell" (AVX2 + FMA; "Zen" on AMD), "Sandybridge" (AVX), "Nehalem"
- * (SSE4.2),
- * "Prescott"; NULL when not on x86-64. The environment variable KERN_CORETYPE overrides. */
+ * (SSE4.2), "Prescott"; NULL when not on x86-64. The environment variable KERN_CORETYPE
+ * overrides. */
 const char *kern_coretype_wanted(void);
 /* The core type OpenBLAS is running with (openblas_get_corename). */
 const char *kern_coretype_active(void);
