@@ -7,10 +7,10 @@
  *                   back to NCHW: for small feature maps, where one image's GEMM is too
  *                   narrow for OpenBLAS to reach its rate.
  *   1X1             a 1x1/stride-1/unpadded convolution needs no unfolding: x_i is the matrix.
- *   DIRECT          stride 1: register-blocked loops (8 output channels x 16 columns held in
- *                   vector registers over all taps) on a zero-padded copy of each image; no
- *                   unfolded matrix. Fastest where the GEMM would be small or skinny: few
- *                   input or output channels, the first layer of an image network.
+ *   DIRECT          stride 1: register-blocked loops (8 output channels x one vector of
+ *                   columns, held in registers over all taps) on a zero-padded copy of each
+ *                   image; no unfolded matrix. Fastest where the GEMM would be small or
+ *                   skinny: few input or output channels. Only with AVX or wider vectors.
  *
  * Each pass (forward, backward-data, backward-weights) has its own algorithm: AUTO picks
  * each from the shape with rules measured on the target (see bench/kernels.sh).
@@ -42,8 +42,18 @@ enum {
     BATCH_COLS = 256, /* IM2COL_BATCHED unfolds images until a GEMM is this wide (measured: wider
                        * blocks fall out of L2) */
     DKB = 8,          /* DIRECT: output channels per register block */
-    DQB = 16,         /* DIRECT: output columns per register block */
 };
+
+/* DIRECT: output columns per register block, one vector register of the target: 16 floats
+ * with AVX-512, 8 with AVX, 4 otherwise. (A wider block than the registers, split by the
+ * compiler, measured 8x slower on AVX2: the accumulators no longer fit.) */
+#if defined(__AVX512F__)
+#define DQB 16
+#elif defined(__AVX__)
+#define DQB 8
+#else
+#define DQB 4
+#endif
 
 enum conv_pass { FWD, BWD_DATA, BWD_W, BWD_ALL };
 
@@ -64,7 +74,7 @@ static int direct_ok(const kern_conv *cv)
     return cv->stride_h == 1 && cv->stride_w == 1 && cv->pad_h < cv->r && cv->pad_w < cv->s;
 }
 
-/* The share of DIRECT's 16-column blocks that holds real columns for rows of `len`. */
+/* The share of DIRECT's column blocks (one vector) that holds real columns for rows of `len`. */
 static double lane_use(int len)
 {
     return (double)len / round_up(len, DQB);
@@ -73,7 +83,7 @@ static double lane_use(int len)
 /* AUTO's choice for one pass, from single-thread measurements on a zen4 core (bench/kernels.sh):
  * the GEMM algorithms are plain 1x1 or per-image im2col unless an image has fewer than 64
  * output pixels (resnet50's 7x7 stage), where batching images widens the GEMM. DIRECT wins
- * the forward of stride-1 convolutions whose rows fill its 16-column blocks, backward-data
+ * the forward of stride-1 convolutions whose rows fill its column blocks, backward-data
  * with 16 or more input channels (and few output channels, or long rows), and
  * backward-weights with at most 16 output channels (where the GEMM's m is too small). */
 static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
@@ -82,7 +92,8 @@ static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
     kern_conv_algo gemm = pq < 64            ? KERN_CONV_IM2COL_BATCHED
                           : is_pointwise(cv) ? KERN_CONV_1X1
                                              : KERN_CONV_IM2COL;
-    if (!direct_ok(cv) || is_pointwise(cv)) return gemm;
+    /* measured with AVX and AVX-512 only; below 64 output pixels the batched GEMM wins */
+    if (!direct_ok(cv) || is_pointwise(cv) || DQB < 8 || pq < 64) return gemm;
     switch (pass) {
     case FWD:
         return lane_use(cv->q) >= 0.75 ? KERN_CONV_DIRECT : gemm;
@@ -483,23 +494,21 @@ static void reduce_partials(kern_ctx *ctx, struct conv_job *j, int nth)
 /* ---- DIRECT ----
  *
  * The input is copied once per image into a zero-padded plane whose rows are long enough
- * for whole 16-float blocks, so the inner loops have no bounds checks. A block of 8 output
- * channels x 16 output columns is accumulated in registers over all c*r*s taps (weights
+ * for whole vector blocks, so the inner loops have no bounds checks. A block of 8 output
+ * channels x one vector of output columns is accumulated in registers over all c*r*s taps (weights
  * packed as [channel block][tap][8]). Backward-data is the same kernel run on dy padded by
  * (r-1-pad) with the weights flipped and their channels swapped. Backward-weights keeps
- * 8 channels x 16 columns of products per tap and splits images over threads with partial
- * sums, like the GEMM path. */
+ * 8 channels x one vector of columns of products per tap and splits images over threads with
+ * partial sums, like the GEMM path. */
 
-/* 16 floats as one value: GCC/clang lower it to whatever vectors the target has (one
- * AVX-512 register, two AVX2 ones, ...), which pins the register blocking down where the
- * auto-vectoriser would not. */
-typedef float v16f __attribute__((vector_size(64)));
+/* One vector register of floats as one value: GCC/clang lower it to the target's vector
+ * instructions, which pins the register blocking down where the auto-vectoriser would not. */
+typedef float vecf __attribute__((vector_size(DQB * sizeof(float))));
 
-/* An unaligned load of 16 floats (a macro: a function returning v16f would change the ABI
- * on targets without 64-byte vectors). */
-#define load16(p)                                                                                  \
+/* An unaligned load of DQB floats. */
+#define loadv(p)                                                                                   \
     __extension__({                                                                                \
-        v16f v_;                                                                                   \
+        vecf v_;                                                                                   \
         memcpy(&v_, (p), sizeof v_);                                                               \
         v_;                                                                                        \
     })
@@ -532,17 +541,17 @@ static void direct_core(const float *restrict xpad, int wpp, const float *restri
             bv[kk] = bias && kk < kb ? bias[k0 + kk] : 0.0f;
         for (int op = 0; op < P; op++)
             for (int q0 = 0; q0 < Q; q0 += DQB) {
-                v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                vecf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
                 a0 += bv[0], a1 += bv[1], a2 += bv[2], a3 += bv[3];
                 a4 += bv[4], a5 += bv[5], a6 += bv[6], a7 += bv[7];
                 const float *xb = xpad + (size_t)op * wpp + q0;
                 for (int t = 0; t < taps; t++) {
-                    const v16f xv = load16(xb + off[t]);
+                    const vecf xv = loadv(xb + off[t]);
                     const float *wt = wp + (size_t)t * DKB;
                     a0 += wt[0] * xv, a1 += wt[1] * xv, a2 += wt[2] * xv, a3 += wt[3] * xv;
                     a4 += wt[4] * xv, a5 += wt[5] * xv, a6 += wt[6] * xv, a7 += wt[7] * xv;
                 }
-                v16f acc[DKB] = {a0, a1, a2, a3, a4, a5, a6, a7};
+                vecf acc[DKB] = {a0, a1, a2, a3, a4, a5, a6, a7};
                 int n = Q - q0 < DQB ? Q - q0 : DQB;
                 for (int kk = 0; kk < kb; kk++) {
                     float *yr = y + ((size_t)(k0 + kk) * P + op) * Q + q0;
@@ -650,20 +659,20 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
         for (int k0 = 0; k0 < K; k0 += DKB) {
             int kb = K - k0 < DKB ? K - k0 : DKB;
             for (int t = 0; t < taps; t++) {
-                v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                vecf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
                 for (int op = 0; op < P; op++) {
                     const float *xr = xpad + off[t] + (size_t)op * wpp;
                     const float *dr = dypad + (size_t)k0 * ks + (size_t)op * qp;
                     for (int q0 = 0; q0 < qp; q0 += DQB) {
-                        const v16f xv = load16(xr + q0);
+                        const vecf xv = loadv(xr + q0);
                         const float *d = dr + q0;
-                        a0 += load16(d) * xv, a1 += load16(d + ks) * xv;
-                        a2 += load16(d + 2 * ks) * xv, a3 += load16(d + 3 * ks) * xv;
-                        a4 += load16(d + 4 * ks) * xv, a5 += load16(d + 5 * ks) * xv;
-                        a6 += load16(d + 6 * ks) * xv, a7 += load16(d + 7 * ks) * xv;
+                        a0 += loadv(d) * xv, a1 += loadv(d + ks) * xv;
+                        a2 += loadv(d + 2 * ks) * xv, a3 += loadv(d + 3 * ks) * xv;
+                        a4 += loadv(d + 4 * ks) * xv, a5 += loadv(d + 5 * ks) * xv;
+                        a6 += loadv(d + 6 * ks) * xv, a7 += loadv(d + 7 * ks) * xv;
                     }
                 }
-                v16f acc[DKB] = {a0, a1, a2, a3, a4, a5, a6, a7};
+                vecf acc[DKB] = {a0, a1, a2, a3, a4, a5, a6, a7};
                 for (int kk = 0; kk < kb; kk++) {
                     float sum = 0;
                     for (int l = 0; l < DQB; l++)
