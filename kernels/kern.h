@@ -67,7 +67,8 @@ int kern_ctx_threads(const kern_ctx *ctx);
 int kern_ctx_reserve(kern_ctx *ctx, size_t bytes);
 
 /* Runs fn(arg, ith, nth) for ith = 0..nth-1 on the pool (the caller is thread 0) and waits.
- * nth = min(kern_ctx_threads, max_threads); max_threads <= 0 means all. */
+ * nth = min(kern_ctx_threads, max_threads); max_threads <= 0 means all. Not reentrant: fn
+ * must not call kern_parallel (or a kernel) on the same context. */
 typedef void (*kern_task)(void *arg, int ith, int nth);
 void kern_parallel(kern_ctx *ctx, kern_task fn, void *arg, int max_threads);
 
@@ -94,8 +95,8 @@ void kern_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha, 
  *   x: n x c x h x w     w: k x c x r x s (OIHW)     bias: k     y: n x k x p x q
  *   p = (h + 2*pad_h - r) / stride_h + 1,  q = (w + 2*pad_w - s) / stride_w + 1
  * Fill the sizes, call kern_conv_init once (it checks them, computes p, q and resolves
- * KERN_CONV_AUTO for each pass), then run. `n` may be lowered afterwards for a smaller last batch without
- * calling init again. Generated code typically keeps one static kern_conv per layer.
+ * KERN_CONV_AUTO for each pass), then run. `n` may be lowered afterwards for a smaller last batch
+ * without calling init again. Generated code typically keeps one static kern_conv per layer.
  * ------------------------------------------------------------------------------------------ */
 typedef enum kern_conv_algo {
     KERN_CONV_AUTO = 0,       /* kern_conv_init picks the fastest for the shape */
@@ -143,8 +144,8 @@ int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, 
  * fast path for training): when y (the forward's output with its fused ReLU) is given, dy
  * is first masked in place by y > 0; then db (may be NULL) = per-channel sums of dy, dw (may
  * be NULL) = the weights' gradient, dx (may be NULL: the first layer) = the input's. */
-int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y,
-                    float *dy, const float *w, float *dx, float *dw, float *db);
+int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y, float *dy,
+                    const float *w, float *dx, float *dw, float *db);
 
 void kern_conv2d_fwd_ref(const kern_conv *cv, const float *x, const float *w, const float *bias,
                          int relu, float *y);
@@ -406,8 +407,9 @@ int kern_main(int argc, char **argv, const kern_net *net);
  * OpenBLAS core selection (used by kern_main; public for tests).
  * ------------------------------------------------------------------------------------------ */
 /* The OpenBLAS core type this CPU should use, from CPUID: "Cooperlake" (AVX-512 BF16),
- * "SkylakeX" (AVX-512), "Haswell" (AVX2 + FMA), "Sandybridge" (AVX), "Nehalem" (SSE4.2),
- * "Prescott"; NULL when not on x86-64. The environment variable KERN_CORETYPE overrides. */
+ * "SkylakeX" (AVX-512), "Haswell" (AVX2 + FMA; "Zen" on AMD), "Sandybridge" (AVX), "Nehalem"
+ * (SSE4.2), "Prescott"; NULL when not on x86-64. The environment variable KERN_CORETYPE
+ * overrides. */
 const char *kern_coretype_wanted(void);
 /* The core type OpenBLAS is running with (openblas_get_corename). */
 const char *kern_coretype_active(void);

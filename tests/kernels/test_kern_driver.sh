@@ -80,6 +80,10 @@ run1() { "$BIN" train --data "$T/data" --epochs 2 --threads 1 --seed 5 --optimiz
 run1 --checkpoint "$T/d1.ckpt"
 run1 --checkpoint "$T/d2.ckpt"
 cmp -s "$T/d1.ckpt" "$T/d2.ckpt" || fail "two identical runs differ"
+# the work split is fixed per thread count, so two threads repeat themselves too
+"$BIN" train --data "$T/data" --epochs 1 --threads 2 --seed 5 --checkpoint "$T/t1.ckpt" > /dev/null 2>&1
+"$BIN" train --data "$T/data" --epochs 1 --threads 2 --seed 5 --checkpoint "$T/t2.ckpt" > /dev/null 2>&1
+cmp -s "$T/t1.ckpt" "$T/t2.ckpt" || fail "two identical 2-thread runs differ"
 "$BIN" train --data "$T/data" --epochs 2 --threads 1 --seed 6 --optimizer momentum --checkpoint "$T/d3.ckpt" > /dev/null 2>&1
 cmp -s "$T/d1.ckpt" "$T/d3.ckpt" && fail "another seed gives the same weights"
 
