@@ -145,24 +145,21 @@ int mk_file_copy(const char *src, const char *dst, int executable, mk_err *err)
 
 int mk_mkdir_p(const char *path, mk_err *err)
 {
-    char *p = mk_xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = 0;
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            mk_err_set(err, MK_EIO, p, 0, 0, "cannot create directory: %s", strerror(errno));
-            free(p);
-            return -1;
-        }
-        *s = '/';
+    /* the common cases cost one system call: the folder exists, or only it is missing */
+    if (mkdir(path, 0755) == 0) return 0;
+    if (errno == EEXIST) {
+        if (mk_is_dir(path)) return 0;
+        return mk_err_set(err, MK_EIO, path, 0, 0, "exists and is not a directory");
     }
-    int rc = 0;
-    if (mkdir(p, 0755) != 0 && errno != EEXIST)
-        rc = mk_err_set(err, MK_EIO, p, 0, 0, "cannot create directory: %s", strerror(errno));
-    else if (!mk_is_dir(p))
-        rc = mk_err_set(err, MK_EIO, p, 0, 0, "exists and is not a directory");
-    free(p);
-    return rc;
+    if (errno != ENOENT)
+        return mk_err_set(err, MK_EIO, path, 0, 0, "cannot create directory: %s", strerror(errno));
+    char *parent = mk_path_dirname(path);
+    int rc = strcmp(parent, path) != 0 && strcmp(parent, ".") != 0 ? mk_mkdir_p(parent, err) : 0;
+    free(parent);
+    if (rc) return -1;
+    if (mkdir(path, 0755) != 0 && !(errno == EEXIST && mk_is_dir(path)))
+        return mk_err_set(err, MK_EIO, path, 0, 0, "cannot create directory: %s", strerror(errno));
+    return 0;
 }
 
 char *mk_dir_tmp_sibling(const char *final, mk_err *err)

@@ -248,7 +248,9 @@ typedef struct batch {
     pipeline *p;
     char **files;
     size_t nfiles;
-    opt_outcome *res;
+    opt_outcome *res;       /* kept whole only for failures (and for --format json) */
+    unsigned char *status; /* 0 not run, 1 + opt_status */
+    int keep_all;
     atomic_size_t next, done, failed;
     atomic_int stop;
     int keep_going, progress;
@@ -277,7 +279,11 @@ static void *batch_work(void *arg)
         diag_list_init(&dl);
         pipeline_run(b->p, b->files[i], &b->res[i], &dl);
         diag_list_fini(&dl);
-        if (b->res[i].status == OPT_FAILED) {
+        b->status[i] = (unsigned char)(1 + b->res[i].status);
+        /* memory must not grow with the number of blueprints: the text summary needs the
+         * failures only */
+        if (!b->keep_all && b->res[i].status != OPT_FAILED) opt_outcome_fini(&b->res[i]);
+        if (b->status[i] == 1 + OPT_FAILED) {
             atomic_fetch_add(&b->failed, 1);
             if (!b->keep_going) atomic_store(&b->stop, 1);
         }
@@ -366,6 +372,8 @@ int cmd_batch(int argc, char **argv)
     b.p = pipeline_new(&po, &err);
     if (!b.p) goto io_err;
     b.res = mk_xcalloc(b.nfiles ? b.nfiles : 1, sizeof *b.res);
+    b.status = mk_xcalloc(b.nfiles ? b.nfiles : 1, 1);
+    b.keep_all = json;
     b.progress = !quiet && !json && isatty(STDERR_FILENO);
     pthread_mutex_init(&b.lock, NULL);
     if (jobs > b.nfiles) jobs = b.nfiles ? b.nfiles : 1;
@@ -383,13 +391,13 @@ int cmd_batch(int argc, char **argv)
     json_t *arr = json ? json_array() : NULL;
     for (size_t i = 0; i < b.nfiles; i++) {
         const opt_outcome *r = &b.res[i];
-        if (!r->name) {
+        if (!b.status[i]) {
             notrun++;
             continue;
         }
-        if (r->status == OPT_CONVERTED) conv++;
-        if (r->status == OPT_SKIPPED) skip++;
-        if (r->status == OPT_FAILED) fail++;
+        if (b.status[i] == 1 + OPT_CONVERTED) conv++;
+        if (b.status[i] == 1 + OPT_SKIPPED) skip++;
+        if (b.status[i] == 1 + OPT_FAILED) fail++;
         if (arr)
             json_array_append_new(
                 arr, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "file", b.files[i], "blueprint",
@@ -409,7 +417,7 @@ int cmd_batch(int argc, char **argv)
         json_decref(o);
     } else {
         for (size_t i = 0; i < b.nfiles; i++)
-            if (b.res[i].name && b.res[i].status == OPT_FAILED)
+            if (b.status[i] == 1 + OPT_FAILED)
                 printf("FAILED  %s: %s\n", b.files[i], b.res[i].message ? b.res[i].message : "");
         printf("%-10s %zu\n%-10s %zu\n%-10s %zu\n", "converted", conv, "skipped", skip, "failed",
                fail);
@@ -430,6 +438,7 @@ done:
     }
     free(b.files);
     free(b.res);
+    free(b.status);
     pipeline_free(b.p);
     pipeline_opts_fini(&po);
     return rc;

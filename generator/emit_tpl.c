@@ -261,11 +261,10 @@ void emit_image_tag(const char *node, char *out, size_t size)
 int emit_write(const char *dir, const char *rel, const char *text, size_t len, int executable,
                mk_err *err)
 {
+    /* dir is the temporary output directory, renamed into place when complete: plain
+     * writes suffice (an fsync per file made `modak batch` wait on the disk) */
     char *path = mk_path_join(dir, rel);
-    char *parent = mk_path_dirname(path);
-    int rc = mk_mkdir_p(parent, err);
-    if (!rc) rc = mk_file_write_atomic(path, text, len, executable, err);
-    free(parent);
+    int rc = mk_file_write(path, text, len, executable, err);
     free(path);
     return rc;
 }

@@ -46,7 +46,8 @@ int emit_check_image_ref(const char *node, const char *field, const char *s, mk_
 /* The name of the image deploy builds for a node: modak-<node> as a Docker repository name
  * (lower case, [a-z0-9-]; a hash of the node name is appended when those rules changed it). */
 void emit_image_tag(const char *node, char *out, size_t size);
-/* Writes text to dir/rel (creating rel's directories); rel is built from checked names. */
+/* Writes text to dir/rel (creating rel's directories), without fsync: dir is a temporary
+ * directory renamed into place when complete. rel is built from checked names. */
 int emit_write(const char *dir, const char *rel, const char *text, size_t len, int executable,
                mk_err *err);
 /* Splits command text into words the way sh would for quoting only: blanks separate words,
