@@ -421,12 +421,8 @@ static int native_candidates(dctx *c)
                                    .no_prefetch = j->prefetch == 0,
                                    .ranks = lay[li].nodes * lay[li].rpn,
                                    .nodes = lay[li].nodes,
-                                   .generic = generic,
-                                   .other_factor =
-                                       c->in->profile_json
-                                           ? ingest_other_factor(c->in->profile_json,
-                                                                 lay[li].threads)
-                                           : 1};
+                                   .generic = generic};
+                ingest_apply(c->in->profile_json, &po);
                 staging st[TARGET_MAX_STORAGE + 1];
                 size_t ns = staging_options(c, st, TARGET_MAX_STORAGE + 1);
                 for (size_t si = 0; si < ns; si++) {

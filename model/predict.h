@@ -39,6 +39,8 @@ typedef struct predict_opts {
     int nodes;           /* nodes the ranks are spread over; 0: one rank per node */
     int generic;         /* the generic build (the graph must not have been fused) */
     double other_factor; /* multiplies the non-GEMM layers' and the update's time; 0: 1 */
+    double class_factor[3]; /* multiply the GEMM-like layers' time per shape class (small,
+                               medium, large); 0: 1 (ingest.h: the generic build's refit) */
 } predict_opts;
 
 typedef struct predict_layer {
