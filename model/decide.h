@@ -177,7 +177,10 @@ typedef struct decide_record {
  * not load, a target without cores). */
 int decide_run(const decide_inputs *in, decide_record **out, mk_err *err);
 void decide_record_free(decide_record *r);
-/* The winning candidate, or NULL. */
+/* The winning candidate, or NULL. An optimiser's plan (generator/plan.h, opt_decision) takes
+ * from it: image = container (or image when NULL), graph_compiler = decide_gc_name(gc),
+ * threads, batch, ranks, nodes, predicted_seconds = train_s (objective_s when the data count
+ * is unknown), and from the record target and openblas_coretype; reason = its reason. */
 const decide_cand *decide_winner(const decide_record *r);
 
 /* decision.json ("modak-decision/1"). */
