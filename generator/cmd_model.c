@@ -328,7 +328,8 @@ static int do_predict(int argc, char **argv)
             explain = 1;
         else if (!strcmp(a, "--generic"))
             po.generic = 1;
-        else if (!strncmp(a, "--explain=", 10) && (!strcmp(a + 10, "all") || !strcmp(a + 10, "top")))
+        else if (!strncmp(a, "--explain=", 10) &&
+                 (!strcmp(a + 10, "all") || !strcmp(a + 10, "top")))
             explain = !strcmp(a + 10, "all") ? 2 : 1;
         else if (a[0] != '-' && !net)
             net = a;
@@ -571,7 +572,8 @@ static int do_ingest(int argc, char **argv)
     } else {
         int th[16];
         size_t nth = 0;
-        for (size_t i = 0; i < nobs && nth < 16; i++) th[nth++] = obs[i].threads;
+        for (size_t i = 0; i < nobs && nth < 16; i++)
+            th[nth++] = obs[i].threads;
         char *seed = ingest_seed_profile(t, th, nth);
         root = json_loads(seed, 0, NULL);
         free(seed);
@@ -606,7 +608,8 @@ static int do_ingest(int argc, char **argv)
             json_object_set_new(o, "threads", json_integer(f->threads));
             json_object_set_new(o, "build", json_string(f->generic ? "generic" : "optimised"));
             json_object_set_new(o, "observations", json_integer((json_int_t)f->nobs));
-            for (int k = 0; k < 4; k++) json_array_append_new(fac, json_real(f->factor[k]));
+            for (int k = 0; k < 4; k++)
+                json_array_append_new(fac, json_real(f->factor[k]));
             for (int k = 0; k < 3; k++) {
                 json_array_append_new(eb, json_real(f->eff_before[k]));
                 json_array_append_new(ea, json_real(f->eff_after[k]));
@@ -630,14 +633,15 @@ static int do_ingest(int argc, char **argv)
         for (size_t i = 0; i < rep.nfits; i++) {
             const ingest_fit *f = &rep.fits[i];
             if (!f->nobs) continue;
-            printf("  %s build, %d thread%s, %zu run%s: factors small %.3f medium %.3f large %.3f other "
+            printf("  %s build, %d thread%s, %zu run%s: factors small %.3f medium %.3f large %.3f "
+                   "other "
                    "%.3f; efficiency small %.3f->%.3f medium %.3f->%.3f large %.3f->%.3f; rms "
                    "error %.1f%% -> %.1f%%\n",
                    f->generic ? "generic" : "optimised", f->threads, f->threads == 1 ? "" : "s",
-                   f->nobs, f->nobs == 1 ? "" : "s",
-                   f->factor[0], f->factor[1], f->factor[2], f->factor[3], f->eff_before[0],
-                   f->eff_after[0], f->eff_before[1], f->eff_after[1], f->eff_before[2],
-                   f->eff_after[2], 100 * f->rms_before, 100 * f->rms_after);
+                   f->nobs, f->nobs == 1 ? "" : "s", f->factor[0], f->factor[1], f->factor[2],
+                   f->factor[3], f->eff_before[0], f->eff_after[0], f->eff_before[1],
+                   f->eff_after[1], f->eff_before[2], f->eff_after[2], 100 * f->rms_before,
+                   100 * f->rms_after);
         }
     }
 done:

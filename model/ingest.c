@@ -32,16 +32,17 @@ void ingest_obs_fini(ingest_obs *o)
 
 void ingest_obs_free(ingest_obs *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) ingest_obs_fini(&v[i]);
+    for (size_t i = 0; i < n; i++)
+        ingest_obs_fini(&v[i]);
     free(v);
 }
 
 /* ---- reading metrics ------------------------------------------------------------------- */
 
 typedef struct seg {
-    int k;                   /* steps so far */
-    double t1, tk;           /* T_1, T_k from the running average */
-    double *own;             /* step_seconds values */
+    int k;         /* steps so far */
+    double t1, tk; /* T_1, T_k from the running average */
+    double *own;   /* step_seconds values */
     int nown, capown;
     int last_step;
 } seg;
@@ -102,8 +103,7 @@ static void seg_close(run *r)
     memset(s, 0, sizeof *s);
 }
 
-static int emit_run(run *r, const char *path, ingest_obs **v, size_t *n, size_t *cap,
-                    mk_err *err)
+static int emit_run(run *r, const char *path, ingest_obs **v, size_t *n, size_t *cap, mk_err *err)
 {
     seg_close(r);
     int rc = 0;
@@ -180,7 +180,8 @@ int ingest_read_metrics(const char *path, const ingest_defaults *d, ingest_obs *
         line++;
         char *next = p + l + (e ? 1 : 0);
         size_t i = 0;
-        while (i < l && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
+        while (i < l && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+            i++;
         if (i == l) {
             p = next;
             continue;
@@ -232,7 +233,8 @@ int ingest_read_metrics(const char *path, const ingest_defaults *d, ingest_obs *
             }
             /* other lines (a summary, notes) carry nothing the refit uses */
         } else {
-            const json_t *st = json_object_get(o, "step"), *ips = json_object_get(o, "images_per_s");
+            const json_t *st = json_object_get(o, "step"),
+                         *ips = json_object_get(o, "images_per_s");
             const json_t *own = json_object_get(o, "step_seconds");
             const json_t *ep = json_object_get(o, "epoch");
             if (!json_is_integer(st) || json_integer_value(st) < 1) {
@@ -286,7 +288,8 @@ int ingest_read_metrics(const char *path, const ingest_defaults *d, ingest_obs *
         json_decref(o);
         p = next;
     }
-    if (rc == 0) rc = emit_run(&r, path, v, n, &cap, err);
+    if (rc == 0)
+        rc = emit_run(&r, path, v, n, &cap, err);
     else {
         free(r.network);
         free(r.openblas);
@@ -298,7 +301,8 @@ int ingest_read_metrics(const char *path, const ingest_defaults *d, ingest_obs *
                         "no step lines ({\"step\": N, ..., \"images_per_s\": X}): nothing to "
                         "learn from");
     if (rc != 0) {
-        for (size_t i = before; i < *n; i++) ingest_obs_fini(&(*v)[i]);
+        for (size_t i = before; i < *n; i++)
+            ingest_obs_fini(&(*v)[i]);
         *n = before;
     }
     return rc;
@@ -377,11 +381,13 @@ char *ingest_seed_profile(const target *t, const int *threads, size_t nthreads)
     int ths[9];
     size_t nt = 0;
     ths[nt++] = 1;
-    for (size_t i = 0; i < nthreads && nt < 8; i++) ths[nt++] = threads[i];
+    for (size_t i = 0; i < nthreads && nt < 8; i++)
+        ths[nt++] = threads[i];
     if (t->cpu.cores > 0 && nt < 9) ths[nt++] = t->cpu.cores;
     for (size_t i = 0; i < nt; i++) {
         int dup = 0;
-        for (size_t k = 0; k < p.nfits; k++) dup |= p.fits[k].threads == ths[i];
+        for (size_t k = 0; k < p.nfits; k++)
+            dup |= p.fits[k].threads == ths[i];
         if (dup || p.nfits == 8 || ths[i] < 1) continue;
         double share = t->cpu.cores > 0 ? fmin(1.0, (double)ths[i] / t->cpu.cores) : 1;
         calib_fit *f = &p.fits[p.nfits++];
@@ -391,7 +397,8 @@ char *ingest_seed_profile(const target *t, const int *threads, size_t nthreads)
         f->eff_small = f->eff_medium = f->eff_large = 0.5;
         if (p.ntriad < 8 && t->memory_bandwidth > 0) {
             p.triad_threads[p.ntriad] = ths[i];
-            p.triad_gbs[p.ntriad++] = t->memory_bandwidth * (share < 1 ? fmax(share, 0.25) : 1) / 1e9;
+            p.triad_gbs[p.ntriad++] =
+                t->memory_bandwidth * (share < 1 ? fmax(share, 0.25) : 1) / 1e9;
         }
     }
     mk_buf b;
@@ -416,7 +423,8 @@ static int predict_obs(const ingest_obs *o, const target *t, const calib_profile
     if (!g) return -1;
     predict_opts po = {.threads = o->threads, .generic = o->generic};
     if (f) {
-        for (int k = 0; k < 3; k++) po.class_factor[k] = f[k];
+        for (int k = 0; k < 3; k++)
+            po.class_factor[k] = f[k];
         po.other_factor = f[3];
     }
     int rc = predict_graph(g, t, p, &po, pr, err);
@@ -459,7 +467,8 @@ static int obs_from_json(const json_t *j, const char *name, size_t i, ingest_obs
     snprintf(o->hash, sizeof o->hash, "%s", json_string_value(h));
     o->generic = json_is_string(b) && !strcmp(json_string_value(b), "generic");
     const json_t *sp = json_object_get(j, "predicted_split");
-    for (int k = 0; k < 4; k++) o->split[k] = num(sp, class_names[k]);
+    for (int k = 0; k < 4; k++)
+        o->split[k] = num(sp, class_names[k]);
     o->fixed_s = num(sp, "fixed");
     o->predicted_s = o->split[0] + o->split[1] + o->split[2] + o->split[3] + o->fixed_s;
     return 0;
@@ -498,7 +507,8 @@ static int refit(const calib_profile *base, size_t fi, int generic, double other
         calib_profile cur = *base;
         double f[4] = {1, 1, 1, a[3] * other0};
         if (generic) {
-            for (int k = 0; k < 3; k++) f[k] = a[k];
+            for (int k = 0; k < 3; k++)
+                f[k] = a[k];
         } else {
             calib_fit *cf = &cur.fits[fi];
             cf->eff_small = eff_or_fallback(bf, 0) / a[0];
@@ -513,23 +523,27 @@ static int refit(const calib_profile *base, size_t fi, int generic, double other
             mk_err pe;
             mk_err_clear(&pe);
             if (predict_obs(&all[i], t, &cur, f, &pr, &pe) == 0) {
-                for (int k = 0; k < 3; k++) split[k] = pr.class_s[k];
+                for (int k = 0; k < 3; k++)
+                    split[k] = pr.class_s[k];
                 split[3] = pr.other_s;
                 fixed = pr.data_visible_s + pr.allreduce_s;
                 predict_result_fini(&pr);
             } else { /* the stored split, scaled linearly */
-                for (int k = 0; k < 4; k++) split[k] = a[k] * all[i].split[k];
+                for (int k = 0; k < 4; k++)
+                    split[k] = a[k] * all[i].split[k];
             }
             double target_s = all[i].step_s - fixed;
             if (target_s <= 0) target_s = all[i].step_s;
-            for (int k = 0; k < 4; k++) A[r * 4 + k] = split[k] / target_s;
+            for (int k = 0; k < 4; k++)
+                A[r * 4 + k] = split[k] / target_s;
             b[r++] = 1;
         }
         /* the ridge pulls each total factor toward 1 (weakly), and the classes toward one
          * common factor (strongly): a run that is slower all over says the machine is
          * slower, not that one class is; classes part only where the runs disagree */
         for (int k = 0; k < 4; k++) {
-            for (int c = 0; c < 4; c++) A[r * 4 + c] = c == k ? INGEST_RIDGE * a[k] : 0;
+            for (int c = 0; c < 4; c++)
+                A[r * 4 + c] = c == k ? INGEST_RIDGE * a[k] : 0;
             b[r++] = INGEST_RIDGE;
         }
         for (int k = 0; k < 4; k++)
@@ -542,7 +556,8 @@ static int refit(const calib_profile *base, size_t fi, int generic, double other
             }
         double u[4];
         if ((rc = calib_lstsq(A, b, (int)R, 4, u, err)) != 0) break;
-        for (int k = 0; k < 4; k++) a[k] = fmin(20, fmax(0.05, a[k] * fmax(u[k], 0.05)));
+        for (int k = 0; k < 4; k++)
+            a[k] = fmin(20, fmax(0.05, a[k] * fmax(u[k], 0.05)));
     }
     free(A);
     free(b);
@@ -565,7 +580,8 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
     json_object_set_new(
         ing, "model",
         json_string("per sgemm fit: factors a (small, medium, large, other) minimise "
-                    "sum((predicted(a)/measured - 1)^2) + 0.02^2 |a - 1|^2 + 0.3^2 sum_{k<j} (a_k - a_j)^2 (Gauss-Newton); efficiency = base / a; "
+                    "sum((predicted(a)/measured - 1)^2) + 0.02^2 |a - 1|^2 + 0.3^2 sum_{k<j} (a_k "
+                    "- a_j)^2 (Gauss-Newton); efficiency = base / a; "
                     "predict multiplies non-GEMM time by a_other"));
     /* the base: the calibrated efficiencies, kept from the first ingest on */
     json_t *jbase = json_object_get(ing, "base");
@@ -575,8 +591,7 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
         for (size_t i = 0; i < base.nfits; i++) {
             json_t *b = json_object();
             json_object_set_new(b, "threads", json_integer(base.fits[i].threads));
-            double e[3] = {base.fits[i].eff_small, base.fits[i].eff_medium,
-                           base.fits[i].eff_large};
+            double e[3] = {base.fits[i].eff_small, base.fits[i].eff_medium, base.fits[i].eff_large};
             set_eff(b, e);
             json_array_append_new(jbase, b);
         }
@@ -633,7 +648,8 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
         mk_err pe;
         mk_err_clear(&pe);
         if (predict_obs(&all[i], t, &base, NULL, &pr, &pe) == 0) {
-            for (int k = 0; k < 3; k++) all[i].split[k] = pr.class_s[k];
+            for (int k = 0; k < 3; k++)
+                all[i].split[k] = pr.class_s[k];
             all[i].split[3] = pr.other_s;
             all[i].fixed_s = pr.data_visible_s + pr.allreduce_s;
             all[i].predicted_s = pr.step_s;
@@ -695,7 +711,8 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
             /* errors before and after, over these observations */
             double fa[4] = {1, 1, 1, generic ? other_opt[fi] * a[3] : a[3]};
             if (generic)
-                for (int k = 0; k < 3; k++) fa[k] = a[k];
+                for (int k = 0; k < 3; k++)
+                    fa[k] = a[k];
             double ss0 = 0, ss1 = 0;
             for (size_t i = 0; i < m && rows; i++) {
                 if (fit_of(&base, all[i].threads) != bf || all[i].generic != generic) continue;
@@ -707,8 +724,8 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
                     p1 = pr.step_s;
                     predict_result_fini(&pr);
                 } else {
-                    p1 = a[0] * all[i].split[0] + a[1] * all[i].split[1] +
-                         a[2] * all[i].split[2] + fa[3] * all[i].split[3] + all[i].fixed_s;
+                    p1 = a[0] * all[i].split[0] + a[1] * all[i].split[1] + a[2] * all[i].split[2] +
+                         fa[3] * all[i].split[3] + all[i].fixed_s;
                 }
                 ss0 += pow(p0 / all[i].step_s - 1, 2);
                 ss1 += pow(p1 / all[i].step_s - 1, 2);
@@ -763,12 +780,14 @@ void ingest_apply(const json_t *profile, predict_opts *po)
     const json_t *opt = nearest_fit(profile, threads, "optimised");
     double other = opt ? num(json_object_get(opt, "factors"), "other") : 0;
     po->other_factor = other > 0 ? other : 1;
-    for (int k = 0; k < 3; k++) po->class_factor[k] = 0;
+    for (int k = 0; k < 3; k++)
+        po->class_factor[k] = 0;
     if (!po->generic) return;
     const json_t *gen = nearest_fit(profile, threads, "generic");
     if (!gen) return;
     const json_t *fac = json_object_get(gen, "factors");
-    for (int k = 0; k < 3; k++) po->class_factor[k] = num(fac, class_names[k]);
+    for (int k = 0; k < 3; k++)
+        po->class_factor[k] = num(fac, class_names[k]);
     double go = num(fac, "other");
     if (go > 0) po->other_factor *= go;
 }

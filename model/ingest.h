@@ -47,12 +47,12 @@
 typedef struct ingest_obs {
     char *network; /* zoo name or graph file */
     int batch, threads;
-    int generic;     /* the generic build ran */
-    double step_s;   /* measured seconds per step */
-    int steps;       /* steps the measurement is over */
-    char *source;    /* "file:first-last" (lines) */
-    char *openblas;  /* OpenBLAS core the run reported, or NULL */
-    char hash[17];   /* FNV-1a 64 of the run's lines, hex */
+    int generic;    /* the generic build ran */
+    double step_s;  /* measured seconds per step */
+    int steps;      /* steps the measurement is over */
+    char *source;   /* "file:first-last" (lines) */
+    char *openblas; /* OpenBLAS core the run reported, or NULL */
+    char hash[17];  /* FNV-1a 64 of the run's lines, hex */
     /* the model's split of the step with the base efficiencies (seconds) */
     double split[4]; /* small, medium, large GEMM classes, other */
     double fixed_s;  /* data and all-reduce: not refitted */
@@ -76,7 +76,7 @@ typedef struct ingest_fit {
     int threads;
     int generic; /* the generic build's factors (times), else the optimised build's */
     size_t nobs;
-    double factor[4];            /* small, medium, large, other */
+    double factor[4]; /* small, medium, large, other */
     double eff_before[3], eff_after[3];
     double rms_before, rms_after; /* relative error of the predictions over its observations */
 } ingest_fit;

@@ -24,8 +24,8 @@ enum { NARROW_PQ = 256, TINY_CRS = 32, BATCH_COLS = 2048 };
 
 typedef struct conv_plan {
     conv_algo algo;
-    int64_t per_call; /* images per GEMM */
-    double calls;     /* GEMMs per pass over the batch */
+    int64_t per_call;              /* images per GEMM */
+    double calls;                  /* GEMMs per pass over the batch */
     double unfold_fwd, unfold_bwd; /* extra bytes moved by unfolding and scattering */
     double imbalance; /* >= 1: the busiest thread's share of the images over the mean */
 } conv_plan;
@@ -70,8 +70,7 @@ static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads, int 
 
 /* GEMM dimensions of one call of a layer's forward, for its shape class; 0 when not
  * GEMM-like. */
-static int gemm_dims(const graph_node *n, const conv_plan *cp, int64_t *m, int64_t *nn,
-                     int64_t *k)
+static int gemm_dims(const graph_node *n, const conv_plan *cp, int64_t *m, int64_t *nn, int64_t *k)
 {
     if (n->op == GRAPH_OP_CONV2D && n->src[1]) {
         const graph_node *w = n->src[1];
@@ -127,11 +126,11 @@ static int rank_memory(graph *g, int threads, int generic, predict_result *r, mk
     /* weights, gradients and Adam's two moments (the training binary's default optimiser) */
     r->param_bytes = 4 * 4.0 * r->params + state;
     r->workspace_bytes = conv_workspace(g) * threads;
-    r->input_bytes =
-        g->input ? 4.0 * (double)g->batch * (double)(g->input->ne[1] * g->input->ne[2] *
-                                                     g->input->ne[3]) +
-                       4.0 * (double)g->batch
-                 : 0;
+    r->input_bytes = g->input
+                         ? 4.0 * (double)g->batch *
+                                   (double)(g->input->ne[1] * g->input->ne[2] * g->input->ne[3]) +
+                               4.0 * (double)g->batch
+                         : 0;
     r->memory_bytes = r->param_bytes + r->arena_bytes + r->workspace_bytes + r->input_bytes;
     return 0;
 }
@@ -353,8 +352,8 @@ void predict_result_to_json(const predict_result *r, mk_buf *out)
 
 void predict_result_to_text(const predict_result *r, mk_buf *out)
 {
-    mk_buf_printf(out, "%s on %s, batch %d, %d thread%s%s%s\n  basis: %s\n", r->network,
-                  r->target, r->batch, r->threads, r->threads == 1 ? "" : "s",
+    mk_buf_printf(out, "%s on %s, batch %d, %d thread%s%s%s\n  basis: %s\n", r->network, r->target,
+                  r->batch, r->threads, r->threads == 1 ? "" : "s",
                   r->ranks > 1 ? ", data-parallel" : "", r->generic ? ", generic build" : "",
                   r->basis);
     mk_buf_printf(out, "  %-28s %-16s %-7s %-8s %10s %10s\n", "layer", "op", "class", "bound",

@@ -55,10 +55,18 @@ static json_t *synthetic_profile(const target *t)
     p.peak_fp32_node = t->cpu.peak[TARGET_FP32];
     p.cores = t->cpu.cores;
     p.nfits = 2;
-    p.fits[0] = (calib_fit){.threads = 1, .params = 1, .gflops = 50, .eff_small = 0.3,
-                            .eff_medium = 0.6, .eff_large = 0.8};
-    p.fits[1] = (calib_fit){.threads = 40, .params = 1, .gflops = 1000, .eff_small = 0.2,
-                            .eff_medium = 0.5, .eff_large = 0.7};
+    p.fits[0] = (calib_fit){.threads = 1,
+                            .params = 1,
+                            .gflops = 50,
+                            .eff_small = 0.3,
+                            .eff_medium = 0.6,
+                            .eff_large = 0.8};
+    p.fits[1] = (calib_fit){.threads = 40,
+                            .params = 1,
+                            .gflops = 1000,
+                            .eff_small = 0.2,
+                            .eff_medium = 0.5,
+                            .eff_large = 0.7};
     p.ntriad = 2;
     p.triad_threads[0] = 1;
     p.triad_gbs[0] = 10;
@@ -247,7 +255,8 @@ static void test_generic_build(void **state)
     /* the generic run leaves the efficiencies to the optimised runs */
     const char *cls[] = {"small", "medium", "large"};
     for (int k = 0; k < 3; k++)
-        for (int f = 0; f < 2; f++) assert_true(fabs(eff(a, f, cls[k]) - eff(b, f, cls[k])) < 1e-9);
+        for (int f = 0; f < 2; f++)
+            assert_true(fabs(eff(a, f, cls[k]) - eff(b, f, cls[k])) < 1e-9);
     /* and gets its own factors: the generic prediction moves to its measurement, the
      * optimised one stays where the optimised run put it */
     int found = 0;
@@ -374,7 +383,8 @@ static void test_bad_files(void **state)
     free(p);
     /* a profile without fits, and observations that are not an array */
     target *t = egi();
-    json_t *prof = json_loads("{\"format\": \"modak-profile/1\", \"sgemm\": {\"fit\": []}}", 0, NULL);
+    json_t *prof =
+        json_loads("{\"format\": \"modak-profile/1\", \"sgemm\": {\"fit\": []}}", 0, NULL);
     ingest_report rep;
     mk_err_clear(&e);
     assert_int_equal(ingest_update(prof, "bad.json", t, NULL, 0, &rep, &e), -1);
@@ -401,8 +411,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_metrics),   cmocka_unit_test(test_refit_direction),
         cmocka_unit_test(test_generic_build),  cmocka_unit_test(test_reproducible),
-        cmocka_unit_test(test_seeded_profile),
-        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_seeded_profile), cmocka_unit_test(test_bad_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
