@@ -24,12 +24,14 @@ static graph_node *bwd(ad *a, graph_op op, const graph_node *like, const graph_n
 {
     graph_node *src[GRAPH_MAX_SRC] = {s0, s1, s2, s3, s4};
     int nsrc = 0;
-    while (nsrc < GRAPH_MAX_SRC && src[nsrc]) nsrc++;
+    while (nsrc < GRAPH_MAX_SRC && src[nsrc])
+        nsrc++;
     char *name = mk_arena_printf(&a->g->arena, "%s.%s", fwd->name, suffix);
     graph_node *n = graph_node_new(a->g, op, like->ne, src, nsrc, name);
     n->flags |= GRAPH_F_BACKWARD;
     n->fwd = (graph_node *)fwd;
-    for (int i = 0; i < GRAPH_MAX_PARAMS; i++) n->op_params[i] = fwd->op_params[i];
+    for (int i = 0; i < GRAPH_MAX_PARAMS; i++)
+        n->op_params[i] = fwd->op_params[i];
     return n;
 }
 
@@ -86,7 +88,8 @@ static int backward_of(ad *a, graph_node *n)
         dy = unact(a, n, dy);
         graph_node *w = n->src[1], *b = n->src[2];
         if (w->requires_grad || (b && b->requires_grad)) {
-            graph_node *dw = bwd(a, GRAPH_OP_CONV2D_BWD_WEIGHTS, w, n, x, dy, NULL, NULL, NULL, "dw");
+            graph_node *dw =
+                bwd(a, GRAPH_OP_CONV2D_BWD_WEIGHTS, w, n, x, dy, NULL, NULL, NULL, "dw");
             acc(a, w, dw);
             if (b) acc(a, b, slot(a, dw, GRAPH_SLOT_DB, b, GRAPH_F32));
         }
@@ -162,7 +165,8 @@ int graph_autodiff(graph *g, mk_err *err)
 {
     if (g->n_forward) return 0;
     if (!g->loss || !g->logits || !g->labels)
-        return mk_err_set(err, MK_EINVAL, NULL, 0, 0, "the graph has no softmax cross-entropy loss");
+        return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
+                          "the graph has no softmax cross-entropy loss");
     if (graph_check(g, err)) return -1;
     g->n_forward = g->n_nodes;
     ad a = {g};
@@ -176,8 +180,9 @@ int graph_autodiff(graph *g, mk_err *err)
     /* the loss: d(mean xent)/dlogits = (probs - onehot) / n, from the probs the forward saved */
     graph_node *loss = g->loss;
     graph_node *probs = slot(&a, loss, GRAPH_SLOT_AUX, g->logits, GRAPH_F32);
-    acc(&a, g->logits, bwd(&a, GRAPH_OP_SOFTMAX_XENT_BWD, g->logits, loss, probs, g->labels, NULL,
-                           NULL, NULL, "dlogits"));
+    acc(&a, g->logits,
+        bwd(&a, GRAPH_OP_SOFTMAX_XENT_BWD, g->logits, loss, probs, g->labels, NULL, NULL, NULL,
+            "dlogits"));
     for (int i = fwd.n - 1; i >= 0; i--) {
         graph_node *n = fwd.v[i];
         if (!n->grad || n->op == GRAPH_OP_PARAM || n->op == GRAPH_OP_SOFTMAX_XENT) continue;
@@ -200,7 +205,8 @@ static graph_seq order_from(graph *g, int with_grads)
     roots[n++] = g->loss;
     if (with_grads)
         for (int i = g->n_nodes - 1; i >= 0; i--)
-            if (g->nodes[i]->op == GRAPH_OP_PARAM && g->nodes[i]->grad) roots[n++] = g->nodes[i]->grad;
+            if (g->nodes[i]->op == GRAPH_OP_PARAM && g->nodes[i]->grad)
+                roots[n++] = g->nodes[i]->grad;
     graph_seq s = graph_order(g, roots, n);
     free(roots);
     return s;

@@ -16,18 +16,22 @@
 
 static void count_users(graph *g, int *users)
 {
-    for (int i = 0; i < g->n_nodes; i++) users[i] = 0;
+    for (int i = 0; i < g->n_nodes; i++)
+        users[i] = 0;
     graph_seq order = graph_order(g, &g->loss, 1);
     for (int i = 0; i < order.n; i++)
-        for (int s = 0; s < GRAPH_MAX_SRC && order.v[i]->src[s]; s++) users[order.v[i]->src[s]->id]++;
+        for (int s = 0; s < GRAPH_MAX_SRC && order.v[i]->src[s]; s++)
+            users[order.v[i]->src[s]->id]++;
 }
 
 /* Every user of `from` now reads `to`. */
 static void redirect(graph *g, graph_node *from, graph_node *to)
 {
-    for (int i = 0; i < g->n_nodes; i++)
+    for (int i = 0; i < g->n_nodes; i++) {
         for (int s = 0; s < GRAPH_MAX_SRC; s++)
             if (g->nodes[i]->src[s] == from) g->nodes[i]->src[s] = to;
+        if (g->nodes[i]->view_src == from) g->nodes[i]->view_src = to;
+    }
     if (g->logits == from) g->logits = to;
     to->flags |= from->flags & GRAPH_F_LOGITS;
     from->fused_into = to;
@@ -35,7 +39,8 @@ static void redirect(graph *g, graph_node *from, graph_node *to)
 
 int graph_fuse(graph *g, mk_err *err)
 {
-    if (g->n_forward) return mk_err_set(err, MK_EINTERNAL, NULL, 0, 0, "fusion must run before autodiff");
+    if (g->n_forward)
+        return mk_err_set(err, MK_EINTERNAL, NULL, 0, 0, "fusion must run before autodiff");
     if (!g->loss) return mk_err_set(err, MK_EINVAL, NULL, 0, 0, "the graph has no loss");
     int *users = mk_xmalloc((size_t)g->n_nodes * sizeof *users);
     int folded = 0;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern.h"
 #include "mk_buf.h"
 #include "mk_fs.h"
 #include "zoo.h"
@@ -99,8 +100,8 @@ int gf_pair(gf_reader *r, const char *ptr, json_t *obj, const char *key, int min
 /* ---- modak's format: reading ---- */
 
 static const char *const known_keys[] = {
-    "name", "op", "inputs", "filters", "kernel", "stride", "padding", "bias", "activation",
-    "init", "units", "pool", "eps", "momentum", "rate", "channels", NULL,
+    "name", "op",    "inputs", "filters", "kernel",   "stride", "padding",  "bias", "activation",
+    "init", "units", "pool",   "eps",     "momentum", "rate",   "channels", "algo", NULL,
 };
 
 static int get_int(gf_reader *r, const char *ptr, json_t *l, const char *key, int min, int def,
@@ -161,7 +162,8 @@ static int get_act(gf_reader *r, const char *ptr, json_t *l, int *relu)
     char p[512];
     snprintf(p, sizeof p, "%s/activation", ptr);
     if (!json_is_string(v)) return gf_err(r, p, "must be \"relu\" or \"linear\"");
-    if (!strcmp(json_string_value(v), "relu")) *relu = 1;
+    if (!strcmp(json_string_value(v), "relu"))
+        *relu = 1;
     else if (strcmp(json_string_value(v), "linear"))
         return gf_err(r, p, "unsupported activation '%s' (modak has \"relu\" and \"linear\")",
                       json_string_value(v));
@@ -184,6 +186,31 @@ static int get_init(gf_reader *r, const char *ptr, json_t *l, graph_init def, gr
     return 0;
 }
 
+/* "algo": the kernels' convolution algorithm, instead of the compiler's choice. */
+static const char *const algo_names[] = {"auto", "im2col", "im2col_batched", "1x1", "direct"};
+_Static_assert(sizeof algo_names / sizeof *algo_names == KERN_CONV_ALGO_COUNT,
+               "one name per kern_conv_algo");
+
+static int get_algo(gf_reader *r, const char *ptr, json_t *l, graph_node *conv)
+{
+    json_t *v = json_object_get(l, "algo");
+    if (!v) return 0;
+    char p[512];
+    snprintf(p, sizeof p, "%s/algo", ptr);
+    for (int i = 0; i < KERN_CONV_ALGO_COUNT && json_is_string(v); i++)
+        if (!strcmp(algo_names[i], json_string_value(v))) {
+            const int32_t *P = conv->op_params;
+            if (i == KERN_CONV_1X1 &&
+                (conv->src[1]->ne[2] != 1 || conv->src[1]->ne[3] != 1 || P[GRAPH_P_STRIDE_H] != 1 ||
+                 P[GRAPH_P_STRIDE_W] != 1 || P[GRAPH_P_PAD_H] || P[GRAPH_P_PAD_W]))
+                return gf_err(r, p, "\"1x1\" needs a 1x1 kernel, stride 1 and no padding");
+            conv->op_params[GRAPH_P_ALGO] = i;
+            return 0;
+        }
+    return gf_err(r, p,
+                  "must be one of \"auto\", \"im2col\", \"im2col_batched\", \"1x1\", \"direct\"");
+}
+
 /* "padding": int | [h, w] | "valid" | "same" (stride 1, odd kernel: (k-1)/2). */
 static int get_padding(gf_reader *r, const char *ptr, json_t *l, int kh, int kw, int sh, int sw,
                        int *ph, int *pw)
@@ -197,8 +224,9 @@ static int get_padding(gf_reader *r, const char *ptr, json_t *l, int kh, int kw,
         if (strcmp(json_string_value(v), "same"))
             return gf_err(r, p, "must be \"valid\", \"same\", an integer or [h, w]");
         if (kh % 2 == 0 || kw % 2 == 0 || sh != 1 || sw != 1)
-            return gf_err(r, p, "\"same\" needs an odd kernel and stride 1 here; give the "
-                                "padding as numbers");
+            return gf_err(r, p,
+                          "\"same\" needs an odd kernel and stride 1 here; give the "
+                          "padding as numbers");
         *ph = kh / 2;
         *pw = kw / 2;
         return 0;
@@ -244,7 +272,8 @@ static graph_node *read_layer(gf_reader *r, const char *ptr, json_t *l, graph_no
     json_object_foreach(l, key, val)
     {
         int ok = 0;
-        for (int i = 0; known_keys[i]; i++) ok |= !strcmp(known_keys[i], key);
+        for (int i = 0; known_keys[i]; i++)
+            ok |= !strcmp(known_keys[i], key);
         if (!ok) {
             snprintf(p, sizeof p, "%s/%s", ptr, key);
             gf_err(r, p, "unknown field '%s'", key);
@@ -258,7 +287,9 @@ static graph_node *read_layer(gf_reader *r, const char *ptr, json_t *l, graph_no
         return NULL;
     }
     const char *op = json_string_value(opv);
-    int n_in = json_is_array(json_object_get(l, "inputs")) ? (int)json_array_size(json_object_get(l, "inputs")) : 1;
+    int n_in = json_is_array(json_object_get(l, "inputs"))
+                   ? (int)json_array_size(json_object_get(l, "inputs"))
+                   : 1;
     graph_node *x = input_of(r, ptr, l, 0, prev);
     if (!x) return NULL;
     if (strcmp(op, "add") && n_in != 1) {
@@ -272,20 +303,22 @@ static graph_node *read_layer(gf_reader *r, const char *ptr, json_t *l, graph_no
     if (!strcmp(op, "conv2d")) {
         if (get_int(r, ptr, l, "filters", 1, 0, 1, &units) ||
             (!json_object_get(l, "kernel") && gf_err(r, ptr, "'kernel' is required")) ||
-            gf_pair(r, ptr, l, "kernel", 1, &kh, &kw) || gf_pair(r, ptr, l, "stride", 1, &sh, &sw) ||
+            gf_pair(r, ptr, l, "kernel", 1, &kh, &kw) ||
+            gf_pair(r, ptr, l, "stride", 1, &sh, &sw) ||
             get_padding(r, ptr, l, kh, kw, sh, sw, &ph, &pw) ||
             get_bool(r, ptr, l, "bias", 1, &bias) || get_act(r, ptr, l, &relu) ||
             get_init(r, ptr, l, GRAPH_INIT_GLOROT_UNIFORM, &init))
             return NULL;
         y = graph_layer_conv(g, x, units, kh, kw, sh, sw, ph, pw, bias, init, name);
+        if (y && get_algo(r, ptr, l, y->op == GRAPH_OP_BIAS_ADD ? y->src[0] : y)) return NULL;
     } else if (!strcmp(op, "dense")) {
         if (get_int(r, ptr, l, "units", 1, 0, 1, &units) || get_bool(r, ptr, l, "bias", 1, &bias) ||
             get_act(r, ptr, l, &relu) || get_init(r, ptr, l, GRAPH_INIT_GLOROT_UNIFORM, &init))
             return NULL;
         y = graph_layer_dense(g, x, units, bias, init, name);
     } else if (!strcmp(op, "bias_add")) {
-        graph_node *b = graph_param(g, mk_arena_printf(&g->arena, "%s.bias", name), x->ne[1], 1,
-                                    1, 1, GRAPH_INIT_ZEROS, 0, 0);
+        graph_node *b = graph_param(g, mk_arena_printf(&g->arena, "%s.bias", name), x->ne[1], 1, 1,
+                                    1, GRAPH_INIT_ZEROS, 0, 0);
         y = graph_bias_add(g, x, b, name);
     } else if (!strcmp(op, "relu")) {
         y = graph_relu(g, x, name);
@@ -318,7 +351,8 @@ static graph_node *read_layer(gf_reader *r, const char *ptr, json_t *l, graph_no
         for (int k = 1; k < n_in && y; k++) {
             graph_node *b = input_of(r, ptr, l, k, prev);
             if (!b) return NULL;
-            y = graph_add(g, y, b, k == n_in - 1 ? name : mk_arena_printf(&g->arena, "%s.%d", name, k));
+            y = graph_add(g, y, b,
+                          k == n_in - 1 ? name : mk_arena_printf(&g->arena, "%s.%d", name, k));
         }
     } else if (!strcmp(op, "pad")) {
         int c0 = 0, c1 = 0, t = 0, b = 0, le = 0, ri = 0;
@@ -326,7 +360,8 @@ static graph_node *read_layer(gf_reader *r, const char *ptr, json_t *l, graph_no
         snprintf(p, sizeof p, "%s/padding", ptr);
         if (pv && json_is_array(pv) && json_array_size(pv) == 2 &&
             json_is_array(json_array_get(pv, 0))) {
-            if (json_unpack(pv, "[[ii][ii]]", &t, &b, &le, &ri) || t < 0 || b < 0 || le < 0 || ri < 0) {
+            if (json_unpack(pv, "[[ii][ii]]", &t, &b, &le, &ri) || t < 0 || b < 0 || le < 0 ||
+                ri < 0) {
                 gf_err(r, p, "must be [[top, bottom], [left, right]] of integers >= 0");
                 return NULL;
             }
@@ -389,7 +424,8 @@ graph *graph_from_json(json_t *root, const char *path, int64_t batch, mk_err *er
     const char *in_name = "input";
     if (!in || json_unpack(in, "{s:[III]}", "shape", &c, &h, &w) || c < 1 || h < 1 || w < 1 ||
         c > 1 << 16 || h > 1 << 16 || w > 1 << 16) {
-        gf_err(&r, in ? "/input/shape" : "/input", "must be [channels, height, width] of positive integers");
+        gf_err(&r, in ? "/input/shape" : "/input",
+               "must be [channels, height, width] of positive integers");
         return NULL;
     }
     json_t *inn = json_object_get(in, "name");
@@ -425,8 +461,7 @@ graph *graph_from_json(json_t *root, const char *path, int64_t batch, mk_err *er
             gf_err(&r, p, "must be a string");
             goto fail;
         }
-        const char *lname = ln ? json_string_value(ln)
-                               : mk_arena_printf(&g->arena, "layer%zu", i);
+        const char *lname = ln ? json_string_value(ln) : mk_arena_printf(&g->arena, "layer%zu", i);
         if (gf_find(&r, lname)) {
             gf_err(&r, ptr, "a layer named '%s' already exists", lname);
             goto fail;
@@ -469,7 +504,8 @@ static void put_pair(mk_buf *b, const char *key, int h, int w)
 /* The layer name a node is referred to by: a conv/dense's bias_add is folded into it. */
 static const char *ref_name(const graph_node *n)
 {
-    if (n->op == GRAPH_OP_BIAS_ADD && (n->src[0]->op == GRAPH_OP_CONV2D || n->src[0]->op == GRAPH_OP_DENSE)) {
+    if (n->op == GRAPH_OP_BIAS_ADD &&
+        (n->src[0]->op == GRAPH_OP_CONV2D || n->src[0]->op == GRAPH_OP_DENSE)) {
         const char *want = n->src[1]->name, *base = n->src[0]->name;
         size_t bl = strlen(base);
         if (!strncmp(want, base, bl) && !strcmp(want + bl, ".bias")) return base;
@@ -493,7 +529,8 @@ char *graph_to_json(const graph *gc, mk_err *err)
     unsigned char *folded = mk_xcalloc((size_t)g->n_nodes, 1);
     int *users = mk_xcalloc((size_t)g->n_nodes, sizeof *users);
     for (int i = 0; i < o.n; i++)
-        for (int s = 0; s < GRAPH_MAX_SRC && o.v[i]->src[s]; s++) users[o.v[i]->src[s]->id]++;
+        for (int s = 0; s < GRAPH_MAX_SRC && o.v[i]->src[s]; s++)
+            users[o.v[i]->src[s]->id]++;
     for (int i = 0; i < o.n; i++)
         if (o.v[i]->op == GRAPH_OP_BIAS_ADD && ref_name(o.v[i]) != o.v[i]->name &&
             users[o.v[i]->src[0]->id] == 1)
@@ -504,8 +541,9 @@ char *graph_to_json(const graph *gc, mk_err *err)
     mk_buf_put_json_str(&b, g->name);
     mk_buf_puts(&b, ",\n  \"input\": {\"name\": ");
     mk_buf_put_json_str(&b, g->input->name);
-    mk_buf_printf(&b, ", \"shape\": [%lld, %lld, %lld]},\n  \"layers\": [", (long long)g->input->ne[1],
-                  (long long)g->input->ne[2], (long long)g->input->ne[3]);
+    mk_buf_printf(&b, ", \"shape\": [%lld, %lld, %lld]},\n  \"layers\": [",
+                  (long long)g->input->ne[1], (long long)g->input->ne[2],
+                  (long long)g->input->ne[3]);
     int first = 1, bad = 0;
     for (int i = 0; i < o.n && !bad; i++) {
         const graph_node *n = o.v[i];
@@ -533,10 +571,12 @@ char *graph_to_json(const graph *gc, mk_err *err)
             put_pair(&b, "padding", P[GRAPH_P_PAD_H], P[GRAPH_P_PAD_W]);
             mk_buf_printf(&b, ", \"bias\": %s, \"init\": \"%s\"", folded[n->id] ? "true" : "false",
                           graph_init_name(n->src[1]->op_params[GRAPH_P_INIT]));
+            if (P[GRAPH_P_ALGO] > 0 && P[GRAPH_P_ALGO] < KERN_CONV_ALGO_COUNT)
+                mk_buf_printf(&b, ", \"algo\": \"%s\"", algo_names[P[GRAPH_P_ALGO]]);
             break;
         case GRAPH_OP_DENSE:
-            mk_buf_printf(&b, ", \"units\": %lld, \"bias\": %s, \"init\": \"%s\"", (long long)n->ne[1],
-                          folded[n->id] ? "true" : "false",
+            mk_buf_printf(&b, ", \"units\": %lld, \"bias\": %s, \"init\": \"%s\"",
+                          (long long)n->ne[1], folded[n->id] ? "true" : "false",
                           graph_init_name(n->src[1]->op_params[GRAPH_P_INIT]));
             break;
         case GRAPH_OP_MAXPOOL:
@@ -566,13 +606,12 @@ char *graph_to_json(const graph *gc, mk_err *err)
             break;
         default:
             bad = 1;
-            mk_err_set(err, MK_EINVAL, NULL, 0, 0, "graph_to_json: op '%s' (node '%s') has no layer form",
-                       op, n->name);
+            mk_err_set(err, MK_EINVAL, NULL, 0, 0,
+                       "graph_to_json: op '%s' (node '%s') has no layer form", op, n->name);
             break;
         }
-        if (n->op_params[GRAPH_P_ACT] &&
-            (n->op == GRAPH_OP_CONV2D || n->op == GRAPH_OP_DENSE || n->op == GRAPH_OP_BATCHNORM ||
-             n->op == GRAPH_OP_ADD)) {
+        if (n->op_params[GRAPH_P_ACT] && (n->op == GRAPH_OP_CONV2D || n->op == GRAPH_OP_DENSE ||
+                                          n->op == GRAPH_OP_BATCHNORM || n->op == GRAPH_OP_ADD)) {
             bad = 1;
             mk_err_set(err, MK_EINVAL, NULL, 0, 0, "graph_to_json: write the graph before fusion");
         }
@@ -592,8 +631,7 @@ char *graph_to_json(const graph *gc, mk_err *err)
 
 /* ---- entry points ---- */
 
-graph *graph_load_text(const char *text, size_t len, const char *path, int64_t batch,
-                       mk_err *err)
+graph *graph_load_text(const char *text, size_t len, const char *path, int64_t batch, mk_err *err)
 {
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
@@ -609,8 +647,9 @@ graph *graph_load_text(const char *text, size_t len, const char *path, int64_t b
     else if (json_object_get(root, "class_name"))
         g = graph_from_keras(root, path, batch, err);
     else
-        mk_err_set(err, MK_EINVAL, path, 0, 0,
-                   "/: neither a modak graph (no \"format\") nor a Keras model (no \"class_name\")");
+        mk_err_set(
+            err, MK_EINVAL, path, 0, 0,
+            "/: neither a modak graph (no \"format\") nor a Keras model (no \"class_name\")");
     json_decref(root);
     return g;
 }

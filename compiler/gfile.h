@@ -16,8 +16,7 @@ struct json_t;
  * Files over 16 MiB are refused. NULL with err set: MK_EIO (cannot read), MK_EINVAL. */
 graph *graph_load_file(const char *path, int64_t batch, mk_err *err);
 /* The same from text in memory; path is used in messages only. */
-graph *graph_load_text(const char *text, size_t len, const char *path, int64_t batch,
-                       mk_err *err);
+graph *graph_load_text(const char *text, size_t len, const char *path, int64_t batch, mk_err *err);
 /* From parsed JSON: modak's format, and a Keras model. */
 graph *graph_from_json(struct json_t *root, const char *path, int64_t batch, mk_err *err);
 graph *graph_from_keras(struct json_t *root, const char *path, int64_t batch, mk_err *err);

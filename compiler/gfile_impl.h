@@ -17,7 +17,8 @@ typedef struct gf_reader {
 } gf_reader;
 
 /* Sets "<ptr>: <msg>" on the reader's error (file = path); returns -1. */
-int gf_err(gf_reader *r, const char *ptr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int gf_err(gf_reader *r, const char *ptr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* When the graph recorded a shape error, reports it at ptr; returns -1 then, else 0. */
 int gf_graph_err(gf_reader *r, const char *ptr);
 graph_node *gf_find(gf_reader *r, const char *name);

@@ -13,29 +13,44 @@
 #include "mk_buf.h"
 
 static const char *const op_names[] = {
-    "input",           "param",           "state",
-    "conv2d",          "dense",           "bias_add",
-    "relu",            "maxpool",         "avgpool",
-    "global_avgpool",  "batchnorm",       "add",
-    "pad",             "flatten",         "dropout",
-    "softmax_xent",    "conv2d_bwd_data", "conv2d_bwd_weights",
-    "dense_bwd",       "bias_bwd",        "relu_bwd",
-    "maxpool_bwd",     "avgpool_bwd",     "global_avgpool_bwd",
-    "batchnorm_bwd",   "pad_bwd",         "dropout_bwd",
-    "softmax_xent_bwd", "view",           "slot",
+    "input",
+    "param",
+    "state",
+    "conv2d",
+    "dense",
+    "bias_add",
+    "relu",
+    "maxpool",
+    "avgpool",
+    "global_avgpool",
+    "batchnorm",
+    "add",
+    "pad",
+    "flatten",
+    "dropout",
+    "softmax_xent",
+    "conv2d_bwd_data",
+    "conv2d_bwd_weights",
+    "dense_bwd",
+    "bias_bwd",
+    "relu_bwd",
+    "maxpool_bwd",
+    "avgpool_bwd",
+    "global_avgpool_bwd",
+    "batchnorm_bwd",
+    "pad_bwd",
+    "dropout_bwd",
+    "softmax_xent_bwd",
+    "view",
+    "slot",
 };
 _Static_assert(sizeof op_names / sizeof *op_names == GRAPH_OP_COUNT,
                "op_names must have one entry per graph_op");
 
-static const char *const init_names[] = {"zeros",          "ones",           "he_normal",
-                                         "he_uniform",     "glorot_uniform", "glorot_normal",
-                                         "lecun_uniform"};
+static const char *const init_names[] = {
+    "zeros", "ones", "he_normal", "he_uniform", "glorot_uniform", "glorot_normal", "lecun_uniform"};
 _Static_assert(sizeof init_names / sizeof *init_names == GRAPH_INIT_COUNT,
                "init_names must have one entry per graph_init");
-
-static const char *const algo_names[] = {"auto", "im2col", "gemm1x1", "direct"};
-_Static_assert(sizeof algo_names / sizeof *algo_names == GRAPH_CONV_ALGO_COUNT,
-               "algo_names must have one entry per graph_conv_algo");
 
 const char *graph_op_name(graph_op op)
 {
@@ -59,11 +74,6 @@ int graph_init_from_name(const char *name)
     for (int i = 0; i < GRAPH_INIT_COUNT; i++)
         if (!strcmp(init_names[i], name)) return i;
     return -1;
-}
-
-const char *graph_algo_name(graph_conv_algo a)
-{
-    return (unsigned)a < GRAPH_CONV_ALGO_COUNT ? algo_names[a] : "?";
 }
 
 graph *graph_new(const char *name, int64_t batch)
@@ -122,7 +132,8 @@ void graph_set_f(graph_node *n, int slot, float v)
 
 graph_node *graph_storage(graph_node *n)
 {
-    while (n->view_src) n = n->view_src;
+    while (n->view_src)
+        n = n->view_src;
     return n;
 }
 
@@ -135,8 +146,8 @@ static int shape_err(graph *g, const char *name, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return mk_err_set(&g->err, MK_EINVAL, NULL, 0, 0, "%s%s%s", name ? name : "",
-                      name ? ": " : "", msg);
+    return mk_err_set(&g->err, MK_EINVAL, NULL, 0, 0, "%s%s%s", name ? name : "", name ? ": " : "",
+                      msg);
 }
 
 graph_node *graph_node_new(graph *g, graph_op op, const int64_t ne[4], graph_node *const *src,
@@ -151,7 +162,8 @@ graph_node *graph_node_new(graph *g, graph_op op, const int64_t ne[4], graph_nod
     n->type = GRAPH_F32;
     n->id = g->n_nodes;
     memcpy(n->ne, ne, sizeof n->ne);
-    for (int i = 0; i < nsrc; i++) n->src[i] = src[i];
+    for (int i = 0; i < nsrc; i++)
+        n->src[i] = src[i];
     n->name = name ? mk_arena_strdup(&g->arena, name)
                    : mk_arena_printf(&g->arena, "%s_%d", op_names[op], n->id);
     if (g->n_nodes == g->cap_nodes) {
@@ -168,7 +180,8 @@ static graph_node *mk(graph *g, graph_op op, int64_t n0, int64_t n1, int64_t n2,
 {
     graph_node *src[GRAPH_MAX_SRC] = {s0, s1, s2, s3, s4};
     int nsrc = 0;
-    while (nsrc < GRAPH_MAX_SRC && src[nsrc]) nsrc++;
+    while (nsrc < GRAPH_MAX_SRC && src[nsrc])
+        nsrc++;
     const int64_t ne[4] = {n0, n1, n2, n3};
     return graph_node_new(g, op, ne, src, nsrc, name);
 }
@@ -191,8 +204,8 @@ graph_node *graph_input(graph *g, const char *name, int64_t c, int64_t h, int64_
 
 graph_node *graph_labels(graph *g, const char *name)
 {
-    graph_node *n =
-        mk(g, GRAPH_OP_INPUT, g->batch, 1, 1, 1, name ? name : "labels", NULL, NULL, NULL, NULL, NULL);
+    graph_node *n = mk(g, GRAPH_OP_INPUT, g->batch, 1, 1, 1, name ? name : "labels", NULL, NULL,
+                       NULL, NULL, NULL);
     n->type = GRAPH_I32;
     n->flags |= GRAPH_F_INPUT;
     if (!g->labels) g->labels = n;
@@ -254,8 +267,7 @@ graph_node *graph_conv2d(graph *g, graph_node *x, graph_node *w, int stride_h, i
         return NULL;
     }
     if (w->ne[1] != x->ne[1]) {
-        shape_err(g, name,
-                  "conv2d weight %s expects %lld input channels but the input %s has %lld",
+        shape_err(g, name, "conv2d weight %s expects %lld input channels but the input %s has %lld",
                   graph_shape_str(w, b1, sizeof b1), (long long)w->ne[1],
                   graph_shape_str(x, b2, sizeof b2), (long long)x->ne[1]);
         return NULL;
@@ -263,12 +275,14 @@ graph_node *graph_conv2d(graph *g, graph_node *x, graph_node *w, int stride_h, i
     int64_t oh = (x->ne[2] + 2 * pad_h - w->ne[2]) / stride_h + 1;
     int64_t ow = (x->ne[3] + 2 * pad_w - w->ne[3]) / stride_w + 1;
     if (x->ne[2] + 2 * pad_h < w->ne[2] || x->ne[3] + 2 * pad_w < w->ne[3] || oh < 1 || ow < 1) {
-        shape_err(g, name, "conv2d kernel %lldx%lld does not fit the input %s with padding (%d, %d)",
+        shape_err(g, name,
+                  "conv2d kernel %lldx%lld does not fit the input %s with padding (%d, %d)",
                   (long long)w->ne[2], (long long)w->ne[3], graph_shape_str(x, b1, sizeof b1),
                   pad_h, pad_w);
         return NULL;
     }
-    graph_node *n = mk(g, GRAPH_OP_CONV2D, x->ne[0], w->ne[0], oh, ow, name, x, w, NULL, NULL, NULL);
+    graph_node *n =
+        mk(g, GRAPH_OP_CONV2D, x->ne[0], w->ne[0], oh, ow, name, x, w, NULL, NULL, NULL);
     n->op_params[GRAPH_P_STRIDE_H] = stride_h;
     n->op_params[GRAPH_P_STRIDE_W] = stride_w;
     n->op_params[GRAPH_P_PAD_H] = pad_h;
@@ -405,7 +419,8 @@ graph_node *graph_add(graph *g, graph_node *a, graph_node *b, const char *name)
                   graph_shape_str(a, b1, sizeof b1), graph_shape_str(b, b2, sizeof b2));
         return NULL;
     }
-    return mk(g, GRAPH_OP_ADD, a->ne[0], a->ne[1], a->ne[2], a->ne[3], name, a, b, NULL, NULL, NULL);
+    return mk(g, GRAPH_OP_ADD, a->ne[0], a->ne[1], a->ne[2], a->ne[3], name, a, b, NULL, NULL,
+              NULL);
 }
 
 graph_node *graph_pad(graph *g, graph_node *x, int c0, int c1, int top, int bottom, int left,
@@ -432,8 +447,8 @@ graph_node *graph_flatten(graph *g, graph_node *x, const char *name)
 {
     if (!x) return NULL;
     if (need_act(g, name, "flatten input", x)) return NULL;
-    graph_node *n = mk(g, GRAPH_OP_FLATTEN, x->ne[0], x->ne[1] * x->ne[2] * x->ne[3], 1, 1, name,
-                       x, NULL, NULL, NULL, NULL);
+    graph_node *n = mk(g, GRAPH_OP_FLATTEN, x->ne[0], x->ne[1] * x->ne[2] * x->ne[3], 1, 1, name, x,
+                       NULL, NULL, NULL, NULL);
     n->view_src = x;
     return n;
 }
@@ -453,8 +468,7 @@ graph_node *graph_dropout(graph *g, graph_node *x, float rate, const char *name)
     return n;
 }
 
-graph_node *graph_softmax_xent(graph *g, graph_node *logits, graph_node *labels,
-                               const char *name)
+graph_node *graph_softmax_xent(graph *g, graph_node *logits, graph_node *labels, const char *name)
 {
     char b1[96];
     if (!logits || !labels) return NULL;
@@ -574,8 +588,8 @@ static graph_seq by_flag(graph *g, int flag)
 {
     graph_seq s = {mk_arena_alloc(&g->arena, (size_t)(g->n_nodes + 1) * sizeof(graph_node *)), 0};
     for (int i = 0; i < g->n_nodes; i++)
-        if (g->nodes[i]->flags & flag && (g->nodes[i]->op == GRAPH_OP_PARAM ||
-                                          g->nodes[i]->op == GRAPH_OP_STATE))
+        if (g->nodes[i]->flags & flag &&
+            (g->nodes[i]->op == GRAPH_OP_PARAM || g->nodes[i]->op == GRAPH_OP_STATE))
             s.v[s.n++] = g->nodes[i];
     return s;
 }
@@ -610,7 +624,8 @@ graph_cost graph_node_cost(const graph_node *n)
         return c;
     const double out = (double)graph_nelem(n);
     double io = out;
-    for (int i = 0; i < GRAPH_MAX_SRC && n->src[i]; i++) io += (double)graph_nelem(n->src[i]);
+    for (int i = 0; i < GRAPH_MAX_SRC && n->src[i]; i++)
+        io += (double)graph_nelem(n->src[i]);
     for (int k = 1; k < GRAPH_MAX_SLOTS; k++)
         if (n->slots[k]) io += (double)graph_nelem(n->slots[k]);
     c.bytes = 4.0 * io;
@@ -619,7 +634,8 @@ graph_cost graph_node_cost(const graph_node *n)
     switch (n->op) {
     case GRAPH_OP_CONV2D: { /* out * (I*KH*KW) multiply-adds */
         const graph_node *w = n->src[1];
-        c.flops = 2.0 * out * (double)(w->ne[1] * w->ne[2] * w->ne[3]) + (n->src[2] ? out : 0) + act;
+        c.flops =
+            2.0 * out * (double)(w->ne[1] * w->ne[2] * w->ne[3]) + (n->src[2] ? out : 0) + act;
         break;
     }
     case GRAPH_OP_CONV2D_BWD_DATA: { /* dy, w: as many multiply-adds as the forward */

@@ -77,12 +77,12 @@ enum {
 typedef enum graph_dtype { GRAPH_F32, GRAPH_I32 } graph_dtype;
 
 enum graph_flags {
-    GRAPH_F_PARAM = 1 << 0,  /* trainable: the optimiser updates it */
-    GRAPH_F_STATE = 1 << 1,  /* persistent, saved in checkpoints, not trained */
-    GRAPH_F_INPUT = 1 << 2,  /* filled by the driver each step */
-    GRAPH_F_LOSS = 1 << 3,   /* the scalar loss */
-    GRAPH_F_LOGITS = 1 << 4, /* the network's output (for accuracy) */
-    GRAPH_F_GRAD = 1 << 5,   /* the gradient of a parameter */
+    GRAPH_F_PARAM = 1 << 0,    /* trainable: the optimiser updates it */
+    GRAPH_F_STATE = 1 << 1,    /* persistent, saved in checkpoints, not trained */
+    GRAPH_F_INPUT = 1 << 2,    /* filled by the driver each step */
+    GRAPH_F_LOSS = 1 << 3,     /* the scalar loss */
+    GRAPH_F_LOGITS = 1 << 4,   /* the network's output (for accuracy) */
+    GRAPH_F_GRAD = 1 << 5,     /* the gradient of a parameter */
     GRAPH_F_BACKWARD = 1 << 6, /* created by autodiff */
 };
 
@@ -93,11 +93,11 @@ enum graph_act { GRAPH_ACT_NONE = 0, GRAPH_ACT_RELU = 1 };
 typedef enum graph_init {
     GRAPH_INIT_ZEROS,
     GRAPH_INIT_ONES,
-    GRAPH_INIT_HE_NORMAL,      /* ResNets */
+    GRAPH_INIT_HE_NORMAL, /* ResNets */
     GRAPH_INIT_HE_UNIFORM,
     GRAPH_INIT_GLOROT_UNIFORM, /* Keras's default for kernels */
     GRAPH_INIT_GLOROT_NORMAL,
-    GRAPH_INIT_LECUN_UNIFORM,  /* PyTorch's default for weights */
+    GRAPH_INIT_LECUN_UNIFORM, /* PyTorch's default for weights */
     GRAPH_INIT_COUNT
 } graph_init;
 
@@ -110,7 +110,7 @@ enum {
     GRAPH_P_PAD_W = 3,
     GRAPH_P_KERNEL_H = 4, /* pools only (conv takes it from w) */
     GRAPH_P_KERNEL_W = 5,
-    GRAPH_P_ALGO = 6, /* conv2d and its backward ops: enum graph_conv_algo */
+    GRAPH_P_ALGO = 6, /* conv2d: a kern_conv_algo (kernels/kern.h), set by the algo pass */
     GRAPH_P_ACT = 7,  /* conv2d, dense, batchnorm, add */
     /* pad */
     GRAPH_P_PAD_C0 = 0,
@@ -133,48 +133,39 @@ enum {
     GRAPH_P_FAN_OUT = 2,
 };
 
-/* Convolution algorithms (chosen by the algo pass; see passes.h). */
-typedef enum graph_conv_algo {
-    GRAPH_CONV_AUTO = 0,
-    GRAPH_CONV_IM2COL, /* im2col into the workspace + one GEMM */
-    GRAPH_CONV_GEMM1X1, /* 1x1, stride 1, no padding: the input is the GEMM operand */
-    GRAPH_CONV_DIRECT, /* direct loops, for small channel counts */
-    GRAPH_CONV_ALGO_COUNT
-} graph_conv_algo;
-
 typedef struct graph_node graph_node;
 struct graph_node {
     graph_op op;
     graph_dtype type;
     int flags;
-    int id;            /* creation index, stable: names generated C symbols */
-    int64_t ne[4];     /* N, C, H, W (or O, I, KH, KW for weights) */
+    int id;        /* creation index, stable: names generated C symbols */
+    int64_t ne[4]; /* N, C, H, W (or O, I, KH, KW for weights) */
     graph_node *src[GRAPH_MAX_SRC];
     int32_t op_params[GRAPH_MAX_PARAMS];
-    const char *name;  /* in the arena; unique within a graph */
+    const char *name; /* in the arena; unique within a graph */
     /* views (flatten, view): data is view_src's data from element view_offs */
     graph_node *view_src;
     int64_t view_offs;
     /* set by passes */
     graph_node *slots[GRAPH_MAX_SLOTS]; /* secondary outputs, by slot number (0 unused) */
-    graph_node *grad;  /* autodiff: the gradient of this node */
-    graph_node *param; /* autodiff: for a parameter's gradient (GRAPH_F_GRAD), the parameter */
-    graph_node *fwd;   /* autodiff: the forward node whose backward created this one */
+    graph_node *grad;                   /* autodiff: the gradient of this node */
+    graph_node *param;      /* autodiff: for a parameter's gradient (GRAPH_F_GRAD), the parameter */
+    graph_node *fwd;        /* autodiff: the forward node whose backward created this one */
     graph_node *fused_into; /* fusion: absorbed into this node; no longer in the graph */
-    int requires_grad; /* autodiff: depends on a trainable parameter */
+    int requires_grad;      /* autodiff: depends on a trainable parameter */
 };
 
 typedef struct graph {
     mk_arena arena;
-    mk_err err;        /* first shape error wins */
+    mk_err err; /* first shape error wins */
     const char *name;
     int64_t batch;
     graph_node **nodes; /* every node, in creation order */
     int n_nodes, cap_nodes;
     /* set by the builders of a trainable network */
     graph_node *input, *labels, *logits, *loss;
-    int n_dropout;     /* streams handed out so far */
-    int n_forward;     /* nodes created before autodiff ran (0 = it has not) */
+    int n_dropout; /* streams handed out so far */
+    int n_forward; /* nodes created before autodiff ran (0 = it has not) */
 } graph;
 
 /* An ordered list of nodes (topological: every source before its users). */
@@ -193,7 +184,6 @@ const char *graph_op_name(graph_op op);
 int graph_op_from_name(const char *name);
 const char *graph_init_name(graph_init i);
 int graph_init_from_name(const char *name);
-const char *graph_algo_name(graph_conv_algo a);
 
 int64_t graph_nelem(const graph_node *n);
 size_t graph_nbytes(const graph_node *n);
@@ -235,8 +225,7 @@ graph_node *graph_flatten(graph *g, graph_node *x, const char *name);
 graph_node *graph_dropout(graph *g, graph_node *x, float rate, const char *name);
 /* Mean softmax cross-entropy of logits (N, K, 1, 1) against labels (N); marks logits and
  * the loss and records them in g. */
-graph_node *graph_softmax_xent(graph *g, graph_node *logits, graph_node *labels,
-                               const char *name);
+graph_node *graph_softmax_xent(graph *g, graph_node *logits, graph_node *labels, const char *name);
 
 /* A node of any op with given shape and sources, for autodiff and tests: no checks beyond
  * the arity. */

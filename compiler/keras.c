@@ -64,13 +64,20 @@ static int initializer(kr *k, const char *ptr, json_t *cfg, const char *key, gra
         const char *keras;
         graph_init init;
     } map[] = {
-        {"GlorotUniform", GRAPH_INIT_GLOROT_UNIFORM}, {"glorot_uniform", GRAPH_INIT_GLOROT_UNIFORM},
-        {"GlorotNormal", GRAPH_INIT_GLOROT_NORMAL},   {"glorot_normal", GRAPH_INIT_GLOROT_NORMAL},
-        {"HeNormal", GRAPH_INIT_HE_NORMAL},           {"he_normal", GRAPH_INIT_HE_NORMAL},
-        {"HeUniform", GRAPH_INIT_HE_UNIFORM},         {"he_uniform", GRAPH_INIT_HE_UNIFORM},
-        {"LecunUniform", GRAPH_INIT_LECUN_UNIFORM},   {"lecun_uniform", GRAPH_INIT_LECUN_UNIFORM},
-        {"Zeros", GRAPH_INIT_ZEROS},                  {"zeros", GRAPH_INIT_ZEROS},
-        {"Ones", GRAPH_INIT_ONES},                    {"ones", GRAPH_INIT_ONES},
+        {"GlorotUniform", GRAPH_INIT_GLOROT_UNIFORM},
+        {"glorot_uniform", GRAPH_INIT_GLOROT_UNIFORM},
+        {"GlorotNormal", GRAPH_INIT_GLOROT_NORMAL},
+        {"glorot_normal", GRAPH_INIT_GLOROT_NORMAL},
+        {"HeNormal", GRAPH_INIT_HE_NORMAL},
+        {"he_normal", GRAPH_INIT_HE_NORMAL},
+        {"HeUniform", GRAPH_INIT_HE_UNIFORM},
+        {"he_uniform", GRAPH_INIT_HE_UNIFORM},
+        {"LecunUniform", GRAPH_INIT_LECUN_UNIFORM},
+        {"lecun_uniform", GRAPH_INIT_LECUN_UNIFORM},
+        {"Zeros", GRAPH_INIT_ZEROS},
+        {"zeros", GRAPH_INIT_ZEROS},
+        {"Ones", GRAPH_INIT_ONES},
+        {"ones", GRAPH_INIT_ONES},
     };
     json_t *v = json_object_get(cfg, key);
     *out = GRAPH_INIT_GLOROT_UNIFORM; /* Keras's default kernel initializer */
@@ -111,7 +118,8 @@ static int check_one(kr *k, const char *ptr, json_t *cfg, const char *key, int w
     json_t *v = json_object_get(cfg, key);
     if (!v || json_is_null(v)) return 0;
     int a = want, b = want;
-    if (json_is_integer(v)) a = b = (int)json_integer_value(v);
+    if (json_is_integer(v))
+        a = b = (int)json_integer_value(v);
     else if (json_is_array(v) && json_array_size(v) == 2) {
         a = (int)json_integer_value(json_array_get(v, 0));
         b = (int)json_integer_value(json_array_get(v, 1));
@@ -173,7 +181,8 @@ static graph_node *windowed(kr *k, const char *ptr, json_t *cfg, const char *cls
     filters = (int)json_integer_value(f);
     if (ub) bias = json_is_true(ub);
     if (check_one(k, ptr, cfg, "dilation_rate", 1) || check_one(k, ptr, cfg, "groups", 1) ||
-        activation(k, ptr, cfg, &relu, &softmax) || initializer(k, ptr, cfg, "kernel_initializer", &init))
+        activation(k, ptr, cfg, &relu, &softmax) ||
+        initializer(k, ptr, cfg, "kernel_initializer", &init))
         return NULL;
     graph_node *y = graph_layer_conv(g, x, filters, kh, kw, sh, sw, t, l, bias, init, name);
     if (y && relu) y = graph_relu(g, y, mk_arena_printf(&g->arena, "%s.relu", name));
@@ -214,15 +223,19 @@ static graph_node *layer(kr *k, const char *ptr, const char *cls, json_t *cfg, g
         if (activation(k, ptr, cfg, &relu, &softmax) ||
             initializer(k, ptr, cfg, "kernel_initializer", &init))
             return NULL;
-        y = graph_layer_dense(g, x, (int)json_integer_value(u), ub ? json_is_true(ub) : 1, init, name);
+        y = graph_layer_dense(g, x, (int)json_integer_value(u), ub ? json_is_true(ub) : 1, init,
+                              name);
     } else if (!strcmp(cls, "GlobalAveragePooling2D")) {
         y = graph_global_avgpool(g, x, name);
     } else if (!strcmp(cls, "BatchNormalization")) {
         json_t *ax = json_object_get(cfg, "axis");
         int want = k->channels_first ? 1 : 3, a = want;
-        if (json_is_integer(ax)) a = (int)json_integer_value(ax);
-        else if (json_is_array(ax) && json_array_size(ax) == 1) a = (int)json_integer_value(json_array_get(ax, 0));
-        else if (ax) a = -99;
+        if (json_is_integer(ax))
+            a = (int)json_integer_value(ax);
+        else if (json_is_array(ax) && json_array_size(ax) == 1)
+            a = (int)json_integer_value(json_array_get(ax, 0));
+        else if (ax)
+            a = -99;
         if (a == -1) a = 3;
         if (a != want) {
             snprintf(p, sizeof p, "%s/config/axis", ptr);
@@ -238,7 +251,8 @@ static graph_node *layer(kr *k, const char *ptr, const char *cls, json_t *cfg, g
         json_t *e = json_object_get(cfg, "epsilon"), *m = json_object_get(cfg, "momentum");
         double eps = json_is_number(e) ? json_number_value(e) : 1e-3;
         double mom = json_is_number(m) ? json_number_value(m) : 0.99;
-        y = graph_layer_bn(g, x, (float)eps, (float)(1.0 - mom), name); /* Keras: m*old + (1-m)*new */
+        y = graph_layer_bn(g, x, (float)eps, (float)(1.0 - mom),
+                           name); /* Keras: m*old + (1-m)*new */
     } else if (!strcmp(cls, "Activation")) {
         if (activation(k, ptr, cfg, &relu, &softmax)) return NULL;
         if (relu) return graph_relu(g, x, name);
@@ -248,11 +262,13 @@ static graph_node *layer(kr *k, const char *ptr, const char *cls, json_t *cfg, g
         k->softmaxed = x;
         return x;
     } else if (!strcmp(cls, "ReLU")) {
-        json_t *mv = json_object_get(cfg, "max_value"), *ns = json_object_get(cfg, "negative_slope"),
+        json_t *mv = json_object_get(cfg, "max_value"),
+               *ns = json_object_get(cfg, "negative_slope"),
                *th = json_object_get(cfg, "threshold");
         if ((mv && !json_is_null(mv)) || (ns && json_number_value(ns) != 0) ||
             (th && json_number_value(th) != 0)) {
-            gf_err(&k->r, ptr, "only a plain ReLU is supported (no max_value, negative_slope or threshold)");
+            gf_err(&k->r, ptr,
+                   "only a plain ReLU is supported (no max_value, negative_slope or threshold)");
             return NULL;
         }
         y = graph_relu(g, x, name);
@@ -263,7 +279,8 @@ static graph_node *layer(kr *k, const char *ptr, const char *cls, json_t *cfg, g
         }
         y = x;
         for (int i = 1; i < nin && y; i++)
-            y = graph_add(g, y, in[i], i == nin - 1 ? name : mk_arena_printf(&g->arena, "%s.%d", name, i));
+            y = graph_add(g, y, in[i],
+                          i == nin - 1 ? name : mk_arena_printf(&g->arena, "%s.%d", name, i));
     } else if (!strcmp(cls, "Flatten")) {
         y = graph_flatten(g, x, name);
     } else if (!strcmp(cls, "Dropout")) {
@@ -396,9 +413,11 @@ static graph *sequential(kr *k, json_t *layers, const char *lptr, const char *na
             continue;
         }
         if (!x) { /* Keras 2: the first layer may carry batch_input_shape itself */
-            if (!json_object_get(cfg, "batch_input_shape") && !json_object_get(cfg, "batch_shape")) {
-                gf_err(&k->r, ptr, "the model's input shape is unknown: no InputLayer and no "
-                                   "batch_input_shape on the first layer");
+            if (!json_object_get(cfg, "batch_input_shape") &&
+                !json_object_get(cfg, "batch_shape")) {
+                gf_err(&k->r, ptr,
+                       "the model's input shape is unknown: no InputLayer and no "
+                       "batch_input_shape on the first layer");
                 return NULL;
             }
             if (!(x = input_layer(k, ptr, cfg, "input"))) return NULL;
@@ -482,14 +501,16 @@ static graph *functional(kr *k, json_t *cfg, const char *name, int64_t batch)
             return NULL;
         }
         for (int j = 0; j < nh; j++) {
-            const char *src = json_is_array(hist[j]) ? json_string_value(json_array_get(hist[j], 0)) : NULL;
+            const char *src =
+                json_is_array(hist[j]) ? json_string_value(json_array_get(hist[j], 0)) : NULL;
             json_t *ti = json_is_array(hist[j]) ? json_array_get(hist[j], 2) : NULL;
             if (!src || (ti && json_integer_value(ti) != 0)) {
                 gf_err(&k->r, ptr, "inbound tensor %d is not a layer's only output", j);
                 return NULL;
             }
             if (!(in[j] = gf_find(&k->r, src))) {
-                gf_err(&k->r, ptr, "layer '%s' takes '%s', which is not defined before it", lname, src);
+                gf_err(&k->r, ptr, "layer '%s' takes '%s', which is not defined before it", lname,
+                       src);
                 return NULL;
             }
         }
@@ -538,7 +559,8 @@ graph *graph_from_keras(json_t *root, const char *path, int64_t batch, mk_err *e
         else
             gf_err(&k.r, "/config", "a functional model needs \"layers\"");
     } else {
-        gf_err(&k.r, "/class_name", "'%s' is not a Keras model (Sequential, Functional or Model)", cls);
+        gf_err(&k.r, "/class_name", "'%s' is not a Keras model (Sequential, Functional or Model)",
+               cls);
     }
     if (!g) graph_free(k.r.g);
     gf_reader_fini(&k.r);

@@ -84,7 +84,8 @@ static size_t fl_alloc(freelist *f, size_t size)
 static void fl_free(freelist *f, size_t off, size_t size)
 {
     int i = 0;
-    while (i < f->n && f->v[i].off < off) i++;
+    while (i < f->n && f->v[i].off < off)
+        i++;
     if (f->n == f->cap) {
         f->cap = f->cap ? 2 * f->cap : 32;
         f->v = mk_xrealloc(f->v, (size_t)f->cap * sizeof *f->v);
@@ -120,13 +121,14 @@ static graph_loc loc_of(const graph_node *n, graph_plan_mode mode)
 static int storage_id(const graph_plan *p, const graph_node *n, graph *g)
 {
     int id = n->id;
-    while (p->loc[id] == GRAPH_LOC_VIEW) id = p->alias[id];
+    while (p->loc[id] == GRAPH_LOC_VIEW)
+        id = p->alias[id];
     (void)g;
     return id;
 }
 
-int graph_plan_memory(graph *g, graph_seq order, graph_plan_mode mode, int reuse,
-                      graph_plan *p, mk_err *err)
+int graph_plan_memory(graph *g, graph_seq order, graph_plan_mode mode, int reuse, graph_plan *p,
+                      mk_err *err)
 {
     const int nn = g->n_nodes;
     memset(p, 0, sizeof *p);
@@ -154,15 +156,15 @@ int graph_plan_memory(graph *g, graph_seq order, graph_plan_mode mode, int reuse
         }
         p->first[n->id] = n->op == GRAPH_OP_SLOT ? p->first[n->src[0]->id] : i;
         if (p->first[n->id] < 0)
-            return mk_err_set(err, MK_EINTERNAL, NULL, 0, 0, "memplan: slot '%s' before its producer",
-                              n->name);
+            return mk_err_set(err, MK_EINTERNAL, NULL, 0, 0,
+                              "memplan: slot '%s' before its producer", n->name);
     }
     /* when each storage is read for the last time */
     for (int i = 0; i < order.n; i++) {
         graph_node *n = order.v[i];
         int st = storage_id(p, n, g);
         if (p->last[st] < p->first[n->id]) p->last[st] = p->first[n->id];
-        if (n->op == GRAPH_OP_SLOT) continue; /* a slot does not read its producer */
+        if (n->op == GRAPH_OP_SLOT) continue;          /* a slot does not read its producer */
         if (p->loc[n->id] == GRAPH_LOC_VIEW) continue; /* a view reads nothing by itself */
         for (int s = 0; s < GRAPH_MAX_SRC && n->src[s]; s++) {
             if (p->loc[n->src[s]->id] == GRAPH_LOC_NONE)
@@ -181,7 +183,8 @@ int graph_plan_memory(graph *g, graph_seq order, graph_plan_mode mode, int reuse
         graph_node *outs[GRAPH_MAX_SLOTS] = {n};
         int nouts = 1;
         for (int k = 1; k < GRAPH_MAX_SLOTS; k++)
-            if (n->slots[k] && p->loc[n->slots[k]->id] != GRAPH_LOC_NONE) outs[nouts++] = n->slots[k];
+            if (n->slots[k] && p->loc[n->slots[k]->id] != GRAPH_LOC_NONE)
+                outs[nouts++] = n->slots[k];
         for (int o = 0; o < nouts; o++) {
             graph_node *t = outs[o];
             if (p->loc[t->id] != GRAPH_LOC_ARENA) continue;
@@ -200,8 +203,7 @@ int graph_plan_memory(graph *g, graph_seq order, graph_plan_mode mode, int reuse
                 int st = storage_id(p, src, g);
                 if (p->loc[st] != GRAPH_LOC_ARENA || p->last[st] != i || released[st]) continue;
                 if (p->loc[src->id] == GRAPH_LOC_VIEW && p->alias_offs[src->id] != 0) continue;
-                if (align_up(graph_nbytes(g->nodes[st])) != size)
-                    continue;
+                if (align_up(graph_nbytes(g->nodes[st])) != size) continue;
                 p->offset[t->id] = p->offset[st];
                 p->inplace[t->id] = src->id;
                 released[st] = 1; /* the block now belongs to t */
@@ -247,28 +249,28 @@ int graph_plan_check(const graph *g, const graph_plan *p, mk_err *err)
         for (int j = i + 1; j < o.n; j++) {
             const graph_node *b = o.v[j];
             if (p->loc[b->id] != GRAPH_LOC_ARENA) continue;
-            int fa = p->first[a->id], la = p->last[a->id], fb = p->first[b->id], lb = p->last[b->id];
+            int fa = p->first[a->id], la = p->last[a->id], fb = p->first[b->id],
+                lb = p->last[b->id];
             if (la < fb || lb < fa) continue; /* never alive together */
             int64_t oa = p->offset[a->id], ob = p->offset[b->id];
             int64_t ea = oa + (int64_t)graph_nbytes(a), eb = ob + (int64_t)graph_nbytes(b);
             if (ea <= ob || eb <= oa) continue; /* disjoint bytes */
             /* b works in place on a (or a on b): they meet only at the hand-over step */
-            int handover = (p->inplace[b->id] >= 0 &&
-                            (p->inplace[b->id] == a->id ||
-                             (p->loc[p->inplace[b->id]] == GRAPH_LOC_VIEW &&
-                              p->alias[p->inplace[b->id]] == a->id)) &&
-                            la == fb) ||
-                           (p->inplace[a->id] >= 0 &&
-                            (p->inplace[a->id] == b->id ||
-                             (p->loc[p->inplace[a->id]] == GRAPH_LOC_VIEW &&
-                              p->alias[p->inplace[a->id]] == b->id)) &&
-                            lb == fa);
+            int handover =
+                (p->inplace[b->id] >= 0 &&
+                 (p->inplace[b->id] == a->id || (p->loc[p->inplace[b->id]] == GRAPH_LOC_VIEW &&
+                                                 p->alias[p->inplace[b->id]] == a->id)) &&
+                 la == fb) ||
+                (p->inplace[a->id] >= 0 &&
+                 (p->inplace[a->id] == b->id || (p->loc[p->inplace[a->id]] == GRAPH_LOC_VIEW &&
+                                                 p->alias[p->inplace[a->id]] == b->id)) &&
+                 lb == fa);
             if (handover && (graph_inplace_mask(la == fb ? b : a, p->mode))) continue;
             return mk_err_set(err, MK_EINTERNAL, NULL, 0, 0,
                               "plan: '%s' [%lld, %lld) live in steps %d..%d overlaps '%s' "
                               "[%lld, %lld) live in steps %d..%d",
-                              a->name, (long long)oa, (long long)ea, fa, la, b->name,
-                              (long long)ob, (long long)eb, fb, lb);
+                              a->name, (long long)oa, (long long)ea, fa, la, b->name, (long long)ob,
+                              (long long)eb, fb, lb);
         }
     }
     (void)g;

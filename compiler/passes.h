@@ -37,8 +37,8 @@ int graph_choose_algos(graph *g, int generic);
  * (a node with little work runs on fewer: waking a thread costs a few microseconds).
  * Stored per node id in an arena array; *default_threads gets the count to run with. */
 typedef struct graph_threads_plan {
-    int threads;     /* cores the binary should use by default */
-    int *per_node;   /* by node id: threads worth using (1..threads), 0 = not computed */
+    int threads;          /* cores the binary should use by default */
+    int *per_node;        /* by node id: threads worth using (1..threads), 0 = not computed */
     int parallel_batches; /* nodes that split the batch over threads rather than inside GEMMs */
 } graph_threads_plan;
 void graph_threads(graph *g, int threads, graph_threads_plan *out);
@@ -74,8 +74,8 @@ typedef struct graph_plan {
 
 /* Places every node of order. In GRAPH_PLAN_INFER dropout is the identity (a view of its
  * input) and batchnorm may work in place. Arena-owned arrays; 0 or -1. */
-int graph_plan_memory(graph *g, graph_seq order, graph_plan_mode mode, int reuse,
-                      graph_plan *plan, mk_err *err);
+int graph_plan_memory(graph *g, graph_seq order, graph_plan_mode mode, int reuse, graph_plan *plan,
+                      mk_err *err);
 /* Checks that no two arena tensors whose lifetimes intersect share a byte, except a
  * node and the source it works in place on (where the kernel allows it). 0 or -1. */
 int graph_plan_check(const graph *g, const graph_plan *plan, mk_err *err);

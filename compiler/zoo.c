@@ -30,8 +30,10 @@ graph_node *graph_layer_conv(graph *g, graph_node *x, int out_ch, int kh, int kw
 {
     if (!x) return NULL;
     if (out_ch < 1 || kh < 1 || kw < 1) {
-        mk_err_set(&g->err, MK_EINVAL, NULL, 0, 0, "%s: conv2d needs filters >= 1 and a kernel "
-                   "size >= 1 (got %d filters, %dx%d)", name ? name : "conv", out_ch, kh, kw);
+        mk_err_set(&g->err, MK_EINVAL, NULL, 0, 0,
+                   "%s: conv2d needs filters >= 1 and a kernel "
+                   "size >= 1 (got %d filters, %dx%d)",
+                   name ? name : "conv", out_ch, kh, kw);
         return NULL;
     }
     int64_t in_ch = x->ne[1];
@@ -60,8 +62,8 @@ graph_node *graph_layer_dense(graph *g, graph_node *x, int units, int bias, grap
     graph_node *w = graph_param(g, pname(g, name, "weight"), units, in, 1, 1, init, (int)in, units);
     graph_node *y = graph_dense(g, x, w, name);
     if (bias && y) {
-        graph_node *b =
-            graph_param(g, pname(g, name, "bias"), units, 1, 1, 1, GRAPH_INIT_ZEROS, (int)in, units);
+        graph_node *b = graph_param(g, pname(g, name, "bias"), units, 1, 1, 1, GRAPH_INIT_ZEROS,
+                                    (int)in, units);
         y = graph_bias_add(g, y, b, pname(g, name, "bias_add"));
     }
     return y;
@@ -165,7 +167,8 @@ static graph *build_resnet50(int64_t batch, mk_err *err)
             y = conv_bn(g, y, width, 3, stride, 1, pname(g, nm, "conv2"));
             y = conv_bn(g, y, out, 1, 1, 0, pname(g, nm, "conv3"));
             graph_node *sc = x;
-            if (stride != 1 || in != out) sc = conv_bn(g, x, out, 1, stride, 0, pname(g, nm, "downsample"));
+            if (stride != 1 || in != out)
+                sc = conv_bn(g, x, out, 1, stride, 0, pname(g, nm, "downsample"));
             x = graph_add(g, y, sc, pname(g, nm, "add"));
             x = graph_relu(g, x, pname(g, nm, "relu"));
             in = out;
@@ -203,7 +206,8 @@ graph *graph_zoo_build(const char *name, int64_t batch, mk_err *err)
 static const graph_node *layer_of(const graph_node *n)
 {
     if (n->fwd) n = n->fwd;
-    while (n->fused_into) n = n->fused_into;
+    while (n->fused_into)
+        n = n->fused_into;
     return n;
 }
 
@@ -220,7 +224,8 @@ int graph_layer_costs(graph *g, graph_layer_cost **rows, int *nrows, mk_err *err
     graph_layer_cost *r = mk_arena_alloc(&g->arena, (size_t)g->n_nodes * sizeof *r);
     int n = 0;
     graph_seq fwd = graph_order(g, &g->loss, 1);
-    for (int i = 0; i < g->n_nodes; i++) row_of[i] = -1;
+    for (int i = 0; i < g->n_nodes; i++)
+        row_of[i] = -1;
     for (int i = 0; i < fwd.n; i++) {
         const graph_node *node = fwd.v[i];
         if (!is_layer(node)) continue;

@@ -18,7 +18,10 @@ static int cmd_version(int argc, char **argv)
 
 /* One row per subcommand; keep them in the order `modak --help` should list them. */
 static const command commands[] = {
+    {"optimise", cmd_optimise, "decide, compile and write the deployment of a blueprint"},
+    {"batch", cmd_batch, "optimise every blueprint under the given paths, N at a time"},
     {"validate", cmd_validate, "check TOSCA blueprints, type files and MODAK job documents"},
+    {"compile", cmd_compile, "build a network's training binary for a target"},
     {"target", cmd_target, "list, show, check or detect targets (the machines jobs run on)"},
     {"model", cmd_model, "the performance model: calibrate it, predict time to train"},
     {"job", cmd_job, "generate MODAK-compatible batch and build scripts for a job document"},

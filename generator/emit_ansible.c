@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "emit_tpl.h"
+#include "jobscript.h"
 #include "plan.h"
 #include "templates.h"
 
@@ -47,9 +48,12 @@ static char *pull_ref(const char *image, int singularity)
 
 static void fmt_seconds(double s, char *out, size_t size)
 {
-    if (isnan(s)) snprintf(out, size, ".nan");
-    else if (isinf(s)) snprintf(out, size, s > 0 ? ".inf" : "-.inf");
-    else snprintf(out, size, "%.3f", s);
+    if (isnan(s))
+        snprintf(out, size, ".nan");
+    else if (isinf(s))
+        snprintf(out, size, s > 0 ? ".inf" : "-.inf");
+    else
+        snprintf(out, size, "%.3f", s);
 }
 
 static int check_node(const opt_plan *p, const opt_node *nd, mk_err *err)
@@ -95,6 +99,7 @@ static int render_vars(const opt_plan *p, const opt_node *nd, mk_buf *out, mk_er
     fmt_seconds(nd->decision.predicted_seconds, secs, sizeof secs);
     int singularity = !strcmp(nd->runtime, "singularity");
     char *pull_d = pull_ref(nd->decision.image, 0), *pull_s = pull_ref(nd->decision.image, 1);
+    char *sif = job_sif_name(nd->decision.image ? nd->decision.image : tag);
     const emit_slot slots[] = {
         {"node", nd->name},
         {"blueprint", p->blueprint},
@@ -111,6 +116,7 @@ static int render_vars(const opt_plan *p, const opt_node *nd, mk_buf *out, mk_er
         {"image_tag", tag},
         {"pull_docker", pull_d},
         {"pull_singularity", pull_s},
+        {"sif_name", sif},
         {"image", nd->decision.image},
         {"graph_compiler", nd->decision.graph_compiler},
         {"threads", threads},
@@ -130,6 +136,7 @@ static int render_vars(const opt_plan *p, const opt_node *nd, mk_buf *out, mk_er
                          sizeof slots / sizeof *slots, err);
     free(pull_d);
     free(pull_s);
+    free(sif);
     return rc;
 }
 
@@ -165,6 +172,11 @@ int emit_playbooks(const opt_plan *p, const char *dir, mk_err *err)
     mk_buf b;
     mk_buf_init(&b);
     int rc = -1;
+    if (p->n == 0) {
+        /* Ansible refuses a playbook without plays; the optimiser reports such blueprints */
+        mk_err_set(err, MK_EINVAL, NULL, 0, 0, "the plan has no AI-training node to deploy");
+        goto done;
+    }
     for (size_t i = 0; i < p->n; i++)
         if (check_node(p, &p->nodes[i], err)) goto done;
     for (size_t i = 0; i < p->n; i++)
@@ -179,8 +191,8 @@ int emit_playbooks(const opt_plan *p, const char *dir, mk_err *err)
         emit_write(dir, "playbooks/deploy.yml", b.s, b.len, 0, err))
         goto done;
     mk_buf_reset(&b);
-    if (render_book(p, tpl_ansible_undeploy_yml_in, tpl_ansible_undeploy_play_yml_in,
-                    "Undeploy", &b, err) ||
+    if (render_book(p, tpl_ansible_undeploy_yml_in, tpl_ansible_undeploy_play_yml_in, "Undeploy",
+                    &b, err) ||
         emit_write(dir, "playbooks/undeploy.yml", b.s, b.len, 0, err))
         goto done;
     if (emit_write(dir, "playbooks/tasks/deploy-node.yml", tpl_ansible_deploy_node_yml,
@@ -191,8 +203,7 @@ int emit_playbooks(const opt_plan *p, const char *dir, mk_err *err)
     for (size_t i = 0; i < p->n; i++) {
         mk_buf_reset(&b);
         char *rel = mk_xasprintf("playbooks/vars/%s.yml", p->nodes[i].name);
-        int r = render_vars(p, &p->nodes[i], &b, err) ||
-                emit_write(dir, rel, b.s, b.len, 0, err);
+        int r = render_vars(p, &p->nodes[i], &b, err) || emit_write(dir, rel, b.s, b.len, 0, err);
         free(rel);
         if (r) goto done;
     }

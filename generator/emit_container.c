@@ -58,7 +58,8 @@ static int check_coretype(const char *node, const char *s, mk_err *err)
     size_t n = s ? strlen(s) : 0;
     int ok = n <= 64;
     for (size_t i = 0; ok && i < n; i++)
-        ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", s[i]) != NULL;
+        ok =
+            strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", s[i]) != NULL;
     if (ok) return 0;
     return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
                       "node %s: OpenBLAS core type '%.64s' is not a core name ([A-Za-z0-9_]{1,64})",
@@ -67,9 +68,12 @@ static int check_coretype(const char *node, const char *s, mk_err *err)
 
 static void fmt_seconds(double s, char *out, size_t size)
 {
-    if (isnan(s)) snprintf(out, size, "nan");
-    else if (isinf(s)) snprintf(out, size, s > 0 ? "inf" : "-inf");
-    else snprintf(out, size, "%.3f", s);
+    if (isnan(s))
+        snprintf(out, size, "nan");
+    else if (isinf(s))
+        snprintf(out, size, s > 0 ? "inf" : "-inf");
+    else
+        snprintf(out, size, "%.3f", s);
 }
 
 int emit_containers(const opt_plan *p, size_t i, const char *dir, mk_err *err)
@@ -80,9 +84,12 @@ int emit_containers(const opt_plan *p, size_t i, const char *dir, mk_err *err)
     if (emit_check_name(nd->name, err)) return -1;
     const char *base_ref = nd->base_image && *nd->base_image ? nd->base_image : DEFAULT_BASE;
     const char *strs[][2] = {
-        {"the blueprint name", p->blueprint}, {"image", d->image},
-        {"graph_compiler", d->graph_compiler}, {"target", d->target},
-        {"reason", d->reason},                 {"train_args", nd->train_args},
+        {"the blueprint name", p->blueprint},
+        {"image", d->image},
+        {"graph_compiler", d->graph_compiler},
+        {"target", d->target},
+        {"reason", d->reason},
+        {"train_args", nd->train_args},
     };
     for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
         if (emit_check_utf8(nd->name, strs[k][0], strs[k][1], err)) return -1;
@@ -90,8 +97,8 @@ int emit_containers(const opt_plan *p, size_t i, const char *dir, mk_err *err)
     if (nd->binary && emit_check_image_ref(nd->name, "base_image", base_ref, err)) return -1;
     if (!nd->binary && emit_check_image_ref(nd->name, "image", d->image, err)) return -1;
     if (d->threads < 1)
-        return mk_err_set(err, MK_EINVAL, NULL, 0, 0, "node %s: threads must be at least 1 (got %d)",
-                          nd->name, d->threads);
+        return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
+                          "node %s: threads must be at least 1 (got %d)", nd->name, d->threads);
 
     const char *bootstrap, *image_bootstrap;
     const char *base = split_image(base_ref, &bootstrap);
@@ -159,9 +166,9 @@ int emit_containers(const opt_plan *p, size_t i, const char *dir, mk_err *err)
     };
     size_t ns = sizeof slots / sizeof *slots;
     char *rel = mk_xasprintf("containers/%s/Dockerfile", nd->name);
-    int r = emit_render(&out, tpl_container_Dockerfile_in, "container/Dockerfile.in", slots, ns,
-                        err) ||
-            emit_write(dir, rel, out.s, out.len, 0, err);
+    int r =
+        emit_render(&out, tpl_container_Dockerfile_in, "container/Dockerfile.in", slots, ns, err) ||
+        emit_write(dir, rel, out.s, out.len, 0, err);
     free(rel);
     if (r) goto done;
     mk_buf_reset(&out);

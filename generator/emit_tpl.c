@@ -13,9 +13,10 @@
 #include "emit_tpl.h"
 #include "mk_fs.h"
 
-#define YAML_WIDTH 100 /* fold YAML scalars at about this column */
-#define MAX_NEST 16
-#define LABEL_MAX 1024 /* labels and comments show at most this many bytes of a value */
+#define YAML_WIDTH  100 /* fold YAML scalars at about this column */
+#define MAX_NEST    16
+#define LABEL_MAX   1024 /* labels show at most this many bytes of a value */
+#define COMMENT_MAX 60   /* comments, this many (YAML lines stay under yamllint's 160) */
 
 static int tpl_error(mk_err *err, const char *tpl_name, const char *tpl, const char *at,
                      const char *what)
@@ -26,8 +27,7 @@ static int tpl_error(mk_err *err, const char *tpl_name, const char *tpl, const c
     return mk_err_set(err, MK_EINTERNAL, NULL, 0, 0, "template %s:%d: %s", tpl_name, line, what);
 }
 
-static const emit_slot *find_slot(const emit_slot *slots, size_t n, const char *name,
-                                  size_t len)
+static const emit_slot *find_slot(const emit_slot *slots, size_t n, const char *name, size_t len)
 {
     for (size_t i = 0; i < n; i++)
         if (strlen(slots[i].name) == len && !memcmp(slots[i].name, name, len)) return &slots[i];
@@ -55,42 +55,51 @@ static int plain_ok(const char *s)
     return 1;
 }
 
-/* How many bytes of s a label shows: all, or LABEL_MAX cut at a character boundary. */
-static size_t label_len(const char *s, int *cut)
+/* How many bytes of s a label shows: all, or max cut at a character boundary. */
+static size_t label_len(const char *s, size_t max, int *cut)
 {
     size_t n = strlen(s);
-    *cut = n > LABEL_MAX;
+    *cut = n > max;
     if (!*cut) return n;
-    n = LABEL_MAX;
+    n = max;
     while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
         n--;
     return n;
 }
 
-/* Control characters become blanks: the value stays on its line. */
-static void put_line_rest(mk_buf *out, const char *s)
+/* The length of the character at s; *breaks says whether it must not appear on a line of
+ * text (a control, or what YAML 1.1 or a Unicode-aware reader takes for a line break). */
+static size_t char_at(const char *s, int *breaks)
 {
-    int cut;
-    size_t n = label_len(s, &cut);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        mk_buf_putc(out, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
+    unsigned long c;
+    size_t n = mk_utf8_decode(s, &c);
+    if (!n) {
+        *breaks = 1; /* not UTF-8 (the emitters refuse such values before rendering) */
+        return 1;
     }
-    if (cut) mk_buf_puts(out, "...");
+    *breaks = c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0xfeff;
+    return n;
 }
 
-static void put_docker_word(mk_buf *out, const char *s)
+/* Text on one line: characters that would break it become blanks; at most max bytes. */
+static void put_line_rest(mk_buf *out, const char *s, size_t max, int docker)
 {
     int cut;
-    size_t n = label_len(s, &cut);
-    mk_buf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\' || c == '"' || c == '$') mk_buf_putc(out, '\\');
-        mk_buf_putc(out, (c < 0x20 || c == 0x7f) ? ' ' : (char)c);
+    size_t n = label_len(s, max, &cut);
+    if (docker) mk_buf_putc(out, '"');
+    for (size_t i = 0; i < n;) {
+        int breaks;
+        size_t k = char_at(s + i, &breaks);
+        if (breaks)
+            mk_buf_putc(out, ' ');
+        else {
+            if (docker && (s[i] == '\\' || s[i] == '"' || s[i] == '$')) mk_buf_putc(out, '\\');
+            mk_buf_put(out, s + i, k);
+        }
+        i += k;
     }
     if (cut) mk_buf_puts(out, "...");
-    mk_buf_putc(out, '"');
+    if (docker) mk_buf_putc(out, '"');
 }
 
 static int put_slot(mk_buf *out, const char *ctx, size_t clen, const char *value,
@@ -108,11 +117,15 @@ static int put_slot(mk_buf *out, const char *ctx, size_t clen, const char *value
     } else if (CTX("json")) {
         mk_buf_put_json_str(out, v);
     } else if (CTX("docker")) {
-        put_docker_word(out, v);
+        put_line_rest(out, v, LABEL_MAX, 1);
     } else if (CTX("label")) {
-        put_line_rest(out, v);
+        put_line_rest(out, *v ? v : "(none)", LABEL_MAX, 0); /* "KEY" alone is no label */
+    } else if (CTX("comment")) {
+        put_line_rest(out, v, COMMENT_MAX, 0);
     } else if (CTX("plain")) {
-        if (!plain_ok(v)) return tpl_error(err, tpl_name, tpl, at, "a plain slot got a value with other characters");
+        if (!plain_ok(v))
+            return tpl_error(err, tpl_name, tpl, at,
+                             "a plain slot got a value with other characters");
         mk_buf_puts(out, v);
     } else if (CTX("raw")) {
         mk_buf_puts(out, v);
@@ -144,14 +157,16 @@ int emit_render(mk_buf *out, const char *tpl, const char *tpl_name, const emit_s
         size_t nlen = sp ? (size_t)(close - name) : 0;
         if (klen == 2 && !memcmp(t, "if", 2)) {
             if (!name || !nlen) return tpl_error(err, tpl_name, tpl, open, "<%if%> without a name");
-            if (depth == MAX_NEST) return tpl_error(err, tpl_name, tpl, open, "conditionals nested too deep");
+            if (depth == MAX_NEST)
+                return tpl_error(err, tpl_name, tpl, open, "conditionals nested too deep");
             const emit_slot *s = find_slot(slots, n, name, nlen);
             if (!s) return tpl_error(err, tpl_name, tpl, open, "unknown slot in <%if%>");
             depth++;
             emit[depth] = emit[depth - 1] && s->value && *s->value;
             seen_else[depth] = 0;
         } else if (klen == 4 && !memcmp(t, "else", 4) && !name) {
-            if (!depth || seen_else[depth]) return tpl_error(err, tpl_name, tpl, open, "<%else%> out of place");
+            if (!depth || seen_else[depth])
+                return tpl_error(err, tpl_name, tpl, open, "<%else%> out of place");
             seen_else[depth] = 1;
             emit[depth] = emit[depth - 1] && !emit[depth];
         } else if (klen == 3 && !memcmp(t, "end", 3) && !name) {
@@ -161,8 +176,15 @@ int emit_render(mk_buf *out, const char *tpl, const char *tpl_name, const emit_s
             if (!name || !nlen) return tpl_error(err, tpl_name, tpl, open, "slot without a name");
             const emit_slot *s = find_slot(slots, n, name, nlen);
             if (!s) return tpl_error(err, tpl_name, tpl, open, "unknown slot");
-            if (emit[depth] && put_slot(out, t, klen, s->value, tpl_name, tpl, open, err))
-                return -1;
+            if (emit[depth]) {
+                if (put_slot(out, t, klen, s->value, tpl_name, tpl, open, err)) return -1;
+            } else {
+                mk_buf scratch; /* an untaken branch's slot is checked all the same */
+                mk_buf_init(&scratch);
+                int bad = put_slot(&scratch, t, klen, "", tpl_name, tpl, open, err);
+                mk_buf_fini(&scratch);
+                if (bad) return -1;
+            }
         }
         p = close + 2;
     }
@@ -175,7 +197,8 @@ int emit_check_name(const char *name, mk_err *err)
     size_t len = name ? strlen(name) : 0;
     int ok = len > 0 && len <= 200 && strcmp(name, ".") && strcmp(name, "..");
     for (size_t i = 0; ok && i < len; i++)
-        ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", name[i]) != NULL;
+        ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", name[i]) !=
+             NULL;
     if (ok) return 0;
     return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
                       "node name '%.200s' cannot name files: use 1-200 of [A-Za-z0-9_.-], "
@@ -203,7 +226,8 @@ int emit_check_image_ref(const char *node, const char *field, const char *s, mk_
     size_t len = s ? strlen(s) : 0;
     int ok = len > 0 && len <= 255 && s[0] != '-' && s[0] != '.' && s[0] != '/';
     for (size_t i = 0; ok && i < len; i++)
-        ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/:@-", s[i]) != NULL;
+        ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/:@-", s[i]) !=
+             NULL;
     if (ok) return 0;
     return mk_err_set(err, MK_EINVAL, NULL, 0, 0,
                       "node %s: %s '%.100s%s' is not a container image reference "
@@ -221,7 +245,8 @@ void emit_image_tag(const char *node, char *out, size_t size)
     size_t n = (size_t)snprintf(out, size, "modak-");
     for (const char *p = node; *p && n + 1 < size; p++) {
         char c = *p;
-        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a'), changed = 1;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a'), changed = 1;
         else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
             c = '-', changed = 1;
         out[n++] = c;
@@ -288,7 +313,8 @@ int emit_split_words(const char *text, char ***words, mk_err *err)
                         word_refuse(err, text, p, "an expansion inside double quotes");
                         goto fail;
                     }
-                    if (*p == '\\' && p[1] && strchr("$`\"\\", p[1])) p++;
+                    if (*p == '\\' && p[1] && strchr("$`\"\\", p[1]))
+                        p++;
                     else if (*p == '\\' && p[1] == '\n') {
                         p += 2;
                         continue;
@@ -305,7 +331,8 @@ int emit_split_words(const char *text, char ***words, mk_err *err)
                 if (p[1] != '\n') mk_buf_putc(&cur, p[1]);
                 p += 2;
             } else if (strchr("$`;&|<>()*?[]{}\n\r", c) || ((c == '#' || c == '~') && !in_word)) {
-                word_refuse(err, text, p, c == '\n' ? "a newline" : "a shell operator or expansion");
+                word_refuse(err, text, p,
+                            c == '\n' ? "a newline" : "a shell operator or expansion");
                 goto fail;
             } else {
                 mk_buf_putc(&cur, c);

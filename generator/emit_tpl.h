@@ -6,10 +6,12 @@
  *   <%unsafe name%>  the same tagged !unsafe: Ansible keeps it as data, never as Jinja2
  *   <%sh name%>      one shell word, single-quoted
  *   <%json name%>    a JSON string (Dockerfile exec-form arrays)
- *   <%docker name%>  a Dockerfile double-quoted word (\ " $ escaped; controls become blanks)
- *   <%label name%>   text on a line (Singularity %labels, comments): controls become blanks
- * (docker and label show at most 1,024 bytes of a value, then "...": they are labels and
- * comments; the whole value is in decision.json and the playbook's vars)
+ *   <%docker name%>  a Dockerfile double-quoted word (\ " $ escaped)
+ *   <%label name%>   text on a line (Singularity %labels; "(none)" for no value)
+ *   <%comment name%> text on a comment line
+ * (in these three, characters that could end the line, C0/C1 controls, U+2028/U+2029 and
+ * U+FEFF, become blanks; a label shows at most 1,024 bytes of a value and a comment 60,
+ * then "...": the whole value is in the playbook's vars and in decision.json)
  *   <%plain name%>   as it is, but only [A-Za-z0-9_.:/@+=-]: the emitter's own words
  *   <%raw name%>     as it is: text the emitter built with the escapers itself
  * and <%if name%> ... <%else%> ... <%end%> (nested freely) keeps the first part when the

@@ -924,15 +924,21 @@ static const sched_row *find_sched(const char *name)
 
 /* ---- the script body ---- */
 
-/* "$SINGULARITY_DIR/<last path component, ':' -> '_'>.sif", MODAK's naming; a name with
- * characters that are not plain inside double quotes gets its own single-quoted word. */
-static void sif_path(mk_buf *b, const char *container)
+char *job_sif_name(const char *container)
 {
     const char *last = strrchr(container, '/');
     last = last ? last + 1 : container;
     char *name = mk_xasprintf("%s.sif", last);
     for (char *p = name; *p; p++)
         if (*p == ':') *p = '_';
+    return name;
+}
+
+/* "$SINGULARITY_DIR/<job_sif_name>", MODAK's naming; a name with characters that are not
+ * plain inside double quotes gets its own single-quoted word. */
+static void sif_path(mk_buf *b, const char *container)
+{
+    char *name = job_sif_name(container);
     int plain = 1;
     for (const char *p = name; *p && plain; p++)
         if (!isalnum((unsigned char)*p) && !strchr("._+@=,-", *p)) plain = 0;

@@ -49,6 +49,11 @@ int job_generate(const json_t *doc, const reg_registry *reg, const job_opts *opt
                  mk_err *err);
 void job_result_fini(job_result *r);
 
+/* The file name MODAK gives a container's Singularity image: the last path component of
+ * the reference with ':' as '_', plus ".sif" (docker://a/b:1.0 -> b_1.0.sif); malloc'd.
+ * Job scripts run "$SINGULARITY_DIR/<it>"; the deploy playbook builds or pulls it there. */
+char *job_sif_name(const char *container);
+
 /* ---- the value conversions, exposed for tests ---- */
 
 /* Appends s as one shell word: as is when it is made only of [A-Za-z0-9_@%+=:,./-], else in

@@ -24,6 +24,7 @@ void opt_outcome_fini(opt_outcome *o)
     free(o->name);
     free(o->outdir);
     free(o->message);
+    free(o->explain);
     json_decref(o->nodes_json);
     memset(o, 0, sizeof *o);
 }
@@ -119,6 +120,7 @@ typedef struct node_work {
     json_t *record;   /* the decision record */
     job_result jr;    /* the job script */
     char *binary;     /* compiled binary (malloc'd), or NULL */
+    const char *script_args; /* the binary's arguments in the job script (shell text) */
 } node_work;
 
 static const char *str_prop(const doc_node *tpl, const char *key)
@@ -169,7 +171,7 @@ static int decide_node(const opt_config *cfg, const doc_node *root, node_work *w
     pn->dataset = data;
     pn->epochs = epochs;
     opt_decide_in in = {f->name, w->job, net, cfg->target, data, epochs};
-    if (cfg->decide(cfg->decide_ud, &in, &pn->decision, &w->record, err)) return -1;
+    if (cfg->decide(cfg->decide_ud, &in, a, &pn->decision, &w->record, err)) return -1;
     return 0;
 }
 
@@ -184,9 +186,9 @@ static json_t *job_for_script(const node_work *w, const opt_node *pn, mk_arena *
     json_object_set_new(app, "container_runtime", json_string(pn->decision.image));
     if (pn->decision.threads > 0) json_object_set_new(app, "threads", json_integer(pn->decision.threads));
     if (pn->decision.ranks > 1) json_object_set_new(app, "mpi_ranks", json_integer(pn->decision.ranks));
-    if (pn->train_args) {
+    if (w->script_args) {
         json_object_set_new(app, "executable", json_string(mk_arena_printf(a, "./%s-train", pn->name)));
-        json_object_set_new(app, "arguments", json_string(pn->train_args));
+        json_object_set_new(app, "arguments", json_string(w->script_args));
         json_object_del(job, "optimisation");
     }
     return out;
@@ -434,14 +436,29 @@ int opt_blueprint(tosca_ctx *tc, const opt_config *cfg, const char *path, opt_ou
         pn->base_image = cfg->base_image ? cfg->base_image : "debian:bookworm-slim";
         int native = pn->decision.graph_compiler && !strcmp(pn->decision.graph_compiler, "modak");
         if (native) {
+            /* the binary's arguments: as words for the containers' CMD (emit_container), and
+             * as shell text for the job script, which reads where the deploy playbook put the
+             * data and wants the metrics (MODAK_DATASET, MODAK_METRICS) */
             const char *data = pn->dataset ? pn->dataset : "data";
             mk_buf args;
             mk_buf_init(&args);
-            mk_buf_puts(&args, "train --data ");
+            mk_buf_puts(&args, "--data ");
             job_sh_word(&args, data);
-            mk_buf_printf(&args, " --epochs %d --batch %d --threads %d --metrics metrics.jsonl",
+            mk_buf_printf(&args, " --epochs %d --batch %d --threads %d", pn->epochs,
+                          pn->decision.batch, pn->decision.threads);
+            pn->train_args = mk_arena_printf(&a, "%s --metrics metrics.jsonl", args.s);
+            mk_buf_reset(&args);
+            job_sh_word(&args, data);
+            int plain = !strcmp(args.s, data); /* needs no quoting: a safe default inside "${}" */
+            mk_buf_reset(&args);
+            if (plain)
+                mk_buf_printf(&args, "train --data \"${MODAK_DATASET:-%s}\"", data);
+            else
+                mk_buf_puts(&args, "train --data \"${MODAK_DATASET:?set by the deploy playbook}\"");
+            mk_buf_printf(&args, " --epochs %d --batch %d --threads %d "
+                                 "--metrics \"${MODAK_METRICS:-metrics.jsonl}\"",
                           pn->epochs, pn->decision.batch, pn->decision.threads);
-            pn->train_args = mk_arena_strdup(&a, args.s);
+            w[i].script_args = mk_arena_strdup(&a, args.s);
             mk_buf_fini(&args);
             if (!cfg->no_compile && pn->network) {
                 if (cfg->compile(cfg->compile_ud, pn->network, &pn->decision, &w[i].binary, &err))
@@ -471,6 +488,15 @@ int opt_blueprint(tosca_ctx *tc, const opt_config *cfg, const char *path, opt_ou
                       dd->predicted_seconds));
     }
     res->message = mk_xasprintf("%zu node%s optimised into %s", n, n == 1 ? "" : "s", res->outdir);
+    {
+        mk_buf ex;
+        mk_buf_init(&ex);
+        for (size_t i = 0; i < n; i++)
+            if (plan.nodes[i].decision.explain)
+                mk_buf_printf(&ex, "%s:\n%s\n", plan.nodes[i].name, plan.nodes[i].decision.explain);
+        res->explain = ex.len ? mk_buf_detach(&ex) : NULL;
+        mk_buf_fini(&ex);
+    }
     rc = 0;
     goto done;
 fail:

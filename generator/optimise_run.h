@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "mk_arena.h"
 #include "optimise.h"
 #include "plan.h"
 #include "registry.h"
@@ -25,9 +26,9 @@ typedef struct opt_decide_in {
     int epochs;
 } opt_decide_in;
 
-/* Fills out (strings may point into *record, which the caller frees with json_decref) and
- * returns 0; *record is the full decision record (every candidate) for decision.json. */
-typedef int (*opt_decide_fn)(void *ud, const opt_decide_in *in, opt_decision *out,
+/* Fills out (its strings allocated in a) and returns 0; *record is the full decision
+ * record (every candidate) for decision.json. */
+typedef int (*opt_decide_fn)(void *ud, const opt_decide_in *in, mk_arena *a, opt_decision *out,
                              json_t **record, mk_err *err);
 /* Builds (or finds in the cache) the training binary; *binary is malloc'd. */
 typedef int (*opt_compile_fn)(void *ud, const char *network, const opt_decision *d, char **binary,
@@ -56,6 +57,7 @@ typedef struct opt_outcome {
     char *outdir;  /* OUTDIR/<name> when converted */
     size_t nodes;  /* AI-training nodes */
     char *message; /* the first error, why it was skipped, or a one-line summary */
+    char *explain; /* every node's candidate table (when the decider gives one), or NULL */
     json_t *nodes_json; /* per node: name, image, graph compiler, threads, batch, predicted s */
 } opt_outcome;
 

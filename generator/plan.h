@@ -23,6 +23,9 @@ typedef struct opt_decision {
     const char *target;       /* target name */
     const char *openblas_coretype; /* OPENBLAS_CORETYPE the binary runs with, e.g. SkylakeX */
     const char *reason;            /* one line: why this candidate won */
+    const char *explain;           /* the candidate table (--explain), or NULL */
+    const char *microarch;         /* the target's micro-architecture (compiler flags) */
+    int generic;                   /* modak's binary built generic (what a stock image ships) */
 } opt_decision;
 
 typedef struct opt_node {

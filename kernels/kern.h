@@ -6,7 +6,8 @@
  *      involved), no knowledge of graphs, float32, tensors in NCHW layout, contiguous. Every
  *      fast kernel has a naive *_ref twin beside it that the tests compare against. Kernels
  *      take a kern_ctx (thread pool + workspace); element-wise and pooling kernels split their
- *      work by (ith, nth) over the pool, GEMMs run on OpenBLAS.
+ *      work by (ith, nth) over the pool; GEMMs are single-threaded OpenBLAS calls made
+ *      by the pool's threads on disjoint blocks (OpenBLAS's own threads stay idle).
  *   2. The network ABI: the generated program fills in one `kern_net` (shapes, parameter
  *      table, arena size, FLOPs, and two function pointers that run one batch) and calls
  *      kern_main(argc, argv, &net) from its main().
@@ -55,7 +56,8 @@ int kern_err_set(kern_err *e, int code, const char *fmt, ...) __attribute__((for
  * ------------------------------------------------------------------------------------------ */
 typedef struct kern_ctx kern_ctx;
 
-/* nthreads <= 0 means one per online CPU. Also sets OpenBLAS's thread count. NULL on OOM. */
+/* nthreads <= 0 means one per online CPU. Sets OpenBLAS to one thread (the pool parallelises
+ * around it). NULL on OOM. */
 kern_ctx *kern_ctx_new(int nthreads);
 void kern_ctx_free(kern_ctx *ctx); /* NULL is a no-op */
 int kern_ctx_threads(const kern_ctx *ctx);
@@ -65,7 +67,8 @@ int kern_ctx_threads(const kern_ctx *ctx);
 int kern_ctx_reserve(kern_ctx *ctx, size_t bytes);
 
 /* Runs fn(arg, ith, nth) for ith = 0..nth-1 on the pool (the caller is thread 0) and waits.
- * nth = min(kern_ctx_threads, max_threads); max_threads <= 0 means all. */
+ * nth = min(kern_ctx_threads, max_threads); max_threads <= 0 means all. Not reentrant: fn
+ * must not call kern_parallel (or a kernel) on the same context. */
 typedef void (*kern_task)(void *arg, int ith, int nth);
 void kern_parallel(kern_ctx *ctx, kern_task fn, void *arg, int max_threads);
 
@@ -75,10 +78,15 @@ void kern_split(size_t n, int ith, int nth, size_t *begin, size_t *end);
 /* ------------------------------------------------------------------------------------------
  * GEMM: C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T.
  * op(A) is m x k, op(B) is k x n, C is m x n; lda/ldb/ldc are row strides in floats.
- * kern_sgemm calls OpenBLAS's cblas_sgemm (threads as set by the context that last set them).
+ * kern_sgemm calls OpenBLAS's cblas_sgemm in the calling thread (a context sets OpenBLAS to
+ * one thread: parallelism comes from the context's pool). kern_sgemm_par splits C into
+ * blocks over the context's threads, one single-threaded OpenBLAS call each.
  * ------------------------------------------------------------------------------------------ */
 void kern_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                 const float *b, int ldb, float beta, float *c, int ldc);
+void kern_sgemm_par(kern_ctx *ctx, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                    int ldc);
 void kern_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                     int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
@@ -87,8 +95,8 @@ void kern_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha, 
  *   x: n x c x h x w     w: k x c x r x s (OIHW)     bias: k     y: n x k x p x q
  *   p = (h + 2*pad_h - r) / stride_h + 1,  q = (w + 2*pad_w - s) / stride_w + 1
  * Fill the sizes, call kern_conv_init once (it checks them, computes p, q and resolves
- * KERN_CONV_AUTO), then run. `n` may be lowered afterwards for a smaller last batch without
- * calling init again. Generated code typically keeps one static kern_conv per layer.
+ * KERN_CONV_AUTO for each pass), then run. `n` may be lowered afterwards for a smaller last batch
+ * without calling init again. Generated code typically keeps one static kern_conv per layer.
  * ------------------------------------------------------------------------------------------ */
 typedef enum kern_conv_algo {
     KERN_CONV_AUTO = 0,       /* kern_conv_init picks the fastest for the shape */
@@ -105,13 +113,17 @@ typedef struct kern_conv {
     int stride_h, stride_w; /* >= 1 (0 is taken as 1) */
     int pad_h, pad_w;       /* zero padding on each side */
     int p, q;               /* output height and width: set by kern_conv_init */
-    kern_conv_algo algo;    /* in: requested (AUTO by default); out: the one that will run */
+    /* Algorithm of each pass. In: requested (0 = AUTO, the default); out: what will run. */
+    kern_conv_algo algo;             /* forward */
+    kern_conv_algo algo_bwd_data;    /* backward-data */
+    kern_conv_algo algo_bwd_weights; /* backward-weights */
 } kern_conv;
 
 int kern_conv_init(kern_conv *cv, kern_err *err);
 const char *kern_conv_algo_name(kern_conv_algo algo);
-/* Workspace bytes the three conv kernels need at cv->n (the max of the three); the
- * compiler may sum nothing up: the context's workspace is shared by all layers. */
+/* Workspace bytes the three conv kernels need per thread at cv->n (the max of the three).
+ * The context's workspace is shared by all layers, so a network needs the largest of these,
+ * times the thread count (kern_net.workspace_bytes is that per-thread maximum). */
 size_t kern_conv_workspace(const kern_conv *cv);
 /* Multiply-adds x 2 of the forward pass for the whole batch (the backward passes cost the
  * same each). */
@@ -127,6 +139,13 @@ int kern_conv2d_bwd_data(kern_ctx *ctx, const kern_conv *cv, const float *dy, co
  * channel (db may be NULL). When the forward fused a ReLU, first mask dy with kern_relu_bwd. */
 int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *dy,
                             float *dw, float *db);
+
+/* The whole backward in one pass over the images, while each image's data is in cache (the
+ * fast path for training): when y (the forward's output with its fused ReLU) is given, dy
+ * is first masked in place by y > 0; then db (may be NULL) = per-channel sums of dy, dw (may
+ * be NULL) = the weights' gradient, dx (may be NULL: the first layer) = the input's. */
+int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y, float *dy,
+                    const float *w, float *dx, float *dw, float *db);
 
 void kern_conv2d_fwd_ref(const kern_conv *cv, const float *x, const float *w, const float *bias,
                          int relu, float *y);
@@ -367,8 +386,8 @@ struct kern_net {
     int nparams;
     const kern_param *params;
     size_t arena_bytes;     /* activations, gradients, saved statistics at n = batch */
-    size_t workspace_bytes; /* max kern_conv_workspace over the layers at n = batch (0: unknown;
-                               the context then grows its workspace on first use) */
+    size_t workspace_bytes; /* max kern_conv_workspace over the layers at n = batch, per
+                               thread (0: unknown; the workspace then grows on first use) */
     double flops_fwd;       /* forward FLOPs per image (a multiply-add counts 2) */
     double flops_train;     /* forward + backward FLOPs per image (0: taken as 3 * flops_fwd) */
     /* Forward and backward of one batch: fills s->loss, s->correct (and s->probs), writes
@@ -388,8 +407,9 @@ int kern_main(int argc, char **argv, const kern_net *net);
  * OpenBLAS core selection (used by kern_main; public for tests).
  * ------------------------------------------------------------------------------------------ */
 /* The OpenBLAS core type this CPU should use, from CPUID: "Cooperlake" (AVX-512 BF16),
- * "SkylakeX" (AVX-512), "Haswell" (AVX2 + FMA), "Sandybridge" (AVX), "Nehalem" (SSE4.2),
- * "Prescott"; NULL when not on x86-64. The environment variable KERN_CORETYPE overrides. */
+ * "SkylakeX" (AVX-512), "Haswell" (AVX2 + FMA; "Zen" on AMD), "Sandybridge" (AVX), "Nehalem"
+ * (SSE4.2), "Prescott"; NULL when not on x86-64. The environment variable KERN_CORETYPE
+ * overrides. */
 const char *kern_coretype_wanted(void);
 /* The core type OpenBLAS is running with (openblas_get_corename). */
 const char *kern_coretype_active(void);

@@ -155,7 +155,7 @@ static int opt_str(const rd *r, const json_t *obj, const char *key, const char *
     if (!v || json_is_null(v)) return 0;
     if (!json_is_string(v)) {
         char ptr[256];
-        snprintf(ptr, sizeof ptr, "%s/%s", at, key);
+        if (snprintf(ptr, sizeof ptr, "%s/%s", at, key) >= (int)sizeof ptr) ptr[sizeof ptr - 1] = 0;
         return bad(r, ptr, "must be a string");
     }
     *out = json_string_value(v);
@@ -172,7 +172,7 @@ static int opt_obj(const rd *r, const json_t *parent, const char *key, const cha
         v = json_object_get(parent, early);
         used = early;
     }
-    snprintf(ptr, ptrsize, "%s/%s", at, used);
+    if (snprintf(ptr, ptrsize, "%s/%s", at, used) >= (int)ptrsize) ptr[ptrsize - 1] = 0; /* cut */
     if (!v || json_is_null(v)) {
         *out = NULL;
         return 0;
@@ -197,8 +197,8 @@ int decide_job_from_json(const json_t *doc, const char *file, decide_job *j, mk_
     }
     char p_opts[256], p_app[256], p_opt[256], p_build[256], p_ai[256], p_cfg[256], p_data[256],
         p_etl[256], p_fw[256];
-    const json_t *opts, *app, *opt, *build = NULL, *ai = NULL, *cfg = NULL, *data = NULL,
-                                    *etl = NULL, *fw = NULL;
+    const json_t *opts = NULL, *app = NULL, *opt = NULL, *build = NULL, *ai = NULL, *cfg = NULL,
+                 *data = NULL, *etl = NULL, *fw = NULL;
     if (opt_obj(&r, job, "job_options", NULL, base, &opts, p_opts, sizeof p_opts) ||
         opt_obj(&r, job, "application", NULL, base, &app, p_app, sizeof p_app) ||
         opt_obj(&r, job, "optimisation", "optimization", base, &opt, p_opt, sizeof p_opt))

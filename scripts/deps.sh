@@ -16,7 +16,10 @@ want=("${build_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && continue
+  # a tool installed another way (npm with a non-Debian Node.js, say) counts as present
+  case "$p" in npm|nodejs|jq|shellcheck|podman|runc) command -v "$p" >/dev/null 2>&1 && continue ;; esac
+  missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -183,6 +183,12 @@ static const bad_case bad[] = {
     {"{\"format\": \"modak-graph\", \"version\": 1, \"input\": {\"shape\": [1, 1, 1]}, "
      "\"layers\": [{\"op\": \"flatten\"}]}",
      "/layers: loss: softmax cross-entropy needs logits (N, K>=2, 1, 1)"},
+    {"{\"format\": \"modak-graph\", \"version\": 1, \"input\": {\"shape\": [1, 8, 8]}, "
+     "\"layers\": [{\"op\": \"conv2d\", \"filters\": 4, \"kernel\": 3, \"algo\": \"1x1\"}]}",
+     "/layers/0/algo: \"1x1\" needs a 1x1 kernel"},
+    {"{\"format\": \"modak-graph\", \"version\": 1, \"input\": {\"shape\": [1, 8, 8]}, "
+     "\"layers\": [{\"op\": \"conv2d\", \"filters\": 4, \"kernel\": 3, \"algo\": \"winograd\"}]}",
+     "/layers/0/algo: must be one of"},
     /* Keras */
     {"{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", "
      "\"config\": {\"batch_input_shape\": [null, 10]}}, {\"class_name\": \"LSTM\", \"config\": "
@@ -238,7 +244,8 @@ static void test_errors(void **state)
         char buf[2048];
         mk_err_str(&e, buf, sizeof buf);
         if (g) fail_msg("case %zu loaded", i);
-        if (!strstr(buf, bad[i].want)) fail_msg("case %zu: '%s' does not contain '%s'", i, buf, bad[i].want);
+        if (!strstr(buf, bad[i].want))
+            fail_msg("case %zu: '%s' does not contain '%s'", i, buf, bad[i].want);
         assert_int_equal(e.code, MK_EINVAL);
         assert_non_null(strstr(buf, "mem.json"));
     }
@@ -251,7 +258,7 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip_zoo),   cmocka_unit_test(test_spec),
+        cmocka_unit_test(test_roundtrip_zoo),    cmocka_unit_test(test_spec),
         cmocka_unit_test(test_keras_sequential), cmocka_unit_test(test_keras_functional),
         cmocka_unit_test(test_errors),
     };

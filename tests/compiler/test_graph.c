@@ -187,7 +187,8 @@ static void test_flops(void **state)
     assert_true(d1->fwd_flops == 2.0 * 9216 * 128 + 2.0 * 128);
     assert_int_equal(d1->params, 9216 * 128 + 128);
     int64_t total = 0;
-    for (int i = 0; i < n; i++) total += r[i].params;
+    for (int i = 0; i < n; i++)
+        total += r[i].params;
     assert_int_equal(total, 1199882);
     graph_free(g);
 
@@ -257,7 +258,8 @@ static void test_autodiff(void **state)
             graph_seq o = graph_train_order(g);
             /* topological: every source before its user */
             int *pos = calloc((size_t)g->n_nodes, sizeof *pos);
-            for (int i = 0; i < o.n; i++) pos[o.v[i]->id] = i + 1;
+            for (int i = 0; i < o.n; i++)
+                pos[o.v[i]->id] = i + 1;
             for (int i = 0; i < o.n; i++)
                 for (int s = 0; s < GRAPH_MAX_SRC && o.v[i]->src[s]; s++) {
                     assert_true(pos[o.v[i]->src[s]->id] > 0);
@@ -279,16 +281,20 @@ static void test_memplan(void **state)
             if (fuse) graph_fuse(g, &e);
             assert_int_equal(graph_autodiff(g, &e), 0);
             graph_plan tp, ip, np;
-            assert_int_equal(graph_plan_memory(g, graph_train_order(g), GRAPH_PLAN_TRAIN, 1, &tp, &e), 0);
+            assert_int_equal(
+                graph_plan_memory(g, graph_train_order(g), GRAPH_PLAN_TRAIN, 1, &tp, &e), 0);
             if (graph_plan_check(g, &tp, &e)) fail_msg("%s: %s", nets[k], e.msg);
-            assert_int_equal(graph_plan_memory(g, graph_infer_order(g), GRAPH_PLAN_INFER, 1, &ip, &e), 0);
+            assert_int_equal(
+                graph_plan_memory(g, graph_infer_order(g), GRAPH_PLAN_INFER, 1, &ip, &e), 0);
             if (graph_plan_check(g, &ip, &e)) fail_msg("%s infer: %s", nets[k], e.msg);
-            assert_int_equal(graph_plan_memory(g, graph_train_order(g), GRAPH_PLAN_TRAIN, 0, &np, &e), 0);
+            assert_int_equal(
+                graph_plan_memory(g, graph_train_order(g), GRAPH_PLAN_TRAIN, 0, &np, &e), 0);
             if (graph_plan_check(g, &np, &e)) fail_msg("%s unplanned: %s", nets[k], e.msg);
             assert_true(tp.arena_bytes < tp.unplanned_bytes);
             assert_true(np.arena_bytes == np.unplanned_bytes);
             assert_true(ip.arena_bytes < tp.arena_bytes);
-            printf("# %s fuse=%d: train arena %.1f MiB (unplanned %.1f MiB, %d tensors), infer %.1f MiB\n",
+            printf("# %s fuse=%d: train arena %.1f MiB (unplanned %.1f MiB, %d tensors), infer "
+                   "%.1f MiB\n",
                    nets[k], fuse, tp.arena_bytes / 1048576.0, tp.unplanned_bytes / 1048576.0,
                    tp.ntensors, ip.arena_bytes / 1048576.0);
             graph_free(g);
@@ -321,10 +327,14 @@ static void test_memplan_check_catches(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_op_names),   cmocka_unit_test(test_shapes),
-        cmocka_unit_test(test_shape_errors), cmocka_unit_test(test_zoo_params),
-        cmocka_unit_test(test_flops),      cmocka_unit_test(test_fusion),
-        cmocka_unit_test(test_autodiff),   cmocka_unit_test(test_memplan),
+        cmocka_unit_test(test_op_names),
+        cmocka_unit_test(test_shapes),
+        cmocka_unit_test(test_shape_errors),
+        cmocka_unit_test(test_zoo_params),
+        cmocka_unit_test(test_flops),
+        cmocka_unit_test(test_fusion),
+        cmocka_unit_test(test_autodiff),
+        cmocka_unit_test(test_memplan),
         cmocka_unit_test(test_memplan_check_catches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,7 +52,7 @@ static void test_find_and_job_document(void **state)
     assert_true(json_is_false(json_object_get(jo, "combine_stdout_stderr")));
     assert_null(json_object_get(jo, "content")); /* not a job option */
     json_t *t = json_object_get(json_object_get(job, "job"), "target");
-    assert_string_equal(json_string_value(json_object_get(t, "name")), "skylake_cpu");
+    assert_string_equal(json_string_value(json_object_get(t, "name")), "host");
     assert_string_equal(json_string_value(json_object_get(t, "job_scheduler_type")), "slurm");
     json_t *app = json_object_get(json_object_get(job, "job"), "application");
     assert_string_equal(json_string_value(json_object_get(app, "executable")), "train");

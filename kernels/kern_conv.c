@@ -1,0 +1,854 @@
+/* kern_conv — 2-D convolution (NCHW, OIHW weights, stride, zero padding, dilation 1):
+ * forward, backward-data and backward-weights with four algorithms, and naive references.
+ *
+ *   IM2COL          per image: unfold the input into a (c*r*s) x (p*q) matrix in the thread's
+ *                   workspace, then one GEMM: y_i = W . col (darknet's scheme).
+ *   IM2COL_BATCHED  the columns of b images side by side, one k x (b*p*q) GEMM, then a scatter
+ *                   back to NCHW: for small feature maps, where one image's GEMM is too
+ *                   narrow for OpenBLAS to reach its rate.
+ *   1X1             a 1x1/stride-1/unpadded convolution needs no unfolding: x_i is the matrix.
+ *   DIRECT          stride 1: register-blocked loops (8 output channels x one vector of
+ *                   columns, held in registers over all taps) on a zero-padded copy of each
+ *                   image; no unfolded matrix. Fastest where the GEMM would be small or
+ *                   skinny: few input or output channels. Only with AVX or wider vectors.
+ *
+ * Each pass (forward, backward-data, backward-weights) has its own algorithm: AUTO picks
+ * each from the shape with rules measured on the target (see bench/kernels.sh).
+ *
+ * Threading: the context's threads take blocks of images; each one works in its own slice of
+ * the workspace and calls the single-threaded OpenBLAS. Backward-weights sums over images:
+ * every thread accumulates a partial dW (and db) in its slice, then a second pass adds the
+ * partials in thread order (the same bits for a given thread count). The bias and ReLU are
+ * fused into the forward's epilogue, applied while the output block is still in cache;
+ * kern_conv2d_bwd fuses the ReLU mask, the bias gradient and both backward GEMMs per image. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <string.h>
+
+#include "kern.h"
+#include "kern_impl.h"
+
+static const char *const algo_names[] = {"auto", "im2col", "im2col-batched", "1x1", "direct"};
+_Static_assert(sizeof algo_names / sizeof *algo_names == KERN_CONV_ALGO_COUNT,
+               "one name per conv algorithm");
+
+const char *kern_conv_algo_name(kern_conv_algo algo)
+{
+    return (unsigned)algo < KERN_CONV_ALGO_COUNT ? algo_names[algo] : "?";
+}
+
+enum {
+    BATCH_COLS = 256, /* IM2COL_BATCHED unfolds images until a GEMM is this wide (measured: wider
+                       * blocks fall out of L2) */
+    DKB = 8,          /* DIRECT: output channels per register block */
+};
+
+/* DIRECT: output columns per register block, one vector register of the target: 16 floats
+ * with AVX-512, 8 with AVX, 4 otherwise. (A wider block than the registers, split by the
+ * compiler, measured 8x slower on AVX2: the accumulators no longer fit.) */
+#if defined(__AVX512F__)
+#define DQB 16
+#elif defined(__AVX__)
+#define DQB 8
+#else
+#define DQB 4
+#endif
+
+enum conv_pass { FWD, BWD_DATA, BWD_W, BWD_ALL };
+
+static int is_pointwise(const kern_conv *cv)
+{
+    return cv->r == 1 && cv->s == 1 && cv->stride_h == 1 && cv->stride_w == 1 && cv->pad_h == 0 &&
+           cv->pad_w == 0;
+}
+
+static int round_up(int v, int m)
+{
+    return (v + m - 1) / m * m;
+}
+
+/* DIRECT handles stride 1 with padding smaller than the kernel. */
+static int direct_ok(const kern_conv *cv)
+{
+    return cv->stride_h == 1 && cv->stride_w == 1 && cv->pad_h < cv->r && cv->pad_w < cv->s;
+}
+
+/* The share of DIRECT's column blocks (one vector) that holds real columns for rows of `len`. */
+static double lane_use(int len)
+{
+    return (double)len / round_up(len, DQB);
+}
+
+/* AUTO's choice for one pass, from single-thread measurements on a zen4 core (bench/kernels.sh):
+ * the GEMM algorithms are plain 1x1 or per-image im2col unless an image has fewer than 64
+ * output pixels (resnet50's 7x7 stage), where batching images widens the GEMM. DIRECT wins
+ * the forward of stride-1 convolutions whose rows fill its column blocks, backward-data
+ * with 16 or more input channels (and few output channels, or long rows), and
+ * backward-weights with at most 16 output channels (where the GEMM's m is too small). */
+static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
+{
+    int pq = cv->p * cv->q;
+    kern_conv_algo gemm = pq < 64            ? KERN_CONV_IM2COL_BATCHED
+                          : is_pointwise(cv) ? KERN_CONV_1X1
+                                             : KERN_CONV_IM2COL;
+    /* measured with AVX and AVX-512 only; below 64 output pixels the batched GEMM wins */
+    if (!direct_ok(cv) || is_pointwise(cv) || DQB < 8 || pq < 64) return gemm;
+    switch (pass) {
+    case FWD:
+        return lane_use(cv->q) >= 0.75 ? KERN_CONV_DIRECT : gemm;
+    case BWD_DATA:
+        return cv->c >= 16 && lane_use(cv->w) >= (cv->k <= 32 ? 0.75 : 0.85) ? KERN_CONV_DIRECT
+                                                                             : gemm;
+    default:
+        return cv->k <= 16 && lane_use(cv->q) >= 0.75 ? KERN_CONV_DIRECT : gemm;
+    }
+}
+
+static int resolve(kern_conv *cv, kern_conv_algo *algo, enum conv_pass pass, kern_err *err)
+{
+    static const char *const pass_names[] = {"forward", "backward-data", "backward-weights"};
+    switch (*algo) {
+    case KERN_CONV_AUTO:
+        *algo = choose(cv, pass);
+        return 0;
+    case KERN_CONV_1X1:
+        if (!is_pointwise(cv))
+            return kern_err_set(err, KERN_EINVAL,
+                                "conv %s: algorithm 1x1 needs a 1x1 kernel, stride 1 and no "
+                                "padding (got %dx%d, stride %d,%d, pad %d,%d)",
+                                pass_names[pass], cv->r, cv->s, cv->stride_h, cv->stride_w,
+                                cv->pad_h, cv->pad_w);
+        return 0;
+    case KERN_CONV_DIRECT:
+        if (!direct_ok(cv))
+            return kern_err_set(err, KERN_EINVAL,
+                                "conv %s: algorithm direct needs stride 1 and padding smaller "
+                                "than the kernel (got stride %d,%d, pad %d,%d, kernel %dx%d)",
+                                pass_names[pass], cv->stride_h, cv->stride_w, cv->pad_h, cv->pad_w,
+                                cv->r, cv->s);
+        return 0;
+    case KERN_CONV_IM2COL:
+    case KERN_CONV_IM2COL_BATCHED:
+        return 0;
+    default:
+        return kern_err_set(err, KERN_EINVAL, "conv %s: unknown algorithm %d", pass_names[pass],
+                            (int)*algo);
+    }
+}
+
+int kern_conv_init(kern_conv *cv, kern_err *err)
+{
+    if (cv->stride_h <= 0) cv->stride_h = 1;
+    if (cv->stride_w <= 0) cv->stride_w = 1;
+    if (cv->n <= 0 || cv->c <= 0 || cv->h <= 0 || cv->w <= 0 || cv->k <= 0 || cv->r <= 0 ||
+        cv->s <= 0 || cv->pad_h < 0 || cv->pad_w < 0)
+        return kern_err_set(err, KERN_EINVAL,
+                            "conv: sizes must be positive (n %d c %d h %d w %d k %d kernel %dx%d "
+                            "pad %d,%d)",
+                            cv->n, cv->c, cv->h, cv->w, cv->k, cv->r, cv->s, cv->pad_h, cv->pad_w);
+    if (cv->h + 2 * cv->pad_h < cv->r || cv->w + 2 * cv->pad_w < cv->s)
+        return kern_err_set(err, KERN_EINVAL,
+                            "conv: kernel %dx%d larger than the padded input %dx%d", cv->r, cv->s,
+                            cv->h + 2 * cv->pad_h, cv->w + 2 * cv->pad_w);
+    cv->p = (cv->h + 2 * cv->pad_h - cv->r) / cv->stride_h + 1;
+    cv->q = (cv->w + 2 * cv->pad_w - cv->s) / cv->stride_w + 1;
+    if ((double)cv->c * cv->r * cv->s * cv->p * cv->q > 2e9 ||
+        (double)cv->c * cv->h * cv->w > 2e9 || (double)cv->k * cv->p * cv->q > 2e9)
+        return kern_err_set(err, KERN_EINVAL, "conv: one image's tensors are too large");
+    if (resolve(cv, &cv->algo, FWD, err) || resolve(cv, &cv->algo_bwd_data, BWD_DATA, err) ||
+        resolve(cv, &cv->algo_bwd_weights, BWD_W, err))
+        return -1;
+    return 0;
+}
+
+/* Images unfolded together by IM2COL_BATCHED. */
+static int batch_images(const kern_conv *cv)
+{
+    int pq = cv->p * cv->q;
+    int b = (BATCH_COLS + pq - 1) / pq;
+    if (b > cv->n) b = cv->n;
+    return b < 1 ? 1 : b;
+}
+
+double kern_conv_flops(const kern_conv *cv)
+{
+    return 2.0 * cv->n * cv->k * cv->p * cv->q * (double)cv->c * cv->r * cv->s;
+}
+
+/* ---- workspace ---- */
+
+/* Floats of DIRECT's per-thread scratch for one pass: padded input (or padded dy), packed
+ * weights and tap offsets. */
+static size_t direct_scratch(const kern_conv *cv, enum conv_pass pass)
+{
+    size_t crs = (size_t)cv->c * cv->r * cv->s, krs = (size_t)cv->k * cv->r * cv->s;
+    size_t qp = (size_t)round_up(cv->q, DQB), kp = (size_t)round_up(cv->k, DKB);
+    size_t xpad = (size_t)cv->c * (cv->h + 2 * cv->pad_h) * (qp + cv->s - 1);
+    if (pass == FWD) return xpad + kp * crs + crs;
+    if (pass == BWD_W) return xpad + kp * (size_t)cv->p * qp + crs;
+    size_t wq = (size_t)round_up(cv->w, DQB), cp = (size_t)round_up(cv->c, DKB);
+    return (size_t)cv->k * (cv->p + 2 * (cv->r - 1 - cv->pad_h)) * (wq + cv->s - 1) + cp * krs +
+           krs;
+}
+
+/* Each thread's slice of the workspace for one pass and algorithm: the unfolded block (or
+ * DIRECT's scratch), the gathered dy block (batched), a partial dW and a partial db. */
+struct ws_layout {
+    size_t col, tmp, dw, db, total;
+};
+
+static struct ws_layout layout_of(const kern_conv *cv, kern_conv_algo algo, enum conv_pass pass)
+{
+    size_t crs = (size_t)cv->c * cv->r * cv->s, pq = (size_t)cv->p * cv->q, k = (size_t)cv->k;
+    size_t b = algo == KERN_CONV_IM2COL_BATCHED ? (size_t)batch_images(cv) : 1;
+    size_t col = algo == KERN_CONV_DIRECT          ? direct_scratch(cv, pass)
+                 : algo == KERN_CONV_1X1 && b == 1 ? 0
+                                                   : crs * b * pq;
+    size_t tmp = algo == KERN_CONV_IM2COL_BATCHED ? k * b * pq : 0;
+    int needs_partials = pass == BWD_W || pass == BWD_ALL;
+    struct ws_layout l;
+    l.col = 0;
+    l.tmp = kernp_align64(col * sizeof(float));
+    l.dw = l.tmp + kernp_align64(tmp * sizeof(float));
+    l.db = l.dw + (needs_partials ? kernp_align64(k * crs * sizeof(float)) : 0);
+    l.total = l.db + (needs_partials ? kernp_align64(k * sizeof(double)) : 0);
+    return l;
+}
+
+size_t kern_conv_workspace(const kern_conv *cv)
+{
+    size_t a = layout_of(cv, cv->algo, FWD).total;
+    size_t b = layout_of(cv, cv->algo_bwd_data, BWD_DATA).total;
+    size_t c = layout_of(cv, cv->algo_bwd_weights, BWD_W).total;
+    size_t d = cv->algo_bwd_data == cv->algo_bwd_weights
+                   ? layout_of(cv, cv->algo_bwd_data, BWD_ALL).total
+                   : 0;
+    size_t m = a > b ? a : b;
+    m = m > c ? m : c;
+    return m > d ? m : d;
+}
+
+/* ---- unfolding ---- */
+
+/* The q range [*q0, *q1) whose input column q*stride - pad + s lies inside [0, w). */
+static void valid_cols(int Q, int W, int stride, int pad, int s, int *q0, int *q1)
+{
+    int lo = pad - s; /* q*stride >= lo */
+    int a = lo <= 0 ? 0 : (lo + stride - 1) / stride;
+    int hi = W - 1 + pad - s; /* q*stride <= hi */
+    int b = hi < 0 ? 0 : hi / stride + 1;
+    if (b > Q) b = Q;
+    if (a > b) a = b;
+    *q0 = a;
+    *q1 = b;
+}
+
+/* col[(ci*r + ri)*s + si][pq], row stride ld, from one image x (c x h x w). */
+static void im2col(const kern_conv *cv, const float *x, float *col, size_t ld)
+{
+    const int C = cv->c, H = cv->h, W = cv->w, R = cv->r, S = cv->s, P = cv->p, Q = cv->q;
+    const int sh = cv->stride_h, sw = cv->stride_w, ph = cv->pad_h, pw = cv->pad_w;
+    for (int c = 0; c < C; c++)
+        for (int r = 0; r < R; r++)
+            for (int s = 0; s < S; s++) {
+                float *row = col + ((size_t)(c * R + r) * S + s) * ld;
+                int q0, q1;
+                valid_cols(Q, W, sw, pw, s, &q0, &q1);
+                for (int p = 0; p < P; p++) {
+                    float *dst = row + (size_t)p * Q;
+                    int ih = p * sh - ph + r;
+                    if (ih < 0 || ih >= H) {
+                        memset(dst, 0, (size_t)Q * sizeof *dst);
+                        continue;
+                    }
+                    const float *src = x + ((size_t)c * H + ih) * W - pw + s;
+                    for (int q = 0; q < q0; q++)
+                        dst[q] = 0.0f;
+                    if (sw == 1) /* short rows: a loop beats a memcpy call */
+                        for (int q = q0; q < q1; q++)
+                            dst[q] = src[q];
+                    else
+                        for (int q = q0; q < q1; q++)
+                            dst[q] = src[q * sw];
+                    for (int q = q1; q < Q; q++)
+                        dst[q] = 0.0f;
+                }
+            }
+}
+
+/* dx (one image, c x h x w) += the folding of col; dx must be zeroed first. */
+static void col2im(const kern_conv *cv, const float *col, size_t ld, float *dx)
+{
+    const int C = cv->c, H = cv->h, W = cv->w, R = cv->r, S = cv->s, P = cv->p, Q = cv->q;
+    const int sh = cv->stride_h, sw = cv->stride_w, ph = cv->pad_h, pw = cv->pad_w;
+    for (int c = 0; c < C; c++)
+        for (int r = 0; r < R; r++)
+            for (int s = 0; s < S; s++) {
+                const float *row = col + ((size_t)(c * R + r) * S + s) * ld;
+                int q0, q1;
+                valid_cols(Q, W, sw, pw, s, &q0, &q1);
+                for (int p = 0; p < P; p++) {
+                    int ih = p * sh - ph + r;
+                    if (ih < 0 || ih >= H) continue;
+                    const float *src = row + (size_t)p * Q;
+                    float *dst = dx + ((size_t)c * H + ih) * W - pw + s;
+                    if (sw == 1)
+                        for (int q = q0; q < q1; q++)
+                            dst[q] += src[q];
+                    else
+                        for (int q = q0; q < q1; q++)
+                            dst[q * sw] += src[q];
+                }
+            }
+}
+
+/* y (k rows of len floats, row stride ld) -> out rows (stride out_ld): + bias, ReLU. */
+static void epilogue(const float *y, size_t ld, float *out, size_t out_ld, int k, size_t len,
+                     const float *bias, int relu)
+{
+    for (int i = 0; i < k; i++) {
+        const float *src = y + (size_t)i * ld;
+        float *dst = out + (size_t)i * out_ld;
+        float b = bias ? bias[i] : 0.0f;
+        if (relu)
+            for (size_t l = 0; l < len; l++) {
+                float v = src[l] + b;
+                dst[l] = v > 0.0f ? v : 0.0f;
+            }
+        else if (bias || src != dst)
+            for (size_t l = 0; l < len; l++)
+                dst[l] = src[l] + b;
+    }
+}
+
+/* ---- the GEMM-based algorithms ---- */
+
+struct conv_job {
+    const kern_conv *cv;
+    enum conv_pass pass;
+    kern_conv_algo algo;
+    const float *x, *w, *bias, *y_relu;
+    const float *dy;
+    float *dy_mut; /* BWD_ALL: dy, masked in place by y_relu */
+    float *y, *dx, *dw, *db;
+    int relu;
+    char *ws;
+    size_t ws_per_thread;
+    struct ws_layout l;
+    unsigned char has_partial[256];
+};
+
+/* dy (k rows of pq) masked in place where y <= 0. */
+static void mask_relu(float *restrict dy, const float *restrict y, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+static void gemm_conv_task(void *p, int ith, int nth)
+{
+    struct conv_job *j = p;
+    const kern_conv *cv = j->cv;
+    const int K = cv->k, C = cv->c;
+    const int CRS = cv->c * cv->r * cv->s, PQ = cv->p * cv->q;
+    const size_t in_sz = (size_t)C * cv->h * cv->w, out_sz = (size_t)K * PQ;
+    const int batched = j->algo == KERN_CONV_IM2COL_BATCHED;
+    const int pointwise = j->algo == KERN_CONV_1X1;
+    const int plain_1x1 = is_pointwise(cv); /* unfolding is a copy, folding too */
+    const int B = batched ? batch_images(cv) : 1;
+    char *ws = j->ws + (size_t)ith * j->ws_per_thread;
+    float *col = (float *)(ws + j->l.col), *tmp = (float *)(ws + j->l.tmp);
+    float *dwt = nth > 1 ? (float *)(ws + j->l.dw) : j->dw;
+    double *dbt = (double *)(ws + j->l.db);
+    const int do_w = (j->pass == BWD_W || j->pass == BWD_ALL) && j->dw;
+    const int do_d = (j->pass == BWD_DATA || j->pass == BWD_ALL) && j->dx;
+    const int do_b = j->pass == BWD_ALL && j->db;
+    const float *dy = j->pass == BWD_ALL ? j->dy_mut : j->dy;
+
+    size_t lo, hi;
+    kern_split((size_t)cv->n, ith, nth, &lo, &hi);
+    j->has_partial[ith] = hi > lo;
+    if (do_b)
+        for (int kk = 0; kk < K; kk++)
+            dbt[kk] = 0.0;
+    int first = 1;
+    for (size_t i0 = lo; i0 < hi; i0 += (size_t)B) {
+        int b = (int)(hi - i0 < (size_t)B ? hi - i0 : (size_t)B);
+        int L = b * PQ; /* columns of the unfolded block */
+        if (j->pass == FWD) {
+            if (!batched) {
+                const float *xi = j->x + i0 * in_sz;
+                if (!pointwise) im2col(cv, xi, col, (size_t)PQ);
+                float *yi = j->y + i0 * out_sz;
+                kern_sgemm(0, 0, K, PQ, CRS, 1.0f, j->w, CRS, pointwise ? xi : col, PQ, 0.0f, yi,
+                           PQ);
+                if (j->bias || j->relu)
+                    epilogue(yi, (size_t)PQ, yi, (size_t)PQ, K, (size_t)PQ, j->bias, j->relu);
+            } else {
+                for (int t = 0; t < b; t++)
+                    im2col(cv, j->x + (i0 + t) * in_sz, col + (size_t)t * PQ, (size_t)L);
+                kern_sgemm(0, 0, K, L, CRS, 1.0f, j->w, CRS, col, L, 0.0f, tmp, L);
+                for (int t = 0; t < b; t++)
+                    epilogue(tmp + (size_t)t * PQ, (size_t)L, j->y + (i0 + t) * out_sz, (size_t)PQ,
+                             K, (size_t)PQ, j->bias, j->relu);
+            }
+            continue;
+        }
+        /* backward: mask (fused ReLU), bias gradient, then the two GEMMs on the same block */
+        if (j->pass == BWD_ALL && j->y_relu)
+            for (int t = 0; t < b; t++)
+                mask_relu(j->dy_mut + (i0 + t) * out_sz, j->y_relu + (i0 + t) * out_sz, out_sz);
+        if (do_b)
+            for (int t = 0; t < b; t++)
+                for (int kk = 0; kk < K; kk++)
+                    dbt[kk] += kernp_sum(dy + (i0 + t) * out_sz + (size_t)kk * PQ, (size_t)PQ);
+        const float *dmat = dy + i0 * out_sz; /* k x pq of one image, or the gathered block */
+        if (batched) {
+            for (int t = 0; t < b; t++)
+                for (int kk = 0; kk < K; kk++)
+                    memcpy(tmp + (size_t)kk * L + (size_t)t * PQ,
+                           dy + (i0 + t) * out_sz + (size_t)kk * PQ, (size_t)PQ * sizeof(float));
+            dmat = tmp;
+        }
+        if (do_w) {
+            const float *mat = col;
+            if (pointwise)
+                mat = j->x + i0 * in_sz;
+            else
+                for (int t = 0; t < b; t++)
+                    im2col(cv, j->x + (i0 + t) * in_sz, col + (size_t)t * PQ, (size_t)L);
+            kern_sgemm(0, 1, K, CRS, L, 1.0f, dmat, L, mat, L, first ? 0.0f : 1.0f, dwt, CRS);
+        }
+        if (do_d) {
+            if (pointwise) {
+                kern_sgemm(1, 0, CRS, PQ, K, 1.0f, j->w, CRS, dmat, PQ, 0.0f, j->dx + i0 * in_sz,
+                           PQ);
+            } else {
+                kern_sgemm(1, 0, CRS, L, K, 1.0f, j->w, CRS, dmat, L, 0.0f, col, L);
+                for (int t = 0; t < b; t++) {
+                    float *dxi = j->dx + (i0 + t) * in_sz;
+                    if (plain_1x1) {
+                        for (int c = 0; c < C; c++)
+                            memcpy(dxi + (size_t)c * PQ, col + (size_t)c * L + (size_t)t * PQ,
+                                   (size_t)PQ * sizeof(float));
+                    } else {
+                        memset(dxi, 0, in_sz * sizeof(float));
+                        col2im(cv, col + (size_t)t * PQ, (size_t)L, dxi);
+                    }
+                }
+            }
+        }
+        first = 0;
+    }
+    if (do_w && first && nth == 1) memset(j->dw, 0, (size_t)K * CRS * sizeof(float));
+    if (do_b && nth == 1)
+        for (int kk = 0; kk < K; kk++)
+            j->db[kk] = (float)dbt[kk];
+}
+
+/* dw (and db) = the sum of the threads' partials, in thread order. */
+struct reduce_job {
+    struct conv_job *cj;
+    size_t count;
+    int parts;
+};
+
+static void reduce_task(void *p, int ith, int nth)
+{
+    const struct reduce_job *r = p;
+    size_t lo, hi, nblk = (r->count + 15) / 16;
+    kern_split(nblk, ith, nth, &lo, &hi);
+    lo *= 16;
+    hi = hi * 16 > r->count ? r->count : hi * 16;
+    float *dw = r->cj->dw;
+    for (size_t e = lo; e < hi; e++)
+        dw[e] = 0.0f;
+    for (int t = 0; t < r->parts; t++) {
+        if (!r->cj->has_partial[t]) continue;
+        const float *part =
+            (const float *)(r->cj->ws + (size_t)t * r->cj->ws_per_thread + r->cj->l.dw);
+        for (size_t e = lo; e < hi; e++)
+            dw[e] += part[e];
+    }
+}
+
+static void reduce_partials(kern_ctx *ctx, struct conv_job *j, int nth)
+{
+    const kern_conv *cv = j->cv;
+    if (j->dw && (j->pass == BWD_W || j->pass == BWD_ALL)) {
+        struct reduce_job r = {
+            .cj = j, .count = (size_t)cv->k * cv->c * cv->r * cv->s, .parts = nth};
+        kern_parallel(ctx, reduce_task, &r, kernp_threads_for(r.count * (size_t)nth));
+    }
+    if (j->db && j->pass == BWD_ALL)
+        for (int kk = 0; kk < cv->k; kk++) {
+            double s = 0;
+            for (int t = 0; t < nth; t++)
+                if (j->has_partial[t])
+                    s += ((const double *)(j->ws + (size_t)t * j->ws_per_thread + j->l.db))[kk];
+            j->db[kk] = (float)s;
+        }
+}
+
+/* ---- DIRECT ----
+ *
+ * The input is copied once per image into a zero-padded plane whose rows are long enough
+ * for whole vector blocks, so the inner loops have no bounds checks. A block of 8 output
+ * channels x one vector of output columns is accumulated in registers over all c*r*s taps (weights
+ * packed as [channel block][tap][8]). Backward-data is the same kernel run on dy padded by
+ * (r-1-pad) with the weights flipped and their channels swapped. Backward-weights keeps
+ * 8 channels x one vector of columns of products per tap and splits images over threads with
+ * partial sums, like the GEMM path. */
+
+/* One vector register of floats as one value: GCC/clang lower it to the target's vector
+ * instructions, which pins the register blocking down where the auto-vectoriser would not. */
+typedef float vecf __attribute__((vector_size(DQB * sizeof(float))));
+
+/* An unaligned load of DQB floats. */
+#define loadv(p)                                                                                   \
+    __extension__({                                                                                \
+        vecf v_;                                                                                   \
+        memcpy(&v_, (p), sizeof v_);                                                               \
+        v_;                                                                                        \
+    })
+
+/* Copies one image (c x h x w) into dst (c x hp x wpp) at offset (ph, pw), zeros around. */
+static void pad_plane(const float *restrict src, int C, int H, int W, int ph, int pw, int hp,
+                      int wpp, float *restrict dst)
+{
+    memset(dst, 0, (size_t)C * hp * wpp * sizeof *dst);
+    for (int c = 0; c < C; c++)
+        for (int h = 0; h < H; h++) {
+            const float *s = src + ((size_t)c * H + h) * W;
+            float *d = dst + ((size_t)c * hp + h + ph) * wpp + pw;
+            for (int w = 0; w < W; w++)
+                d[w] = s[w];
+        }
+}
+
+/* y (k x p x q) = correlation of xpad (cin x hp x wpp) with the packed weights (+ bias, relu).
+ * off[t] is the offset in xpad of tap t = (c, r, s). */
+static void direct_core(const float *restrict xpad, int wpp, const float *restrict wpack,
+                        const int *restrict off, int taps, int K, int P, int Q,
+                        const float *restrict bias, int relu, float *restrict y)
+{
+    for (int k0 = 0; k0 < K; k0 += DKB) {
+        int kb = K - k0 < DKB ? K - k0 : DKB;
+        const float *wp = wpack + (size_t)(k0 / DKB) * taps * DKB;
+        float bv[DKB];
+        for (int kk = 0; kk < DKB; kk++)
+            bv[kk] = bias && kk < kb ? bias[k0 + kk] : 0.0f;
+        for (int op = 0; op < P; op++)
+            for (int q0 = 0; q0 < Q; q0 += DQB) {
+                vecf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                a0 += bv[0], a1 += bv[1], a2 += bv[2], a3 += bv[3];
+                a4 += bv[4], a5 += bv[5], a6 += bv[6], a7 += bv[7];
+                const float *xb = xpad + (size_t)op * wpp + q0;
+                for (int t = 0; t < taps; t++) {
+                    const vecf xv = loadv(xb + off[t]);
+                    const float *wt = wp + (size_t)t * DKB;
+                    a0 += wt[0] * xv, a1 += wt[1] * xv, a2 += wt[2] * xv, a3 += wt[3] * xv;
+                    a4 += wt[4] * xv, a5 += wt[5] * xv, a6 += wt[6] * xv, a7 += wt[7] * xv;
+                }
+                vecf acc[DKB] = {a0, a1, a2, a3, a4, a5, a6, a7};
+                int n = Q - q0 < DQB ? Q - q0 : DQB;
+                for (int kk = 0; kk < kb; kk++) {
+                    float *yr = y + ((size_t)(k0 + kk) * P + op) * Q + q0;
+                    if (relu)
+                        for (int l = 0; l < n; l++)
+                            yr[l] = acc[kk][l] > 0.0f ? acc[kk][l] : 0.0f;
+                    else
+                        for (int l = 0; l < n; l++)
+                            yr[l] = acc[kk][l];
+                }
+            }
+    }
+}
+
+static void direct_fwd_task(void *p, int ith, int nth)
+{
+    const struct conv_job *j = p;
+    const kern_conv *cv = j->cv;
+    const int C = cv->c, K = cv->k, R = cv->r, S = cv->s, P = cv->p, Q = cv->q;
+    const int hp = cv->h + 2 * cv->pad_h, wpp = round_up(Q, DQB) + S - 1, taps = C * R * S;
+    const int kp = round_up(K, DKB);
+    float *xpad = (float *)(j->ws + (size_t)ith * j->ws_per_thread + j->l.col);
+    float *wpack = xpad + (size_t)C * hp * wpp;
+    int *off = (int *)(wpack + (size_t)kp * taps);
+    for (int c = 0, t = 0; c < C; c++)
+        for (int r = 0; r < R; r++)
+            for (int s = 0; s < S; s++, t++) {
+                off[t] = (c * hp + r) * wpp + s;
+                for (int k = 0; k < kp; k++)
+                    wpack[((size_t)(k / DKB) * taps + t) * DKB + k % DKB] =
+                        k < K ? j->w[(size_t)k * taps + t] : 0.0f;
+            }
+    size_t lo, hi;
+    kern_split((size_t)cv->n, ith, nth, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        pad_plane(j->x + i * (size_t)C * cv->h * cv->w, C, cv->h, cv->w, cv->pad_h, cv->pad_w, hp,
+                  wpp, xpad);
+        direct_core(xpad, wpp, wpack, off, taps, K, P, Q, j->bias, j->relu,
+                    j->y + i * (size_t)K * P * Q);
+    }
+}
+
+static void direct_bwd_data_task(void *p, int ith, int nth)
+{
+    const struct conv_job *j = p;
+    const kern_conv *cv = j->cv;
+    const int C = cv->c, K = cv->k, R = cv->r, S = cv->s, P = cv->p, Q = cv->q;
+    const int ph = R - 1 - cv->pad_h, pw = S - 1 - cv->pad_w;
+    const int hp = P + 2 * ph, wpp = round_up(cv->w, DQB) + S - 1, taps = K * R * S;
+    const int cp = round_up(C, DKB);
+    float *dypad = (float *)(j->ws + (size_t)ith * j->ws_per_thread + j->l.col);
+    float *wpack = dypad + (size_t)K * hp * wpp;
+    int *off = (int *)(wpack + (size_t)cp * taps);
+    for (int k = 0, t = 0; k < K; k++)
+        for (int r = 0; r < R; r++)
+            for (int s = 0; s < S; s++, t++) {
+                off[t] = (k * hp + r) * wpp + s;
+                for (int c = 0; c < cp; c++)
+                    wpack[((size_t)(c / DKB) * taps + t) * DKB + c % DKB] =
+                        c < C ? j->w[(((size_t)k * C + c) * R + (R - 1 - r)) * S + (S - 1 - s)]
+                              : 0.0f;
+            }
+    size_t lo, hi;
+    kern_split((size_t)cv->n, ith, nth, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        pad_plane(j->dy + i * (size_t)K * P * Q, K, P, Q, ph, pw, hp, wpp, dypad);
+        direct_core(dypad, wpp, wpack, off, taps, C, cv->h, cv->w, NULL, 0,
+                    j->dx + i * (size_t)C * cv->h * cv->w);
+    }
+}
+
+static void direct_bwd_w_task(void *p, int ith, int nth)
+{
+    struct conv_job *j = p;
+    const kern_conv *cv = j->cv;
+    const int C = cv->c, K = cv->k, R = cv->r, S = cv->s, P = cv->p, Q = cv->q;
+    const int hp = cv->h + 2 * cv->pad_h, qp = round_up(Q, DQB), wpp = qp + S - 1, taps = C * R * S;
+    const int kp = round_up(K, DKB);
+    char *ws = j->ws + (size_t)ith * j->ws_per_thread;
+    float *xpad = (float *)(ws + j->l.col);
+    float *dypad = xpad + (size_t)C * hp * wpp;
+    int *off = (int *)(dypad + (size_t)kp * P * qp);
+    float *dwt = nth > 1 ? (float *)(ws + j->l.dw) : j->dw;
+    for (int c = 0, t = 0; c < C; c++)
+        for (int r = 0; r < R; r++)
+            for (int s = 0; s < S; s++, t++)
+                off[t] = (c * hp + r) * wpp + s;
+    memset(dwt, 0, (size_t)K * taps * sizeof *dwt);
+    memset(dypad, 0, (size_t)kp * P * qp * sizeof *dypad);
+    size_t lo, hi;
+    kern_split((size_t)cv->n, ith, nth, &lo, &hi);
+    j->has_partial[ith] = hi > lo;
+    const size_t ks = (size_t)P * qp; /* stride between channels in dypad */
+    for (size_t i = lo; i < hi; i++) {
+        pad_plane(j->x + i * (size_t)C * cv->h * cv->w, C, cv->h, cv->w, cv->pad_h, cv->pad_w, hp,
+                  wpp, xpad);
+        const float *dyi = j->dy + i * (size_t)K * P * Q;
+        for (int k = 0; k < K; k++)
+            for (int op = 0; op < P; op++) {
+                const float *src = dyi + ((size_t)k * P + op) * Q;
+                float *dst = dypad + (size_t)k * ks + (size_t)op * qp;
+                for (int q = 0; q < Q; q++)
+                    dst[q] = src[q];
+            }
+        for (int k0 = 0; k0 < K; k0 += DKB) {
+            int kb = K - k0 < DKB ? K - k0 : DKB;
+            for (int t = 0; t < taps; t++) {
+                vecf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                for (int op = 0; op < P; op++) {
+                    const float *xr = xpad + off[t] + (size_t)op * wpp;
+                    const float *dr = dypad + (size_t)k0 * ks + (size_t)op * qp;
+                    for (int q0 = 0; q0 < qp; q0 += DQB) {
+                        const vecf xv = loadv(xr + q0);
+                        const float *d = dr + q0;
+                        a0 += loadv(d) * xv, a1 += loadv(d + ks) * xv;
+                        a2 += loadv(d + 2 * ks) * xv, a3 += loadv(d + 3 * ks) * xv;
+                        a4 += loadv(d + 4 * ks) * xv, a5 += loadv(d + 5 * ks) * xv;
+                        a6 += loadv(d + 6 * ks) * xv, a7 += loadv(d + 7 * ks) * xv;
+                    }
+                }
+                vecf acc[DKB] = {a0, a1, a2, a3, a4, a5, a6, a7};
+                for (int kk = 0; kk < kb; kk++) {
+                    float sum = 0;
+                    for (int l = 0; l < DQB; l++)
+                        sum += acc[kk][l];
+                    dwt[(size_t)(k0 + kk) * taps + t] += sum;
+                }
+            }
+        }
+    }
+}
+
+/* ---- entry points ---- */
+
+static int prepare(kern_ctx *ctx, struct conv_job *j, int *nth)
+{
+    const kern_conv *cv = j->cv;
+    int t = kern_ctx_threads(ctx);
+    if (t > 256) t = 256;
+    if (t > cv->n) t = cv->n;
+    if (t < 1) t = 1;
+    /* Tiny convolutions are not worth waking threads for. */
+    if (kern_conv_flops(cv) < 2e6) t = 1;
+    j->l = layout_of(cv, j->algo, j->pass);
+    j->ws_per_thread = j->l.total;
+    j->ws = kernp_ws(ctx, j->ws_per_thread * (size_t)t);
+    if (!j->ws && j->ws_per_thread) return -1;
+    *nth = t;
+    return 0;
+}
+
+int kern_conv2d_fwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *w,
+                    const float *bias, int relu, float *y)
+{
+    struct conv_job j = {.cv = cv,
+                         .pass = FWD,
+                         .algo = cv->algo,
+                         .x = x,
+                         .w = w,
+                         .bias = bias,
+                         .relu = relu,
+                         .y = y};
+    int nth;
+    if (prepare(ctx, &j, &nth)) return -1;
+    kern_parallel(ctx, j.algo == KERN_CONV_DIRECT ? direct_fwd_task : gemm_conv_task, &j, nth);
+    return 0;
+}
+
+int kern_conv2d_bwd_data(kern_ctx *ctx, const kern_conv *cv, const float *dy, const float *w,
+                         float *dx)
+{
+    struct conv_job j = {
+        .cv = cv, .pass = BWD_DATA, .algo = cv->algo_bwd_data, .dy = dy, .w = w, .dx = dx};
+    int nth;
+    if (prepare(ctx, &j, &nth)) return -1;
+    kern_parallel(ctx, j.algo == KERN_CONV_DIRECT ? direct_bwd_data_task : gemm_conv_task, &j, nth);
+    return 0;
+}
+
+int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *dy,
+                            float *dw, float *db)
+{
+    struct conv_job j = {
+        .cv = cv, .pass = BWD_W, .algo = cv->algo_bwd_weights, .x = x, .dy = dy, .dw = dw};
+    int nth;
+    if (prepare(ctx, &j, &nth)) return -1;
+    kern_parallel(ctx, j.algo == KERN_CONV_DIRECT ? direct_bwd_w_task : gemm_conv_task, &j, nth);
+    if (nth > 1) reduce_partials(ctx, &j, nth);
+    if (db) kern_bias_bwd(ctx, cv->n, cv->k, cv->p * cv->q, dy, db);
+    return 0;
+}
+
+int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y, float *dy,
+                    const float *w, float *dx, float *dw, float *db)
+{
+    if (cv->algo_bwd_data != cv->algo_bwd_weights || cv->algo_bwd_data == KERN_CONV_DIRECT) {
+        /* different algorithms per pass: mask and bias first, then one pass after the other */
+        if (y && db)
+            kern_bias_relu_bwd(ctx, cv->n, cv->k, cv->p * cv->q, y, dy, dy, db);
+        else if (y)
+            kern_relu_bwd(ctx, (size_t)cv->n * cv->k * cv->p * cv->q, y, dy, dy);
+        else if (db)
+            kern_bias_bwd(ctx, cv->n, cv->k, cv->p * cv->q, dy, db);
+        if (dw && kern_conv2d_bwd_weights(ctx, cv, x, dy, dw, NULL)) return -1;
+        return dx ? kern_conv2d_bwd_data(ctx, cv, dy, w, dx) : 0;
+    }
+    struct conv_job j = {.cv = cv,
+                         .pass = BWD_ALL,
+                         .algo = cv->algo_bwd_data,
+                         .x = x,
+                         .y_relu = y,
+                         .dy_mut = dy,
+                         .w = w,
+                         .dx = dx,
+                         .dw = dw,
+                         .db = db};
+    int nth;
+    if (prepare(ctx, &j, &nth)) return -1;
+    kern_parallel(ctx, gemm_conv_task, &j, nth);
+    if (nth > 1) reduce_partials(ctx, &j, nth);
+    return 0;
+}
+
+/* ---- references: the definitions, in double ---- */
+
+void kern_conv2d_fwd_ref(const kern_conv *cv, const float *x, const float *w, const float *bias,
+                         int relu, float *y)
+{
+    for (int i = 0; i < cv->n; i++)
+        for (int k = 0; k < cv->k; k++)
+            for (int p = 0; p < cv->p; p++)
+                for (int q = 0; q < cv->q; q++) {
+                    double acc = bias ? bias[k] : 0.0;
+                    for (int c = 0; c < cv->c; c++)
+                        for (int r = 0; r < cv->r; r++)
+                            for (int s = 0; s < cv->s; s++) {
+                                int ih = p * cv->stride_h - cv->pad_h + r;
+                                int iw = q * cv->stride_w - cv->pad_w + s;
+                                if (ih < 0 || ih >= cv->h || iw < 0 || iw >= cv->w) continue;
+                                acc +=
+                                    (double)x[(((size_t)i * cv->c + c) * cv->h + ih) * cv->w + iw] *
+                                    w[(((size_t)k * cv->c + c) * cv->r + r) * cv->s + s];
+                            }
+                    float v = (float)acc;
+                    y[(((size_t)i * cv->k + k) * cv->p + p) * cv->q + q] = relu && v < 0 ? 0 : v;
+                }
+}
+
+void kern_conv2d_bwd_data_ref(const kern_conv *cv, const float *dy, const float *w, float *dx)
+{
+    for (int i = 0; i < cv->n; i++)
+        for (int c = 0; c < cv->c; c++)
+            for (int ih = 0; ih < cv->h; ih++)
+                for (int iw = 0; iw < cv->w; iw++) {
+                    double acc = 0;
+                    for (int k = 0; k < cv->k; k++)
+                        for (int r = 0; r < cv->r; r++)
+                            for (int s = 0; s < cv->s; s++) {
+                                int ph = ih + cv->pad_h - r, pw = iw + cv->pad_w - s;
+                                if (ph < 0 || pw < 0 || ph % cv->stride_h || pw % cv->stride_w)
+                                    continue;
+                                int p = ph / cv->stride_h, q = pw / cv->stride_w;
+                                if (p >= cv->p || q >= cv->q) continue;
+                                acc +=
+                                    (double)dy[(((size_t)i * cv->k + k) * cv->p + p) * cv->q + q] *
+                                    w[(((size_t)k * cv->c + c) * cv->r + r) * cv->s + s];
+                            }
+                    dx[(((size_t)i * cv->c + c) * cv->h + ih) * cv->w + iw] = (float)acc;
+                }
+}
+
+void kern_conv2d_bwd_weights_ref(const kern_conv *cv, const float *x, const float *dy, float *dw,
+                                 float *db)
+{
+    for (int k = 0; k < cv->k; k++) {
+        for (int c = 0; c < cv->c; c++)
+            for (int r = 0; r < cv->r; r++)
+                for (int s = 0; s < cv->s; s++) {
+                    double acc = 0;
+                    for (int i = 0; i < cv->n; i++)
+                        for (int p = 0; p < cv->p; p++)
+                            for (int q = 0; q < cv->q; q++) {
+                                int ih = p * cv->stride_h - cv->pad_h + r;
+                                int iw = q * cv->stride_w - cv->pad_w + s;
+                                if (ih < 0 || ih >= cv->h || iw < 0 || iw >= cv->w) continue;
+                                acc +=
+                                    (double)dy[(((size_t)i * cv->k + k) * cv->p + p) * cv->q + q] *
+                                    x[(((size_t)i * cv->c + c) * cv->h + ih) * cv->w + iw];
+                            }
+                    dw[(((size_t)k * cv->c + c) * cv->r + r) * cv->s + s] = (float)acc;
+                }
+        if (db) {
+            double acc = 0;
+            for (int i = 0; i < cv->n; i++)
+                for (int pq = 0; pq < cv->p * cv->q; pq++)
+                    acc += dy[((size_t)i * cv->k + k) * cv->p * cv->q + pq];
+            db[k] = (float)acc;
+        }
+    }
+}
