@@ -328,7 +328,8 @@ static int do_predict(int argc, char **argv)
             explain = 1;
         else if (!strcmp(a, "--generic"))
             po.generic = 1;
-        else if (!strncmp(a, "--explain=", 10) && (!strcmp(a + 10, "all") || !strcmp(a + 10, "top")))
+        else if (!strncmp(a, "--explain=", 10) &&
+                 (!strcmp(a + 10, "all") || !strcmp(a + 10, "top")))
             explain = !strcmp(a + 10, "all") ? 2 : 1;
         else if (a[0] != '-' && !net)
             net = a;
@@ -349,7 +350,6 @@ static int do_predict(int argc, char **argv)
     if (!t) return report(&e);
     calib_profile prof;
     int have_prof = 0, rc = EXIT_OK;
-    double other = 1;
     json_t *prof_json = NULL;
     if (profile) {
         if (calib_profile_load(profile, &prof, &e) != 0) {
@@ -358,7 +358,6 @@ static int do_predict(int argc, char **argv)
         }
         have_prof = 1;
         prof_json = json_load_file(profile, 0, NULL); /* just read: the factors of ingest */
-        other = ingest_other_factor(prof_json, nthreads == 1 ? threads[0] : t->cpu.cores);
     }
     int decide = nbatches != 1 || nthreads != 1 || explain || jobfile || out;
     if (!decide) {
@@ -372,7 +371,7 @@ static int do_predict(int argc, char **argv)
             po.epochs = (int)epochs;
             po.ranks = (int)ranks;
             po.nodes = (int)nodes;
-            po.other_factor = other;
+            ingest_apply(prof_json, &po);
             predict_result r;
             if (predict_graph(g, t, have_prof ? &prof : NULL, &po, &r, &e) != 0) {
                 rc = report(&e);
@@ -475,8 +474,8 @@ static int do_predict(int argc, char **argv)
                                .ranks = w->ranks,
                                .nodes = w->nodes,
                                .storage = w->storage,
-                               .generic = w->build == DECIDE_NATIVE_GENERIC,
-                               .other_factor = ingest_other_factor(prof_json, w->threads)};
+                               .generic = w->build == DECIDE_NATIVE_GENERIC};
+            ingest_apply(prof_json, &wo);
             predict_result r;
             if (g && predict_graph(g, t, have_prof ? &prof : NULL, &wo, &r, &e) == 0) {
                 mk_buf_puts(&b, "\n");
@@ -573,7 +572,8 @@ static int do_ingest(int argc, char **argv)
     } else {
         int th[16];
         size_t nth = 0;
-        for (size_t i = 0; i < nobs && nth < 16; i++) th[nth++] = obs[i].threads;
+        for (size_t i = 0; i < nobs && nth < 16; i++)
+            th[nth++] = obs[i].threads;
         char *seed = ingest_seed_profile(t, th, nth);
         root = json_loads(seed, 0, NULL);
         free(seed);
@@ -606,8 +606,10 @@ static int do_ingest(int argc, char **argv)
             const ingest_fit *f = &rep.fits[i];
             json_t *o = json_object(), *fac = json_array(), *eb = json_array(), *ea = json_array();
             json_object_set_new(o, "threads", json_integer(f->threads));
+            json_object_set_new(o, "build", json_string(f->generic ? "generic" : "optimised"));
             json_object_set_new(o, "observations", json_integer((json_int_t)f->nobs));
-            for (int k = 0; k < 4; k++) json_array_append_new(fac, json_real(f->factor[k]));
+            for (int k = 0; k < 4; k++)
+                json_array_append_new(fac, json_real(f->factor[k]));
             for (int k = 0; k < 3; k++) {
                 json_array_append_new(eb, json_real(f->eff_before[k]));
                 json_array_append_new(ea, json_real(f->eff_after[k]));
@@ -631,13 +633,15 @@ static int do_ingest(int argc, char **argv)
         for (size_t i = 0; i < rep.nfits; i++) {
             const ingest_fit *f = &rep.fits[i];
             if (!f->nobs) continue;
-            printf("  %d thread%s, %zu run%s: factors small %.3f medium %.3f large %.3f other "
+            printf("  %s build, %d thread%s, %zu run%s: factors small %.3f medium %.3f large %.3f "
+                   "other "
                    "%.3f; efficiency small %.3f->%.3f medium %.3f->%.3f large %.3f->%.3f; rms "
                    "error %.1f%% -> %.1f%%\n",
-                   f->threads, f->threads == 1 ? "" : "s", f->nobs, f->nobs == 1 ? "" : "s",
-                   f->factor[0], f->factor[1], f->factor[2], f->factor[3], f->eff_before[0],
-                   f->eff_after[0], f->eff_before[1], f->eff_after[1], f->eff_before[2],
-                   f->eff_after[2], 100 * f->rms_before, 100 * f->rms_after);
+                   f->generic ? "generic" : "optimised", f->threads, f->threads == 1 ? "" : "s",
+                   f->nobs, f->nobs == 1 ? "" : "s", f->factor[0], f->factor[1], f->factor[2],
+                   f->factor[3], f->eff_before[0], f->eff_after[0], f->eff_before[1],
+                   f->eff_after[1], f->eff_before[2], f->eff_after[2], 100 * f->rms_before,
+                   100 * f->rms_after);
         }
     }
 done:

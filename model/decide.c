@@ -70,7 +70,8 @@ typedef struct fw_row {
 } fw_row;
 #define GCB(g) (1u << (g))
 static const fw_row fw_rows[] = {
-    {"tensorflow", GCB(DECIDE_GC_NONE) | GCB(DECIDE_GC_XLA) | GCB(DECIDE_GC_NGRAPH) | GCB(DECIDE_GC_TVM)},
+    {"tensorflow",
+     GCB(DECIDE_GC_NONE) | GCB(DECIDE_GC_XLA) | GCB(DECIDE_GC_NGRAPH) | GCB(DECIDE_GC_TVM)},
     {"keras", GCB(DECIDE_GC_NONE) | GCB(DECIDE_GC_XLA) | GCB(DECIDE_GC_NGRAPH)},
     {"pytorch", GCB(DECIDE_GC_NONE) | GCB(DECIDE_GC_GLOW) | GCB(DECIDE_GC_TVM)},
     {"mxnet", GCB(DECIDE_GC_NONE) | GCB(DECIDE_GC_NGRAPH) | GCB(DECIDE_GC_TVM)},
@@ -118,7 +119,7 @@ typedef struct dctx {
     size_t nthreads;
     int nodes[8];
     size_t nnodes;
-    double params; /* trainable parameters; 0 unknown */
+    double params;               /* trainable parameters; 0 unknown */
     double net_flops_per_sample; /* training FLOPs per sample from the compiler; 0 unknown */
     double band_native;
     const char *native_container;
@@ -193,11 +194,11 @@ static void refuse(dctx *c, decide_cand *d, const char *field, const char *fmt, 
 
 static void set_key(dctx *c, decide_cand *d)
 {
-    d->key = AF(c, "%s/%s/%s/%s/n%04d/r%03d/g%02d/t%04d/b%05d/%s%s%s", decide_build_name(d->build),
-                d->image ? d->image : "-", decide_gc_name(d->gc), d->device ? d->device : "-",
-                d->nodes, d->ranks_per_node, d->gpus_per_node, d->threads, d->batch,
-                d->storage ? d->storage : "-", d->staged_from ? "<" : "",
-                d->staged_from ? d->staged_from : "");
+    d->key =
+        AF(c, "%s/%s/%s/%s/n%04d/r%03d/g%02d/t%04d/b%05d/%s%s%s", decide_build_name(d->build),
+           d->image ? d->image : "-", decide_gc_name(d->gc), d->device ? d->device : "-", d->nodes,
+           d->ranks_per_node, d->gpus_per_node, d->threads, d->batch, d->storage ? d->storage : "-",
+           d->staged_from ? "<" : "", d->staged_from ? d->staged_from : "");
 }
 
 static const char *fmt_time(char *buf, size_t n, double s)
@@ -312,7 +313,8 @@ static const target_storage *data_source(const target *t, const char *location)
             if (!p) continue;
             if (!strncmp(p, "file://", 7)) p += 7;
             size_t n = strlen(p);
-            while (n > 1 && p[n - 1] == '/') n--;
+            while (n > 1 && p[n - 1] == '/')
+                n--;
             if (n > best && !strncmp(location, p, n) &&
                 (location[n] == '/' || location[n] == 0 || p[n - 1] == '/')) {
                 best = n;
@@ -377,7 +379,8 @@ static size_t native_layouts(dctx *c, layout *out, size_t max)
     size_t n = 0;
     const target *t = c->t;
     int cores = t->cpu.cores > 0 ? t->cpu.cores : 1;
-    for (size_t i = 0; i < c->nthreads && n < max; i++) out[n++] = (layout){1, 1, c->threads[i]};
+    for (size_t i = 0; i < c->nthreads && n < max; i++)
+        out[n++] = (layout){1, 1, c->threads[i]};
     int rpns[2] = {1, t->cpu.sockets > 1 ? t->cpu.sockets : 0};
     for (size_t ni = 0; ni < c->nnodes; ni++)
         for (int k = 0; k < 2; k++) {
@@ -421,12 +424,8 @@ static int native_candidates(dctx *c)
                                    .no_prefetch = j->prefetch == 0,
                                    .ranks = lay[li].nodes * lay[li].rpn,
                                    .nodes = lay[li].nodes,
-                                   .generic = generic,
-                                   .other_factor =
-                                       c->in->profile_json
-                                           ? ingest_other_factor(c->in->profile_json,
-                                                                 lay[li].threads)
-                                           : 1};
+                                   .generic = generic};
+                ingest_apply(c->in->profile_json, &po);
                 staging st[TARGET_MAX_STORAGE + 1];
                 size_t ns = staging_options(c, st, TARGET_MAX_STORAGE + 1);
                 for (size_t si = 0; si < ns; si++) {
@@ -531,8 +530,8 @@ static int mapper_match(dctx *c, const reg_image *img, const char **field, const
         char *have = hj ? reg_feature_str(hj) : NULL;
         int ok = have && !strcmp(have, want);
         if (!ok) {
-            *field = AF(c, "/job/optimisation/app_type-ai_training/ai_framework-%s/%s",
-                        j->framework, k);
+            *field =
+                AF(c, "/job/optimisation/app_type-ai_training/ai_framework-%s/%s", j->framework, k);
             *why = have ? AF(c, "%s is %s; the job asks for %s", k, have, want)
                         : AF(c, "not built with %s; the job asks for %s", k, want);
         }
@@ -561,8 +560,8 @@ static int image_runs_on(dctx *c, const reg_image *img, const char **field, cons
             if (t->accels[i].vendor && !strcasecmp(t->accels[i].vendor, img->acc_type)) have = 1;
         if (!have) {
             *field = "target accelerators";
-            *why = AF(c, "built for acc_type %s; the target has no such accelerator",
-                      img->acc_type);
+            *why =
+                AF(c, "built for acc_type %s; the target has no such accelerator", img->acc_type);
             return 0;
         }
     }
@@ -610,11 +609,11 @@ static int framework_estimate(dctx *c, const char *fw, decide_gc gc, int on_gpu,
                     est->throughput *= ratio;
                     est->low = est->throughput / (1 + (other.high / other.throughput - 1) + 0.10);
                     est->high = est->throughput * (1 + (other.high / other.throughput - 1) + 0.10);
-                    *basis = AF(c,
-                                "benchmark store: %s; times %.3f, the ratio of %s to %s "
-                                "measured on %s (%s vs %s); +/- 10%% more",
-                                other.how, ratio, gc_names[gc], gc_names[o], x->device, x->id,
-                                y->id);
+                    *basis =
+                        AF(c,
+                           "benchmark store: %s; times %.3f, the ratio of %s to %s "
+                           "measured on %s (%s vs %s); +/- 10%% more",
+                           other.how, ratio, gc_names[gc], gc_names[o], x->device, x->id, y->id);
                     return 0;
                 }
             }
@@ -625,8 +624,8 @@ static int framework_estimate(dctx *c, const char *fw, decide_gc gc, int on_gpu,
         for (size_t i = 0; i < s->nnets; i++)
             if (!strcmp(s->nets[i].name, net)) params = s->nets[i].parameters;
     mk_err_clear(&e);
-    if (params > 0 && bench_estimate_size(s, fw, gc_names[gc], params, (int)j->layers, prec,
-                                          c->t, est, &e) == 0) {
+    if (params > 0 && bench_estimate_size(s, fw, gc_names[gc], params, (int)j->layers, prec, c->t,
+                                          est, &e) == 0) {
         if (c->net_flops_per_sample > 0 && s->nnets > 0) {
             /* the compiler knows the FLOPs: replace the store's MACs-per-parameter guess */
             double sl = 0;
@@ -680,8 +679,8 @@ static int image_preference(dctx *c, const reg_image *img)
     int extra = 0;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)img->optimisation, k, v) if (!json_object_get(c->job->features, k))
-        extra++;
+    json_object_foreach((json_t *)img->optimisation, k,
+                        v) if (!json_object_get(c->job->features, k)) extra++;
     long long id = img->map_id > 0 ? (img->map_id < 9999 ? img->map_id : 9999) : 0;
     return 1 + (img->opt_build > 0 ? 0 : 1000000) + (strcmp(img->cpu_type, "none") ? 0 : 100000) +
            10000 * (extra < 9 ? extra : 9) + (int)(9999 - id);
@@ -821,7 +820,7 @@ static int framework_candidates(dctx *c)
         bench_estimate est;
         const char *basis = NULL;
         int est_ok = framework_estimate(c, j->framework, gc, on_gpu, &est, &basis) == 0;
-        int batch = j->batch ? j->batch
+        int batch = j->batch                                  ? j->batch
                     : est_ok && est.ref && est.ref->batch > 0 ? est.ref->batch
                                                               : 32;
         if (est_ok && est.ref && est.ref->batch > 0 && batch != est.ref->batch &&
@@ -836,7 +835,8 @@ static int framework_candidates(dctx *c)
             if (j->request_gpus)
                 gpns[ngpn++] = j->request_gpus;
             else
-                for (int g = 1; g <= count && ngpn < 8; g *= 2) gpns[ngpn++] = g;
+                for (int g = 1; g <= count && ngpn < 8; g *= 2)
+                    gpns[ngpn++] = g;
             if (!j->request_gpus && gpns[ngpn - 1] != count && ngpn < 8) gpns[ngpn++] = count;
         } else {
             gpns[ngpn++] = 0;
@@ -846,8 +846,8 @@ static int framework_candidates(dctx *c)
         for (size_t ni = 0; ni < c->nnodes; ni++)
             for (int gi = 0; gi < ngpn; gi++)
                 for (size_t si = 0; si < ns; si++)
-                    framework_layout(c, img, gc, on_gpu, gpns[gi], c->nodes[ni], batch, &est,
-                                     basis, est_ok, &st[si], mem);
+                    framework_layout(c, img, gc, on_gpu, gpns[gi], c->nodes[ni], batch, &est, basis,
+                                     est_ok, &st[si], mem);
     }
     if (reg && row) {
         for (int g = 0; g < DECIDE_GC_MODAK; g++) {
@@ -863,8 +863,9 @@ static int framework_candidates(dctx *c)
         }
     }
     if (reg && !offered)
-        note(c, "the registry has no image of framework '%s' (%zu images serve other "
-                "applications)",
+        note(c,
+             "the registry has no image of framework '%s' (%zu images serve other "
+             "applications)",
              j->framework, others);
     return 0;
 }
@@ -903,8 +904,9 @@ static void rank(dctx *c)
         const decide_cand *u = &r->cands[1];
         double gain = u->objective_s / w->objective_s - 1;
         if (u->objective_s == w->objective_s)
-            w->reason = AF(c, "fastest of %zu feasible candidates (%zu considered): %s %s, tied "
-                              "with %s (%s); taken by %s",
+            w->reason = AF(c,
+                           "fastest of %zu feasible candidates (%zu considered): %s %s, tied "
+                           "with %s (%s); taken by %s",
                            feasible, r->n, fmt_time(a, sizeof a, w->objective_s), what,
                            u->image ? u->image : "-", decide_build_name(u->build),
                            w->preference != u->preference
@@ -912,24 +914,25 @@ static void rank(dctx *c)
                                  "features, higher map_id)"
                                : "the stable key");
         else
-            w->reason = AF(c, "fastest of %zu feasible candidates (%zu considered): %s %s, %.1f%% "
-                              "ahead of the runner-up (%s %s, %s)%s",
-                           feasible, r->n, fmt_time(a, sizeof a, w->objective_s), what, 100 * gain,
-                           decide_build_name(u->build), u->image ? u->image : "-",
-                           fmt_time(b, sizeof b, u->objective_s),
-                           u->low_s <= w->high_s ? "; the runner-up is within the uncertainty" : "");
+            w->reason =
+                AF(c,
+                   "fastest of %zu feasible candidates (%zu considered): %s %s, %.1f%% "
+                   "ahead of the runner-up (%s %s, %s)%s",
+                   feasible, r->n, fmt_time(a, sizeof a, w->objective_s), what, 100 * gain,
+                   decide_build_name(u->build), u->image ? u->image : "-",
+                   fmt_time(b, sizeof b, u->objective_s),
+                   u->low_s <= w->high_s ? "; the runner-up is within the uncertainty" : "");
     }
     for (size_t i = 1; i < feasible; i++) {
         decide_cand *d = &r->cands[i];
         if (d->objective_s == w->objective_s)
-            d->reason = AF(c, "tied with the winner (%s %s); after it in %s", what,
-                           fmt_time(a, sizeof a, d->objective_s),
-                           d->preference != w->preference ? "MODAK's mapper order"
-                                                          : "the stable key");
+            d->reason =
+                AF(c, "tied with the winner (%s %s); after it in %s", what,
+                   fmt_time(a, sizeof a, d->objective_s),
+                   d->preference != w->preference ? "MODAK's mapper order" : "the stable key");
         else
-            d->reason = AF(c, "%.2fx the winner's time %s (%s)%s",
-                           d->objective_s / w->objective_s, what,
-                           fmt_time(a, sizeof a, d->objective_s),
+            d->reason = AF(c, "%.2fx the winner's time %s (%s)%s", d->objective_s / w->objective_s,
+                           what, fmt_time(a, sizeof a, d->objective_s),
                            d->low_s <= w->high_s ? ", within the uncertainty" : "");
     }
 }
@@ -967,14 +970,13 @@ static void describe_inputs(dctx *c)
     r->basis = c->in->profile
                    ? AF(c, "calibrated: profile of %s (OpenBLAS %s)%s", c->in->profile->target,
                         c->in->profile->openblas_core,
-                        c->in->profile_json &&
-                                json_object_get(c->in->profile_json, "ingest")
+                        c->in->profile_json && json_object_get(c->in->profile_json, "ingest")
                             ? ", refitted from measured runs"
                             : "")
                    : "uncalibrated (no profile)";
     r->objective = c->samples > 0 ? "time to train" : "time per sample";
     json_t *o = json_object();
-#define CI(name, v)                                                                            \
+#define CI(name, v)                                                                                \
     if (v) json_object_set_new(o, name, json_integer(v))
     CI("node_count", j->node_count);
     CI("core_count", j->core_count);
@@ -1071,14 +1073,16 @@ int decide_run(const decide_inputs *in, decide_record **out, mk_err *err)
         c.batches[c.nbatches++] = j->batch;
     } else {
         static const int def[] = {16, 32, 64, 128, 256};
-        for (size_t i = 0; i < sizeof def / sizeof *def; i++) c.batches[c.nbatches++] = def[i];
+        for (size_t i = 0; i < sizeof def / sizeof *def; i++)
+            c.batches[c.nbatches++] = def[i];
     }
     c.nbatches = uniq_sorted(c.batches, c.nbatches);
     if (in->threads && in->nthreads) {
         for (size_t i = 0; i < in->nthreads && c.nthreads < 16; i++)
             if (in->threads[i] > 0) c.threads[c.nthreads++] = in->threads[i];
     } else {
-        for (int x = 1; x < t->cpu.cores && c.nthreads < 15; x *= 2) c.threads[c.nthreads++] = x;
+        for (int x = 1; x < t->cpu.cores && c.nthreads < 15; x *= 2)
+            c.threads[c.nthreads++] = x;
         c.threads[c.nthreads++] = t->cpu.cores;
         if (j->threads && c.nthreads < 16) c.threads[c.nthreads++] = j->threads;
     }
@@ -1086,7 +1090,8 @@ int decide_run(const decide_inputs *in, decide_record **out, mk_err *err)
     int max_nodes = in->max_nodes > 0 ? in->max_nodes : t->nodes > 0 ? t->nodes : 1;
     if (max_nodes > 64) max_nodes = 64;
     if (j->node_count > max_nodes && j->node_count <= 64) max_nodes = j->node_count;
-    for (int x = 1; x <= max_nodes && c.nnodes < 7; x *= 2) c.nodes[c.nnodes++] = x;
+    for (int x = 1; x <= max_nodes && c.nnodes < 7; x *= 2)
+        c.nodes[c.nnodes++] = x;
     if (c.nodes[c.nnodes - 1] != max_nodes) c.nodes[c.nnodes++] = max_nodes;
     if (j->node_count && j->node_count <= 64 && c.nnodes < 8) c.nodes[c.nnodes++] = j->node_count;
     c.nnodes = uniq_sorted(c.nodes, c.nnodes);
@@ -1127,11 +1132,13 @@ int decide_run(const decide_inputs *in, decide_record **out, mk_err *err)
         note(&c, "the data size is unknown: staging between storage classes is not considered");
     note(&c, "the batch size is assumed not to change the number of epochs to converge");
     if (t->naccels)
-        note(&c, "modak's native binary runs on the CPU; the target's %s GPUs serve framework "
-                 "images",
+        note(&c,
+             "modak's native binary runs on the CPU; the target's %s GPUs serve framework "
+             "images",
              t->accels[0].model ? t->accels[0].model : "");
-    note(&c, "framework images: one rank per GPU (or per node on CPUs), the all-reduce not "
-             "overlapped with the backward pass, %.0f GiB of runtime per GPU, Adam's two moments",
+    note(&c,
+         "framework images: one rank per GPU (or per node on CPUs), the all-reduce not "
+         "overlapped with the backward pass, %.0f GiB of runtime per GPU, Adam's two moments",
          FRAMEWORK_CONTEXT_BYTES / 1073741824);
     if (native_candidates(&c) != 0 || framework_candidates(&c) != 0) {
         decide_record_free(r);

@@ -57,7 +57,12 @@ typedef enum decide_gc {
     DECIDE_GC_COUNT
 } decide_gc;
 
-typedef enum decide_status { DECIDE_WON, DECIDE_LOST, DECIDE_INFEASIBLE, DECIDE_STATUS_COUNT } decide_status;
+typedef enum decide_status {
+    DECIDE_WON,
+    DECIDE_LOST,
+    DECIDE_INFEASIBLE,
+    DECIDE_STATUS_COUNT
+} decide_status;
 
 /* Names: "native", "native-generic", "optimised", "stock"; "none", "xla", ...; "won",
  * "lost", "infeasible". The *_from_name functions return -1 for an unknown name. */
@@ -86,10 +91,10 @@ typedef struct decide_job {
     int epochs;                    /* 0: 1 */
     /* the user's constraints */
     int node_count, core_count, process_count_per_node, core_count_per_process, request_gpus;
-    double wall_time_limit; /* seconds */
-    double memory_limit;    /* bytes per node */
-    int mpi_ranks, threads, batch; /* fixed values */
-    int enable_opt_build;          /* 1 or 0 (MODAK: a required field; unset counts as 0) */
+    double wall_time_limit;          /* seconds */
+    double memory_limit;             /* bytes per node */
+    int mpi_ranks, threads, batch;   /* fixed values */
+    int enable_opt_build;            /* 1 or 0 (MODAK: a required field; unset counts as 0) */
     const char *cpu_type, *acc_type; /* opt_build; lower case */
     const char *precision;           /* "fp32" unless set */
     /* where each constraint was read from (JSON pointers), for reasons */
@@ -126,7 +131,7 @@ typedef struct decide_inputs {
 } decide_inputs;
 
 typedef struct decide_cand {
-    const char *key;   /* stable identity and tie-breaker */
+    const char *key; /* stable identity and tie-breaker */
     decide_build build;
     const char *image;     /* registry name, or "modak-native" */
     const char *container; /* what the job runs: "docker://..." or the native image */
@@ -134,7 +139,7 @@ typedef struct decide_cand {
     decide_gc gc;
     const char *device; /* "cpu" or the accelerator model */
     int threads, batch, ranks, nodes, ranks_per_node, gpus_per_node;
-    const char *storage; /* the storage class the data is read from during training */
+    const char *storage;     /* the storage class the data is read from during training */
     const char *staged_from; /* the class it is copied from before training, or NULL */
     /* predictions (seconds); 0 when unknown */
     double step_s, samples_per_s, epoch_s, train_s, staging_s;
@@ -144,12 +149,12 @@ typedef struct decide_cand {
                              images: optimised, CPU-specific, fewer extra features, higher
                              map_id), then the key */
     double memory_bytes, memory_avail_bytes; /* per node */
-    const char *basis; /* how the time was predicted */
+    const char *basis;                       /* how the time was predicted */
     decide_status status;
-    int rank;            /* 1-based among feasible candidates; 0 when infeasible */
-    const char *field;   /* the fact that made it infeasible (a JSON pointer or a target
-                            property), or NULL */
-    const char *reason;  /* why it won, lost or cannot run */
+    int rank;           /* 1-based among feasible candidates; 0 when infeasible */
+    const char *field;  /* the fact that made it infeasible (a JSON pointer or a target
+                           property), or NULL */
+    const char *reason; /* why it won, lost or cannot run */
 } decide_cand;
 
 typedef struct decide_record {
@@ -177,7 +182,10 @@ typedef struct decide_record {
  * not load, a target without cores). */
 int decide_run(const decide_inputs *in, decide_record **out, mk_err *err);
 void decide_record_free(decide_record *r);
-/* The winning candidate, or NULL. */
+/* The winning candidate, or NULL. An optimiser's plan (generator/plan.h, opt_decision) takes
+ * from it: image = container (or image when NULL), graph_compiler = decide_gc_name(gc),
+ * threads, batch, ranks, nodes, predicted_seconds = train_s (objective_s when the data count
+ * is unknown), and from the record target and openblas_coretype; reason = its reason. */
 const decide_cand *decide_winner(const decide_record *r);
 
 /* decision.json ("modak-decision/1"). */

@@ -41,14 +41,16 @@ const char *decide_job_strdup(decide_job *j, const char *s)
 static const char *lower_dup(decide_job *j, const char *s)
 {
     char *d = mk_arena_strdup(&j->arena, s);
-    for (char *p = d; *p; p++) *p = (char)tolower((unsigned char)*p);
+    for (char *p = d; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     return d;
 }
 
 double decide_parse_duration(const char *s)
 {
     if (!s) return -1;
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     double days = 0;
     const char *dash = strchr(s, '-');
     if (dash) { /* Slurm's D-HH:MM:SS */
@@ -71,7 +73,8 @@ double decide_parse_duration(const char *s)
         }
         break;
     }
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     if (*s) return -1;
     double sec = 0;
     if (n == 1) {
@@ -125,8 +128,7 @@ static int pos_int(const rd *r, const json_t *obj, const char *key, const char *
 }
 
 /* A number >= 0 (or a string of one); absent or null leaves *out. */
-static int nonneg_num(const rd *r, const json_t *obj, const char *key, const char *at,
-                      double *out)
+static int nonneg_num(const rd *r, const json_t *obj, const char *key, const char *at, double *out)
 {
     const json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v)) return 0;
@@ -195,8 +197,8 @@ int decide_job_from_json(const json_t *doc, const char *file, decide_job *j, mk_
     }
     char p_opts[256], p_app[256], p_opt[256], p_build[256], p_ai[256], p_cfg[256], p_data[256],
         p_etl[256], p_fw[256];
-    const json_t *opts = NULL, *app = NULL, *opt = NULL, *build = NULL, *ai = NULL, *cfg = NULL, *data = NULL,
-                                       *etl = NULL, *fw = NULL;
+    const json_t *opts = NULL, *app = NULL, *opt = NULL, *build = NULL, *ai = NULL, *cfg = NULL,
+                 *data = NULL, *etl = NULL, *fw = NULL;
     if (opt_obj(&r, job, "job_options", NULL, base, &opts, p_opts, sizeof p_opts) ||
         opt_obj(&r, job, "application", NULL, base, &app, p_app, sizeof p_app) ||
         opt_obj(&r, job, "optimisation", "optimization", base, &opt, p_opt, sizeof p_opt))
@@ -231,14 +233,14 @@ int decide_job_from_json(const json_t *doc, const char *file, decide_job *j, mk_
             char ptr[300];
             snprintf(ptr, sizeof ptr, "%s/memory_limit", p_opts);
             unsigned long long bytes = 0;
-            int ok = json_is_integer(m) ? json_integer_value(m) > 0
-                                        : json_is_string(m) &&
-                                              reg_parse_size(json_string_value(m), &bytes) == 0 &&
-                                              bytes > 0;
+            int ok = json_is_integer(m)
+                         ? json_integer_value(m) > 0
+                         : json_is_string(m) && reg_parse_size(json_string_value(m), &bytes) == 0 &&
+                               bytes > 0;
             if (!ok) return bad(&r, ptr, "must be a size > 0 such as \"8 GiB\"");
             /* a bare number is MiB in Slurm's --mem and in MODAK's examples */
-            j->memory_limit = json_is_integer(m) ? (double)json_integer_value(m) * 1048576.0
-                                                 : (double)bytes;
+            j->memory_limit =
+                json_is_integer(m) ? (double)json_integer_value(m) * 1048576.0 : (double)bytes;
             j->ptr_memory = mk_arena_strdup(&j->arena, ptr);
         }
     }

@@ -67,7 +67,8 @@ json_t *decide_record_json(const decide_record *r)
     json_object_set(in, "constraints", r->constraints ? r->constraints : json_object());
     json_object_set_new(root, "inputs", in);
     json_t *notes = json_array();
-    for (size_t i = 0; i < r->nnotes; i++) json_array_append_new(notes, json_string(r->notes[i]));
+    for (size_t i = 0; i < r->nnotes; i++)
+        json_array_append_new(notes, json_string(r->notes[i]));
     json_object_set_new(root, "notes", notes);
     json_object_set_new(root, "mapper_choice", jstr(r->mapper_choice));
     json_object_set_new(root, "winner", r->winner >= 0 ? json_integer(r->winner) : json_null());
@@ -178,8 +179,8 @@ static int rint_(rb *b, const json_t *o, const char *at, const char *key, int *o
     return 0;
 }
 
-static int rname(rb *b, const json_t *o, const char *at, const char *key,
-                 int (*from)(const char *), int *out)
+static int rname(rb *b, const json_t *o, const char *at, const char *key, int (*from)(const char *),
+                 int *out)
 {
     const json_t *v = json_object_get(o, key);
     char p[256];
@@ -388,12 +389,12 @@ static void cand_row(const decide_cand *d, mk_buf *out)
         snprintf(mem, sizeof mem, "-");
     snprintf(stor, sizeof stor, "%s%s%s", d->staged_from ? d->staged_from : "",
              d->staged_from ? ">" : "", d->storage ? d->storage : "-");
-    mk_buf_printf(out, "%4s %-10s %-14s %-30.30s %-6s %-7s %3d %5d %-18.18s %9s %10s %-19s %6s  %s\n",
+    mk_buf_printf(out,
+                  "%4s %-10s %-14s %-30.30s %-6s %-7s %3d %5d %-18.18s %9s %10s %-19s %6s  %s\n",
                   rank, decide_status_name(d->status), decide_build_name(d->build),
-                  d->image ? d->image : "-", decide_gc_name(d->gc), lay, d->threads, d->batch,
-                  stor, t_time(step, sizeof step, d->step_s),
-                  t_time(obj, sizeof obj, d->objective_s), band, mem,
-                  d->reason ? d->reason : "");
+                  d->image ? d->image : "-", decide_gc_name(d->gc), lay, d->threads, d->batch, stor,
+                  t_time(step, sizeof step, d->step_s), t_time(obj, sizeof obj, d->objective_s),
+                  band, mem, d->reason ? d->reason : "");
 }
 
 void decide_record_summary(const decide_record *r, mk_buf *out)
@@ -402,27 +403,27 @@ void decide_record_summary(const decide_record *r, mk_buf *out)
     char a[32], b[32];
     if (!w) {
         mk_buf_printf(out, "no feasible configuration among %zu candidates for %s on %s", r->n,
-                      r->network ? r->network : r->framework ? r->framework : "the job",
+                      r->network     ? r->network
+                      : r->framework ? r->framework
+                                     : "the job",
                       r->target ? r->target : "the target");
         const decide_cand *first = r->n ? &r->cands[0] : NULL;
-        if (first && first->reason)
-            mk_buf_printf(out, " (e.g. %s: %s)", first->key, first->reason);
+        if (first && first->reason) mk_buf_printf(out, " (e.g. %s: %s)", first->key, first->reason);
         mk_buf_puts(out, "\n");
         return;
     }
-    mk_buf_printf(out,
-                  "decided: %s (%s build%s%s), graph compiler %s, %d thread%s, batch %d, %d "
-                  "rank%s on %d node%s%s%s%s; step %s, %s %s (band %s..%s)\n  why: %s\n",
-                  w->image ? w->image : "-", decide_build_name(w->build),
-                  w->framework_version ? ", " : "",
-                  w->framework_version ? w->framework_version : "", decide_gc_name(w->gc),
-                  w->threads, w->threads == 1 ? "" : "s", w->batch, w->ranks,
-                  w->ranks == 1 ? "" : "s", w->nodes, w->nodes == 1 ? "" : "s",
-                  w->gpus_per_node ? " with GPUs" : "", w->storage ? ", data from " : "",
-                  w->storage ? w->storage : "", t_time(a, sizeof a, w->step_s),
-                  r->objective ? r->objective : "", t_time(b, sizeof b, w->objective_s),
-                  t_time((char[32]){0}, 32, w->low_s), t_time((char[32]){0}, 32, w->high_s),
-                  w->reason ? w->reason : "");
+    mk_buf_printf(
+        out,
+        "decided: %s (%s build%s%s), graph compiler %s, %d thread%s, batch %d, %d "
+        "rank%s on %d node%s%s%s%s; step %s, %s %s (band %s..%s)\n  why: %s\n",
+        w->image ? w->image : "-", decide_build_name(w->build), w->framework_version ? ", " : "",
+        w->framework_version ? w->framework_version : "", decide_gc_name(w->gc), w->threads,
+        w->threads == 1 ? "" : "s", w->batch, w->ranks, w->ranks == 1 ? "" : "s", w->nodes,
+        w->nodes == 1 ? "" : "s", w->gpus_per_node ? " with GPUs" : "",
+        w->storage ? ", data from " : "", w->storage ? w->storage : "",
+        t_time(a, sizeof a, w->step_s), r->objective ? r->objective : "",
+        t_time(b, sizeof b, w->objective_s), t_time((char[32]){0}, 32, w->low_s),
+        t_time((char[32]){0}, 32, w->high_s), w->reason ? w->reason : "");
     if (r->mapper_choice)
         mk_buf_printf(out, "  MODAK's mapper alone would have taken: %s\n", r->mapper_choice);
 }
@@ -430,7 +431,9 @@ void decide_record_summary(const decide_record *r, mk_buf *out)
 void decide_record_to_text(const decide_record *r, size_t limit, mk_buf *out)
 {
     mk_buf_printf(out, "decision for %s%s%s on %s (%s, %d cores%s%s)\n",
-                  r->network ? r->network : r->framework ? r->framework : "a job",
+                  r->network     ? r->network
+                  : r->framework ? r->framework
+                                 : "a job",
                   r->framework && r->network ? " / " : "",
                   r->framework && r->network ? r->framework : "", r->target ? r->target : "?",
                   r->microarch ? r->microarch : "?", r->cores, r->accelerator ? ", GPU " : "",
@@ -444,7 +447,8 @@ void decide_record_to_text(const decide_record *r, size_t limit, mk_buf *out)
         mk_buf_printf(out, "  constraints: %s\n", s);
         free(s);
     }
-    for (size_t i = 0; i < r->nnotes; i++) mk_buf_printf(out, "  note: %s\n", r->notes[i]);
+    for (size_t i = 0; i < r->nnotes; i++)
+        mk_buf_printf(out, "  note: %s\n", r->notes[i]);
     mk_buf_puts(out, "\n");
     decide_record_summary(r, out);
     mk_buf_puts(out, "\n");
@@ -481,7 +485,8 @@ void decide_record_to_text(const decide_record *r, size_t limit, mk_buf *out)
         if (d->status != DECIDE_INFEASIBLE) continue;
         const char *f = d->field ? d->field : "-";
         int dup = 0;
-        for (size_t k = 0; k < nseen && !dup; k++) dup = !strcmp(seen[k], f);
+        for (size_t k = 0; k < nseen && !dup; k++)
+            dup = !strcmp(seen[k], f);
         if (dup) continue;
         seen[nseen++] = f;
         size_t count = 0;

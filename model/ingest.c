@@ -32,16 +32,17 @@ void ingest_obs_fini(ingest_obs *o)
 
 void ingest_obs_free(ingest_obs *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) ingest_obs_fini(&v[i]);
+    for (size_t i = 0; i < n; i++)
+        ingest_obs_fini(&v[i]);
     free(v);
 }
 
 /* ---- reading metrics ------------------------------------------------------------------- */
 
 typedef struct seg {
-    int k;                   /* steps so far */
-    double t1, tk;           /* T_1, T_k from the running average */
-    double *own;             /* step_seconds values */
+    int k;         /* steps so far */
+    double t1, tk; /* T_1, T_k from the running average */
+    double *own;   /* step_seconds values */
     int nown, capown;
     int last_step;
 } seg;
@@ -102,8 +103,7 @@ static void seg_close(run *r)
     memset(s, 0, sizeof *s);
 }
 
-static int emit_run(run *r, const char *path, ingest_obs **v, size_t *n, size_t *cap,
-                    mk_err *err)
+static int emit_run(run *r, const char *path, ingest_obs **v, size_t *n, size_t *cap, mk_err *err)
 {
     seg_close(r);
     int rc = 0;
@@ -180,7 +180,8 @@ int ingest_read_metrics(const char *path, const ingest_defaults *d, ingest_obs *
         line++;
         char *next = p + l + (e ? 1 : 0);
         size_t i = 0;
-        while (i < l && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
+        while (i < l && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+            i++;
         if (i == l) {
             p = next;
             continue;
@@ -232,7 +233,8 @@ int ingest_read_metrics(const char *path, const ingest_defaults *d, ingest_obs *
             }
             /* other lines (a summary, notes) carry nothing the refit uses */
         } else {
-            const json_t *st = json_object_get(o, "step"), *ips = json_object_get(o, "images_per_s");
+            const json_t *st = json_object_get(o, "step"),
+                         *ips = json_object_get(o, "images_per_s");
             const json_t *own = json_object_get(o, "step_seconds");
             const json_t *ep = json_object_get(o, "epoch");
             if (!json_is_integer(st) || json_integer_value(st) < 1) {
@@ -286,7 +288,8 @@ int ingest_read_metrics(const char *path, const ingest_defaults *d, ingest_obs *
         json_decref(o);
         p = next;
     }
-    if (rc == 0) rc = emit_run(&r, path, v, n, &cap, err);
+    if (rc == 0)
+        rc = emit_run(&r, path, v, n, &cap, err);
     else {
         free(r.network);
         free(r.openblas);
@@ -298,7 +301,8 @@ int ingest_read_metrics(const char *path, const ingest_defaults *d, ingest_obs *
                         "no step lines ({\"step\": N, ..., \"images_per_s\": X}): nothing to "
                         "learn from");
     if (rc != 0) {
-        for (size_t i = before; i < *n; i++) ingest_obs_fini(&(*v)[i]);
+        for (size_t i = before; i < *n; i++)
+            ingest_obs_fini(&(*v)[i]);
         *n = before;
     }
     return rc;
@@ -377,11 +381,13 @@ char *ingest_seed_profile(const target *t, const int *threads, size_t nthreads)
     int ths[9];
     size_t nt = 0;
     ths[nt++] = 1;
-    for (size_t i = 0; i < nthreads && nt < 8; i++) ths[nt++] = threads[i];
+    for (size_t i = 0; i < nthreads && nt < 8; i++)
+        ths[nt++] = threads[i];
     if (t->cpu.cores > 0 && nt < 9) ths[nt++] = t->cpu.cores;
     for (size_t i = 0; i < nt; i++) {
         int dup = 0;
-        for (size_t k = 0; k < p.nfits; k++) dup |= p.fits[k].threads == ths[i];
+        for (size_t k = 0; k < p.nfits; k++)
+            dup |= p.fits[k].threads == ths[i];
         if (dup || p.nfits == 8 || ths[i] < 1) continue;
         double share = t->cpu.cores > 0 ? fmin(1.0, (double)ths[i] / t->cpu.cores) : 1;
         calib_fit *f = &p.fits[p.nfits++];
@@ -391,7 +397,8 @@ char *ingest_seed_profile(const target *t, const int *threads, size_t nthreads)
         f->eff_small = f->eff_medium = f->eff_large = 0.5;
         if (p.ntriad < 8 && t->memory_bandwidth > 0) {
             p.triad_threads[p.ntriad] = ths[i];
-            p.triad_gbs[p.ntriad++] = t->memory_bandwidth * (share < 1 ? fmax(share, 0.25) : 1) / 1e9;
+            p.triad_gbs[p.ntriad++] =
+                t->memory_bandwidth * (share < 1 ? fmax(share, 0.25) : 1) / 1e9;
         }
     }
     mk_buf b;
@@ -407,14 +414,19 @@ static const calib_fit *fit_of(const calib_profile *p, int threads)
     return calib_fit_for(p, threads);
 }
 
-/* The model's prediction of an observation with profile p and non-GEMM factor; fills the
- * split when the network loads. Returns 0, or -1 (err) when it does not. */
-static int predict_obs(const ingest_obs *o, const target *t, const calib_profile *p, double other,
-                       predict_result *pr, mk_err *err)
+/* The model's prediction of an observation with profile p and time factors f (small,
+ * medium, large, other; NULL: none). Returns 0, or -1 (err) when the network does not load. */
+static int predict_obs(const ingest_obs *o, const target *t, const calib_profile *p,
+                       const double *f, predict_result *pr, mk_err *err)
 {
     graph *g = graph_load_spec(o->network, o->batch, err);
     if (!g) return -1;
-    predict_opts po = {.threads = o->threads, .generic = o->generic, .other_factor = other};
+    predict_opts po = {.threads = o->threads, .generic = o->generic};
+    if (f) {
+        for (int k = 0; k < 3; k++)
+            po.class_factor[k] = f[k];
+        po.other_factor = f[3];
+    }
     int rc = predict_graph(g, t, p, &po, pr, err);
     graph_free(g);
     return rc;
@@ -455,7 +467,8 @@ static int obs_from_json(const json_t *j, const char *name, size_t i, ingest_obs
     snprintf(o->hash, sizeof o->hash, "%s", json_string_value(h));
     o->generic = json_is_string(b) && !strcmp(json_string_value(b), "generic");
     const json_t *sp = json_object_get(j, "predicted_split");
-    for (int k = 0; k < 4; k++) o->split[k] = num(sp, class_names[k]);
+    for (int k = 0; k < 4; k++)
+        o->split[k] = num(sp, class_names[k]);
     o->fixed_s = num(sp, "fixed");
     o->predicted_s = o->split[0] + o->split[1] + o->split[2] + o->split[3] + o->fixed_s;
     return 0;
@@ -477,12 +490,14 @@ static double eff_or_fallback(const calib_fit *f, int k)
     return e[2] > 0 ? e[2] : e[1] > 0 ? e[1] : e[0];
 }
 
-/* Gauss-Newton on the factors of fit fi: predict every observation of the fit with the
- * current factors, solve the ridge least squares for a multiplicative update, repeat. The
- * roofline's max() makes the model only piecewise linear in the factors, hence the
- * iterations; the ridge keeps classes no observation exercises where they are. */
-static int refit(const calib_profile *base, size_t fi, const target *t, ingest_obs *all, size_t m,
-                 size_t rows, double a[4], mk_err *err)
+/* Gauss-Newton on the factors of fit fi over the observations of one build: predict each
+ * with the current factors, solve the ridge least squares for a multiplicative update,
+ * repeat. The roofline's max() makes the model only piecewise linear in the factors, hence
+ * the iterations. For the optimised build (generic 0) the factors divide the fit's
+ * efficiencies and multiply the non-GEMM time; for the generic build they multiply the time
+ * of each class on top of the optimised refit (base, with its non-GEMM factor other0). */
+static int refit(const calib_profile *base, size_t fi, int generic, double other0, const target *t,
+                 ingest_obs *all, size_t m, size_t rows, double a[4], mk_err *err)
 {
     const calib_fit *bf = &base->fits[fi];
     size_t R = rows + 4 + 6;
@@ -490,37 +505,45 @@ static int refit(const calib_profile *base, size_t fi, const target *t, ingest_o
     int rc = 0;
     for (int it = 0; it < INGEST_ITERATIONS && rc == 0; it++) {
         calib_profile cur = *base;
-        calib_fit *cf = &cur.fits[fi];
-        double e[3];
-        for (int k = 0; k < 3; k++) e[k] = eff_or_fallback(bf, k) / a[k];
-        cf->eff_small = e[0];
-        cf->eff_medium = e[1];
-        cf->eff_large = e[2];
+        double f[4] = {1, 1, 1, a[3] * other0};
+        if (generic) {
+            for (int k = 0; k < 3; k++)
+                f[k] = a[k];
+        } else {
+            calib_fit *cf = &cur.fits[fi];
+            cf->eff_small = eff_or_fallback(bf, 0) / a[0];
+            cf->eff_medium = eff_or_fallback(bf, 1) / a[1];
+            cf->eff_large = eff_or_fallback(bf, 2) / a[2];
+        }
         size_t r = 0;
         for (size_t i = 0; i < m; i++) {
-            if (fit_of(base, all[i].threads) != bf) continue;
+            if (fit_of(base, all[i].threads) != bf || all[i].generic != generic) continue;
             double split[4], fixed = all[i].fixed_s;
             predict_result pr;
             mk_err pe;
             mk_err_clear(&pe);
-            if (predict_obs(&all[i], t, &cur, a[3], &pr, &pe) == 0) {
-                for (int k = 0; k < 3; k++) split[k] = pr.class_s[k];
+            if (predict_obs(&all[i], t, &cur, f, &pr, &pe) == 0) {
+                for (int k = 0; k < 3; k++)
+                    split[k] = pr.class_s[k];
                 split[3] = pr.other_s;
                 fixed = pr.data_visible_s + pr.allreduce_s;
                 predict_result_fini(&pr);
             } else { /* the stored split, scaled linearly */
-                for (int k = 0; k < 4; k++) split[k] = a[k] * all[i].split[k];
+                for (int k = 0; k < 4; k++)
+                    split[k] = a[k] * all[i].split[k];
             }
             double target_s = all[i].step_s - fixed;
             if (target_s <= 0) target_s = all[i].step_s;
-            for (int k = 0; k < 4; k++) A[r * 4 + k] = split[k] / target_s;
+            for (int k = 0; k < 4; k++)
+                A[r * 4 + k] = split[k] / target_s;
             b[r++] = 1;
         }
         /* the ridge pulls each total factor toward 1 (weakly), and the classes toward one
          * common factor (strongly): a run that is slower all over says the machine is
          * slower, not that one class is; classes part only where the runs disagree */
         for (int k = 0; k < 4; k++) {
-            for (int c = 0; c < 4; c++) A[r * 4 + c] = c == k ? INGEST_RIDGE * a[k] : 0;
+            for (int c = 0; c < 4; c++)
+                A[r * 4 + c] = c == k ? INGEST_RIDGE * a[k] : 0;
             b[r++] = INGEST_RIDGE;
         }
         for (int k = 0; k < 4; k++)
@@ -533,7 +556,8 @@ static int refit(const calib_profile *base, size_t fi, const target *t, ingest_o
             }
         double u[4];
         if ((rc = calib_lstsq(A, b, (int)R, 4, u, err)) != 0) break;
-        for (int k = 0; k < 4; k++) a[k] = fmin(20, fmax(0.05, a[k] * fmax(u[k], 0.05)));
+        for (int k = 0; k < 4; k++)
+            a[k] = fmin(20, fmax(0.05, a[k] * fmax(u[k], 0.05)));
     }
     free(A);
     free(b);
@@ -556,7 +580,8 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
     json_object_set_new(
         ing, "model",
         json_string("per sgemm fit: factors a (small, medium, large, other) minimise "
-                    "sum((predicted(a)/measured - 1)^2) + 0.02^2 |a - 1|^2 + 0.3^2 sum_{k<j} (a_k - a_j)^2 (Gauss-Newton); efficiency = base / a; "
+                    "sum((predicted(a)/measured - 1)^2) + 0.02^2 |a - 1|^2 + 0.3^2 sum_{k<j} (a_k "
+                    "- a_j)^2 (Gauss-Newton); efficiency = base / a; "
                     "predict multiplies non-GEMM time by a_other"));
     /* the base: the calibrated efficiencies, kept from the first ingest on */
     json_t *jbase = json_object_get(ing, "base");
@@ -566,8 +591,7 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
         for (size_t i = 0; i < base.nfits; i++) {
             json_t *b = json_object();
             json_object_set_new(b, "threads", json_integer(base.fits[i].threads));
-            double e[3] = {base.fits[i].eff_small, base.fits[i].eff_medium,
-                           base.fits[i].eff_large};
+            double e[3] = {base.fits[i].eff_small, base.fits[i].eff_medium, base.fits[i].eff_large};
             set_eff(b, e);
             json_array_append_new(jbase, b);
         }
@@ -623,8 +647,9 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
         predict_result pr;
         mk_err pe;
         mk_err_clear(&pe);
-        if (predict_obs(&all[i], t, &base, 1, &pr, &pe) == 0) {
-            for (int k = 0; k < 3; k++) all[i].split[k] = pr.class_s[k];
+        if (predict_obs(&all[i], t, &base, NULL, &pr, &pe) == 0) {
+            for (int k = 0; k < 3; k++)
+                all[i].split[k] = pr.class_s[k];
             all[i].split[3] = pr.other_s;
             all[i].fixed_s = pr.data_visible_s + pr.allreduce_s;
             all[i].predicted_s = pr.step_s;
@@ -641,70 +666,86 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
                             i, all[i].network, pe.msg);
         }
     }
-    /* one refit per sgemm fit, over the observations whose thread count maps to it */
+    /* one refit per sgemm fit and build, over the observations whose thread count maps to
+     * the fit: the optimised build first (it rewrites the efficiencies), then the generic
+     * build's time factors on top of it */
     json_t *jfits = json_array();
-    for (size_t fi = 0; fi < base.nfits && rc == 0; fi++) {
-        const calib_fit *bf = &base.fits[fi];
-        size_t rows = 0;
-        for (size_t i = 0; i < m; i++)
-            if (fit_of(&base, all[i].threads) == bf) rows++;
-        double a[4] = {1, 1, 1, 1};
-        ingest_fit *f = rep->nfits < 8 ? &rep->fits[rep->nfits] : NULL;
-        if (rows) rc = refit(&base, fi, t, all, m, rows, a, err);
-        if (rc) break;
-        /* the refitted efficiencies */
-        double before[3], after[3];
-        for (int k = 0; k < 3; k++) {
-            before[k] = eff_or_fallback(bf, k);
-            after[k] = before[k] > 0 ? before[k] / a[k] : 0;
-        }
-        json_t *pf = json_array_get(fits, fi);
-        if (json_is_object(pf)) set_eff(pf, after);
-        json_t *jf = json_object();
-        json_object_set_new(jf, "threads", json_integer(bf->threads));
-        json_object_set_new(jf, "observations", json_integer((json_int_t)rows));
-        json_t *fac = json_object();
-        for (int k = 0; k < 4; k++)
-            json_object_set_new(fac, class_names[k], json_real(round(a[k] * 1e6) / 1e6));
-        json_object_set_new(jf, "factors", fac);
-        /* errors before and after, over this fit's observations */
-        calib_profile after_p = base;
-        calib_fit *af = &after_p.fits[fi];
-        af->eff_small = after[0];
-        af->eff_medium = after[1];
-        af->eff_large = after[2];
-        double ss0 = 0, ss1 = 0;
-        for (size_t i = 0; i < m && rows; i++) {
-            if (fit_of(&base, all[i].threads) != bf) continue;
-            double p0 = all[i].predicted_s, p1 = p0;
-            predict_result pr;
-            mk_err pe;
-            mk_err_clear(&pe);
-            if (predict_obs(&all[i], t, &after_p, a[3], &pr, &pe) == 0) {
-                p1 = pr.step_s;
-                predict_result_fini(&pr);
-            } else {
-                p1 = a[0] * all[i].split[0] + a[1] * all[i].split[1] + a[2] * all[i].split[2] +
-                     a[3] * all[i].split[3] + all[i].fixed_s;
+    calib_profile refitted = base;
+    double other_opt[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    for (int generic = 0; generic <= 1 && rc == 0; generic++)
+        for (size_t fi = 0; fi < base.nfits && rc == 0; fi++) {
+            const calib_fit *bf = &base.fits[fi];
+            size_t rows = 0;
+            for (size_t i = 0; i < m; i++)
+                if (fit_of(&base, all[i].threads) == bf && all[i].generic == generic) rows++;
+            if (generic && !rows) continue; /* no generic runs: no generic entry */
+            double a[4] = {1, 1, 1, 1};
+            ingest_fit *f = rep->nfits < 16 ? &rep->fits[rep->nfits] : NULL;
+            const calib_profile *on = generic ? &refitted : &base;
+            if (rows &&
+                (rc = refit(on, fi, generic, generic ? other_opt[fi] : 1, t, all, m, rows, a, err)))
+                break;
+            double before[3], after[3];
+            for (int k = 0; k < 3; k++) {
+                before[k] = eff_or_fallback(&on->fits[fi], k);
+                after[k] = generic ? before[k] : before[k] > 0 ? before[k] / a[k] : 0;
             }
-            ss0 += pow(p0 / all[i].step_s - 1, 2);
-            ss1 += pow(p1 / all[i].step_s - 1, 2);
+            if (!generic) {
+                /* the refitted efficiencies, in the profile every reader uses */
+                json_t *pf = json_array_get(fits, fi);
+                if (json_is_object(pf)) set_eff(pf, after);
+                calib_fit *rf = &refitted.fits[fi];
+                rf->eff_small = after[0];
+                rf->eff_medium = after[1];
+                rf->eff_large = after[2];
+                other_opt[fi] = a[3];
+            }
+            json_t *jf = json_object();
+            json_object_set_new(jf, "threads", json_integer(bf->threads));
+            json_object_set_new(jf, "build", json_string(generic ? "generic" : "optimised"));
+            json_object_set_new(jf, "observations", json_integer((json_int_t)rows));
+            json_t *fac = json_object();
+            for (int k = 0; k < 4; k++)
+                json_object_set_new(fac, class_names[k], json_real(round(a[k] * 1e6) / 1e6));
+            json_object_set_new(jf, "factors", fac);
+            /* errors before and after, over these observations */
+            double fa[4] = {1, 1, 1, generic ? other_opt[fi] * a[3] : a[3]};
+            if (generic)
+                for (int k = 0; k < 3; k++)
+                    fa[k] = a[k];
+            double ss0 = 0, ss1 = 0;
+            for (size_t i = 0; i < m && rows; i++) {
+                if (fit_of(&base, all[i].threads) != bf || all[i].generic != generic) continue;
+                double p0 = all[i].predicted_s, p1 = p0;
+                predict_result pr;
+                mk_err pe;
+                mk_err_clear(&pe);
+                if (predict_obs(&all[i], t, &refitted, fa, &pr, &pe) == 0) {
+                    p1 = pr.step_s;
+                    predict_result_fini(&pr);
+                } else {
+                    p1 = a[0] * all[i].split[0] + a[1] * all[i].split[1] + a[2] * all[i].split[2] +
+                         fa[3] * all[i].split[3] + all[i].fixed_s;
+                }
+                ss0 += pow(p0 / all[i].step_s - 1, 2);
+                ss1 += pow(p1 / all[i].step_s - 1, 2);
+            }
+            double rb = rows ? sqrt(ss0 / rows) : 0, ra = rows ? sqrt(ss1 / rows) : 0;
+            json_object_set_new(jf, "rms_relative_error_before", json_real(round(rb * 1e6) / 1e6));
+            json_object_set_new(jf, "rms_relative_error_after", json_real(round(ra * 1e6) / 1e6));
+            json_array_append_new(jfits, jf);
+            if (f) {
+                f->threads = bf->threads;
+                f->generic = generic;
+                f->nobs = rows;
+                memcpy(f->factor, a, sizeof a);
+                memcpy(f->eff_before, before, sizeof before);
+                memcpy(f->eff_after, after, sizeof after);
+                f->rms_before = rb;
+                f->rms_after = ra;
+                rep->nfits++;
+            }
         }
-        double rb = rows ? sqrt(ss0 / rows) : 0, ra = rows ? sqrt(ss1 / rows) : 0;
-        json_object_set_new(jf, "rms_relative_error_before", json_real(round(rb * 1e6) / 1e6));
-        json_object_set_new(jf, "rms_relative_error_after", json_real(round(ra * 1e6) / 1e6));
-        json_array_append_new(jfits, jf);
-        if (f) {
-            f->threads = bf->threads;
-            f->nobs = rows;
-            memcpy(f->factor, a, sizeof a);
-            memcpy(f->eff_before, before, sizeof before);
-            memcpy(f->eff_after, after, sizeof after);
-            f->rms_before = rb;
-            f->rms_after = ra;
-            rep->nfits++;
-        }
-    }
     if (rc == 0)
         json_object_set_new(ing, "fit", jfits);
     else
@@ -713,35 +754,40 @@ int ingest_update(json_t *root, const char *name, const target *t, const ingest_
     return rc;
 }
 
-double ingest_other_factor(const json_t *profile, int threads)
+/* The fit entry of a build nearest to threads (as calib_fit_for picks), or NULL. */
+static const json_t *nearest_fit(const json_t *profile, int threads, const char *build)
 {
     const json_t *fits = json_object_get(json_object_get(profile, "ingest"), "fit");
-    const json_t *best = NULL;
+    const json_t *best = NULL, *f;
     int bd = 0;
     size_t i;
-    const json_t *f;
     json_array_foreach(fits, i, f)
     {
-        int th = (int)num(f, "threads");
-        int d = abs(th - threads);
+        const json_t *b = json_object_get(f, "build");
+        if (strcmp(json_is_string(b) ? json_string_value(b) : "optimised", build)) continue;
+        int d = abs((int)num(f, "threads") - threads);
         if (!best || d < bd) {
             best = f;
             bd = d;
         }
     }
-    double x = best ? num(json_object_get(best, "factors"), "other") : 0;
-    return x > 0 ? x : 1;
+    return best;
 }
 
-double ingest_other_factor_file(const char *path, int threads, mk_err *err)
+void ingest_apply(const json_t *profile, predict_opts *po)
 {
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) {
-        mk_err_set(err, MK_EIO, path, je.line, je.column, "%s", je.text);
-        return -1;
-    }
-    double x = ingest_other_factor(root, threads);
-    json_decref(root);
-    return x;
+    int threads = po->threads;
+    const json_t *opt = nearest_fit(profile, threads, "optimised");
+    double other = opt ? num(json_object_get(opt, "factors"), "other") : 0;
+    po->other_factor = other > 0 ? other : 1;
+    for (int k = 0; k < 3; k++)
+        po->class_factor[k] = 0;
+    if (!po->generic) return;
+    const json_t *gen = nearest_fit(profile, threads, "generic");
+    if (!gen) return;
+    const json_t *fac = json_object_get(gen, "factors");
+    for (int k = 0; k < 3; k++)
+        po->class_factor[k] = num(fac, class_names[k]);
+    double go = num(fac, "other");
+    if (go > 0) po->other_factor *= go;
 }

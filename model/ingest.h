@@ -36,6 +36,7 @@
 
 #include "calibrate.h"
 #include "mk_buf.h"
+#include "predict.h"
 #include "mk_err.h"
 #include "target.h"
 
@@ -46,12 +47,12 @@
 typedef struct ingest_obs {
     char *network; /* zoo name or graph file */
     int batch, threads;
-    int generic;     /* the generic build ran */
-    double step_s;   /* measured seconds per step */
-    int steps;       /* steps the measurement is over */
-    char *source;    /* "file:first-last" (lines) */
-    char *openblas;  /* OpenBLAS core the run reported, or NULL */
-    char hash[17];   /* FNV-1a 64 of the run's lines, hex */
+    int generic;    /* the generic build ran */
+    double step_s;  /* measured seconds per step */
+    int steps;      /* steps the measurement is over */
+    char *source;   /* "file:first-last" (lines) */
+    char *openblas; /* OpenBLAS core the run reported, or NULL */
+    char hash[17];  /* FNV-1a 64 of the run's lines, hex */
     /* the model's split of the step with the base efficiencies (seconds) */
     double split[4]; /* small, medium, large GEMM classes, other */
     double fixed_s;  /* data and all-reduce: not refitted */
@@ -73,15 +74,16 @@ void ingest_obs_free(ingest_obs *v, size_t n);
 
 typedef struct ingest_fit {
     int threads;
+    int generic; /* the generic build's factors (times), else the optimised build's */
     size_t nobs;
-    double factor[4];            /* small, medium, large, other */
+    double factor[4]; /* small, medium, large, other */
     double eff_before[3], eff_after[3];
     double rms_before, rms_after; /* relative error of the predictions over its observations */
 } ingest_fit;
 
 typedef struct ingest_report {
     size_t added, duplicates, total;
-    ingest_fit fits[8];
+    ingest_fit fits[16];
     size_t nfits;
 } ingest_report;
 
@@ -95,10 +97,9 @@ char *ingest_seed_profile(const target *t, const int *threads, size_t nthreads);
 int ingest_update(json_t *profile, const char *name, const target *t, const ingest_obs *obs,
                   size_t n, ingest_report *rep, mk_err *err);
 
-/* The non-GEMM factor the profile's refit found for `threads` (the nearest fit); 1 when
- * the profile has none. */
-double ingest_other_factor(const json_t *profile, int threads);
-/* The same from a file; 1 when it has none, -1 (err) when it cannot be read. */
-double ingest_other_factor_file(const char *path, int threads, mk_err *err);
+/* Sets po's other_factor and class_factor from the profile's refit for po->threads (the
+ * nearest fit) and po->generic: the optimised build's non-GEMM factor, and for the generic
+ * build its own time factors on top. No refit (or profile NULL): factors of 1. */
+void ingest_apply(const json_t *profile, predict_opts *po);
 
 #endif

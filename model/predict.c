@@ -12,13 +12,70 @@
 #define UNCALIBRATED_EFFICIENCY 0.5
 #define ELEMENTWISE_FLOP_SHARE  0.25 /* non-GEMM arithmetic runs at this share of GEMM's rate */
 
-/* GEMM dimensions of a layer's forward node, for its shape class; 0 when not GEMM-like. */
-static int gemm_dims(const graph_node *n, int64_t *m, int64_t *nn, int64_t *k)
+/* How the training binary runs a convolution (the compiler's algo pass, compiler/algo.c,
+ * and kernels/kern_conv.c): a 1x1/stride-1/unpadded convolution on a map of at least 256
+ * pixels needs no unfolding (1x1); a tiny inner dimension (c*r*s <= 32) or a narrow map
+ * (p*q < 256) unfolds several images side by side into one GEMM about 2048 columns wide
+ * and scatters the result back (batched im2col); anything else unfolds one image at a time
+ * (im2col). The generic build takes im2col everywhere. The context's threads take whole
+ * images (or groups of them), each calling the single-threaded GEMM. */
+typedef enum conv_algo { CONV_IM2COL, CONV_BATCHED, CONV_1X1 } conv_algo;
+enum { NARROW_PQ = 256, TINY_CRS = 32, BATCH_COLS = 2048 };
+
+typedef struct conv_plan {
+    conv_algo algo;
+    int64_t per_call;              /* images per GEMM */
+    double calls;                  /* GEMMs per pass over the batch */
+    double unfold_fwd, unfold_bwd; /* extra bytes moved by unfolding and scattering */
+    double imbalance; /* >= 1: the busiest thread's share of the images over the mean */
+} conv_plan;
+
+static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads, int generic)
+{
+    const graph_node *w = n->src[1];
+    int64_t pq = n->ne[2] * n->ne[3], crs = w->ne[1] * w->ne[2] * w->ne[3], k = w->ne[0];
+    int pointwise = w->ne[2] == 1 && w->ne[3] == 1 && n->op_params[GRAPH_P_STRIDE_H] == 1 &&
+                    n->op_params[GRAPH_P_STRIDE_W] == 1 && n->op_params[GRAPH_P_PAD_H] == 0 &&
+                    n->op_params[GRAPH_P_PAD_W] == 0;
+    conv_plan p = {.algo = CONV_IM2COL, .per_call = 1};
+    if (!generic) {
+        if (pointwise)
+            p.algo = pq >= NARROW_PQ ? CONV_1X1 : CONV_BATCHED;
+        else if (crs <= TINY_CRS || pq < NARROW_PQ)
+            p.algo = CONV_BATCHED;
+    }
+    if (p.algo == CONV_BATCHED) {
+        p.per_call = (BATCH_COLS + pq - 1) / pq;
+        if (p.per_call > batch) p.per_call = batch;
+        if (p.per_call < 1) p.per_call = 1;
+    }
+    double units = ceil((double)batch / (double)p.per_call);
+    p.calls = units;
+    double cols = 4.0 * (double)crs * (double)pq * (double)batch; /* the unfolded input */
+    double outs = 4.0 * (double)k * (double)pq * (double)batch;
+    if (p.algo != CONV_1X1) {
+        /* forward: write and read the columns; backward: the column gradient is written,
+         * read back and folded into dx, and the weights' gradient unfolds again */
+        p.unfold_fwd = 2 * cols;
+        p.unfold_bwd = 5 * cols;
+    }
+    if (p.algo == CONV_BATCHED) { /* the GEMM's output scattered back to NCHW, and dy gathered */
+        p.unfold_fwd += 2 * outs;
+        p.unfold_bwd += 2 * outs;
+    }
+    int t = threads > 0 ? threads : 1;
+    p.imbalance = units >= t ? ceil(units / t) * t / units : t / units;
+    return p;
+}
+
+/* GEMM dimensions of one call of a layer's forward, for its shape class; 0 when not
+ * GEMM-like. */
+static int gemm_dims(const graph_node *n, const conv_plan *cp, int64_t *m, int64_t *nn, int64_t *k)
 {
     if (n->op == GRAPH_OP_CONV2D && n->src[1]) {
         const graph_node *w = n->src[1];
         *m = w->ne[0];
-        *nn = n->ne[2] * n->ne[3];
+        *nn = n->ne[2] * n->ne[3] * (cp ? cp->per_call : 1);
         *k = w->ne[1] * w->ne[2] * w->ne[3];
         return 1;
     }
@@ -69,11 +126,11 @@ static int rank_memory(graph *g, int threads, int generic, predict_result *r, mk
     /* weights, gradients and Adam's two moments (the training binary's default optimiser) */
     r->param_bytes = 4 * 4.0 * r->params + state;
     r->workspace_bytes = conv_workspace(g) * threads;
-    r->input_bytes =
-        g->input ? 4.0 * (double)g->batch * (double)(g->input->ne[1] * g->input->ne[2] *
-                                                     g->input->ne[3]) +
-                       4.0 * (double)g->batch
-                 : 0;
+    r->input_bytes = g->input
+                         ? 4.0 * (double)g->batch *
+                                   (double)(g->input->ne[1] * g->input->ne[2] * g->input->ne[3]) +
+                               4.0 * (double)g->batch
+                         : 0;
     r->memory_bytes = r->param_bytes + r->arena_bytes + r->workspace_bytes + r->input_bytes;
     return 0;
 }
@@ -145,24 +202,35 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
         L->bwd_bytes = c->bwd_bytes;
         params += c->params;
         int64_t m, n, k;
-        double rate, calls_f = 0, calls_b = 0, factor = 1;
+        double rate, calls_f = 0, calls_b = 0, factor = 1, unfold_f = 0, unfold_b = 0;
+        double imbalance = 1;
         int ci = -1;
-        if (gemm_dims(c->node, &m, &n, &k)) {
+        int is_conv = c->node->op == GRAPH_OP_CONV2D && c->node->src[1];
+        conv_plan cp = {0};
+        if (is_conv) cp = plan_conv(c->node, g->batch, threads, o->generic);
+        if (gemm_dims(c->node, is_conv ? &cp : NULL, &m, &n, &k)) {
             L->cls = calib_shape_class((int)m, (int)n, (int)k);
             ci = !strcmp(L->cls, "small") ? 0 : !strcmp(L->cls, "medium") ? 1 : 2;
             rate = fit ? class_eff(fit, L->cls) * nominal : gemm_rate_default;
             if (rate <= 0) rate = gemm_rate_default;
-            /* per-image GEMMs for convolutions, one for dense layers; backward: two */
-            calls_f = c->node->op == GRAPH_OP_CONV2D ? (double)g->batch : 1;
+            /* a GEMM per image (or group of images) for convolutions, one for dense layers;
+             * backward: two */
+            calls_f = is_conv ? cp.calls : 1;
             calls_b = 2 * calls_f;
+            if (is_conv) {
+                unfold_f = cp.unfold_fwd / bw;
+                unfold_b = cp.unfold_bwd / bw;
+                imbalance = cp.imbalance;
+            }
         } else {
             rate = elem_rate;
             factor = other_factor;
         }
-        double tf_c = c->fwd_flops / rate, tf_m = c->fwd_bytes / bw;
-        double tb_c = c->bwd_flops / rate, tb_m = c->bwd_bytes / bw;
-        L->fwd_s = factor * (fmax(tf_c, tf_m) + calls_f * overhead);
-        L->bwd_s = factor * (fmax(tb_c, tb_m) + calls_b * overhead);
+        double tf_c = imbalance * c->fwd_flops / rate, tf_m = c->fwd_bytes / bw;
+        double tb_c = imbalance * c->bwd_flops / rate, tb_m = c->bwd_bytes / bw;
+        if (ci >= 0 && o->class_factor[ci] > 0) factor = o->class_factor[ci];
+        L->fwd_s = factor * (fmax(tf_c, tf_m) + unfold_f + calls_f * overhead);
+        L->bwd_s = factor * (fmax(tb_c, tb_m) + unfold_b + calls_b * overhead);
         L->bound = tf_c + tb_c >= tf_m + tb_m ? "compute" : "memory";
         r->compute_s += L->fwd_s + L->bwd_s;
         if (ci >= 0)
@@ -284,8 +352,8 @@ void predict_result_to_json(const predict_result *r, mk_buf *out)
 
 void predict_result_to_text(const predict_result *r, mk_buf *out)
 {
-    mk_buf_printf(out, "%s on %s, batch %d, %d thread%s%s%s\n  basis: %s\n", r->network,
-                  r->target, r->batch, r->threads, r->threads == 1 ? "" : "s",
+    mk_buf_printf(out, "%s on %s, batch %d, %d thread%s%s%s\n  basis: %s\n", r->network, r->target,
+                  r->batch, r->threads, r->threads == 1 ? "" : "s",
                   r->ranks > 1 ? ", data-parallel" : "", r->generic ? ", generic build" : "",
                   r->basis);
     mk_buf_printf(out, "  %-28s %-16s %-7s %-8s %10s %10s\n", "layer", "op", "class", "bound",

@@ -29,16 +29,18 @@
 #include "target.h"
 
 typedef struct predict_opts {
-    int threads;         /* 0: the target's cores */
-    double samples;      /* per epoch; 0: no epoch figures */
-    int epochs;          /* 0: 1 */
-    double sample_bytes; /* read per sample; 0: the input's C*H*W bytes + 1 (IDX uint8) */
-    const char *storage; /* storage class to read from; NULL: the target's first, if any */
-    int no_prefetch;     /* data loading does not overlap compute */
-    int ranks;           /* data-parallel ranks; 0: 1 */
-    int nodes;           /* nodes the ranks are spread over; 0: one rank per node */
-    int generic;         /* the generic build (the graph must not have been fused) */
-    double other_factor; /* multiplies the non-GEMM layers' and the update's time; 0: 1 */
+    int threads;            /* 0: the target's cores */
+    double samples;         /* per epoch; 0: no epoch figures */
+    int epochs;             /* 0: 1 */
+    double sample_bytes;    /* read per sample; 0: the input's C*H*W bytes + 1 (IDX uint8) */
+    const char *storage;    /* storage class to read from; NULL: the target's first, if any */
+    int no_prefetch;        /* data loading does not overlap compute */
+    int ranks;              /* data-parallel ranks; 0: 1 */
+    int nodes;              /* nodes the ranks are spread over; 0: one rank per node */
+    int generic;            /* the generic build (the graph must not have been fused) */
+    double other_factor;    /* multiplies the non-GEMM layers' and the update's time; 0: 1 */
+    double class_factor[3]; /* multiply the GEMM-like layers' time per shape class (small,
+                               medium, large); 0: 1 (ingest.h: the generic build's refit) */
 } predict_opts;
 
 typedef struct predict_layer {

@@ -96,14 +96,14 @@ static decide_record *run(decide_inputs *in)
     return r;
 }
 
-static const decide_cand *find(const decide_record *r, decide_build b, const char *image,
-                               int nodes, int rpn, int threads, int batch)
+static const decide_cand *find(const decide_record *r, decide_build b, const char *image, int nodes,
+                               int rpn, int threads, int batch)
 {
     for (size_t i = 0; i < r->n; i++) {
         const decide_cand *d = &r->cands[i];
         if (d->build == b && (!image || (d->image && !strcmp(d->image, image))) &&
-            d->nodes == nodes && d->ranks_per_node == rpn && (threads < 0 || d->threads == threads) &&
-            (batch < 0 || d->batch == batch))
+            d->nodes == nodes && d->ranks_per_node == rpn &&
+            (threads < 0 || d->threads == threads) && (batch < 0 || d->batch == batch))
             return d;
     }
     return NULL;
@@ -141,10 +141,12 @@ static void test_enumeration_every_target(void **state)
         decide_record *r = run(&in);
         /* threads 1, 2, 4, ... below the cores, and the cores */
         int expect_threads = 1;
-        for (int x = 1; x < t->cpu.cores; x *= 2) expect_threads++;
+        for (int x = 1; x < t->cpu.cores; x *= 2)
+            expect_threads++;
         if (t->cpu.cores == 1) expect_threads = 1;
         int nodes = t->nodes > 0 ? (t->nodes < 64 ? t->nodes : 64) : 1, nn = 0;
-        for (int x = 1; x <= nodes; x *= 2) nn++;
+        for (int x = 1; x <= nodes; x *= 2)
+            nn++;
         if ((nodes & (nodes - 1)) != 0) nn++; /* the partition's size when not a power of 2 */
         int rpns = t->cpu.sockets > 1 ? 2 : 1;
         int layouts = expect_threads + nn * rpns - 1;
@@ -161,9 +163,8 @@ static void test_enumeration_every_target(void **state)
             for (size_t b = a + 1; b < r->n; b++)
                 if (!strcmp(r->cands[a].key, r->cands[b].key))
                     fail_msg("%s: key %s twice", names[i], r->cands[a].key);
-        for (int x = 1; x <= t->cpu.cores; x = x * 2 < t->cpu.cores || x == t->cpu.cores
-                                                    ? x * 2
-                                                    : t->cpu.cores) {
+        for (int x = 1; x <= t->cpu.cores;
+             x = x * 2 < t->cpu.cores || x == t->cpu.cores ? x * 2 : t->cpu.cores) {
             assert_non_null(find(r, DECIDE_NATIVE, "modak-native", 1, 1, x, 32));
             assert_non_null(find(r, DECIDE_NATIVE_GENERIC, "modak-native", 1, 1, x, 32));
             if (x == t->cpu.cores) break;
@@ -192,7 +193,8 @@ static void test_enumeration_every_target(void **state)
             assert_non_null(d->reason);
         }
         /* no framework: a note, no image candidates */
-        for (size_t a = 0; a < r->n; a++) assert_true(r->cands[a].build <= DECIDE_NATIVE_GENERIC);
+        for (size_t a = 0; a < r->n; a++)
+            assert_true(r->cands[a].build <= DECIDE_NATIVE_GENERIC);
         decide_record_free(r);
         target_free(t);
         free(names[i]);
@@ -238,7 +240,8 @@ static void test_example_job_on_gpu_node(void **state)
             assert_non_null(strstr(d->reason, "built for acc_type none; the job asks for nvidia"));
             cpu_refused++;
         }
-        if (!strcmp(d->field, "/job/optimisation/app_type-ai_training/ai_framework-tensorflow/version"))
+        if (!strcmp(d->field,
+                    "/job/optimisation/app_type-ai_training/ai_framework-tensorflow/version"))
             version_refused++;
         if (!strcmp(d->field, "registry") && d->image) {
             /* MODAK's TF_PIP_XLA row says nothing of enable_opt_build */
@@ -491,8 +494,8 @@ static void test_deterministic_ranking(void **state)
     j.epochs = 2;
     int b1[] = {32, 64, 128}, b2[] = {128, 32, 64, 32};
     int t1[] = {1, 12, 48}, t2[] = {48, 1, 12};
-    decide_inputs in = {.job = &j, .target = t, .batches = b1, .nbatches = 3, .threads = t1,
-                        .nthreads = 3};
+    decide_inputs in = {
+        .job = &j, .target = t, .batches = b1, .nbatches = 3, .threads = t1, .nthreads = 3};
     decide_record *r1 = run(&in);
     in.batches = b2;
     in.nbatches = 4;
@@ -501,11 +504,13 @@ static void test_deterministic_ranking(void **state)
     char *s1 = record_json(r1), *s2 = record_json(r2);
     assert_string_equal(s1, s2);
     /* ties in the objective are broken by the key: make some and check the order */
-    for (size_t i = 0; i < r1->n; i++) r1->cands[i].objective_s = 1;
+    for (size_t i = 0; i < r1->n; i++)
+        r1->cands[i].objective_s = 1;
     for (size_t i = 0; i + 1 < r1->n; i++) {
         const decide_cand *a = &r1->cands[i], *b = &r1->cands[i + 1];
         if (a->status != DECIDE_INFEASIBLE && b->status != DECIDE_INFEASIBLE &&
-            a->preference == b->preference && r2->cands[i].objective_s == r2->cands[i + 1].objective_s)
+            a->preference == b->preference &&
+            r2->cands[i].objective_s == r2->cands[i + 1].objective_s)
             assert_true(strcmp(a->key, b->key) < 0);
     }
     free(s1);
@@ -545,7 +550,8 @@ static void test_json_round_trip(void **state)
     decide_record_to_text(back, 0, &b);
     assert_string_equal(a.s, b.s);
     /* the table shows every candidate with its reason */
-    for (size_t i = 0; i < r->n; i++) assert_non_null(strstr(a.s, r->cands[i].reason));
+    for (size_t i = 0; i < r->n; i++)
+        assert_non_null(strstr(a.s, r->cands[i].reason));
     mk_buf_reset(&a);
     decide_record_to_text(r, 5, &a);
     assert_non_null(strstr(a.s, "more feasible candidates"));
@@ -572,8 +578,8 @@ static void test_bad_records(void **state)
     j.network = "mnist_cnn";
     j.enable_opt_build = 1;
     int bs[] = {32}, ts[] = {1, 2};
-    decide_inputs in = {.job = &j, .target = t, .batches = bs, .nbatches = 1, .threads = ts,
-                        .nthreads = 2};
+    decide_inputs in = {
+        .job = &j, .target = t, .batches = bs, .nbatches = 1, .threads = ts, .nthreads = 2};
     decide_record *r = run(&in);
     json_t *good = decide_record_json(r);
     struct {

@@ -66,16 +66,17 @@ static void test_early_names_and_coercions(void **state)
     mk_err e;
     /* the inner object alone; "optimization", "arch_build", "ai_training", a bare block */
     assert_int_equal(
-        parse("{\"job_options\": {\"node_count\": \"2\", \"memory_limit\": \"8 GiB\","
-              " \"wall_time_limit\": \"1-02:00:00\"},"
-              " \"application\": {\"mpi_ranks\": 4, \"threads\": \"10\"},"
-              " \"optimization\": {\"enable_opt_build\": false,"
-              "  \"arch_build\": {\"cpu_type\": \"ARM\"},"
-              "  \"ai_training\": {\"config\": {\"ai_framework\": \"PyTorch\", \"parameters\": 1e6},"
-              "   \"data\": {\"count\": 60000, \"size\": 47040000, \"location\": \"/scratch/x\","
-              "    \"etl\": {\"prefetch\": 0}},"
-              "   \"pytorch\": {\"version\": 1.5, \"glow\": true}}}}",
-              &j, &e),
+        parse(
+            "{\"job_options\": {\"node_count\": \"2\", \"memory_limit\": \"8 GiB\","
+            " \"wall_time_limit\": \"1-02:00:00\"},"
+            " \"application\": {\"mpi_ranks\": 4, \"threads\": \"10\"},"
+            " \"optimization\": {\"enable_opt_build\": false,"
+            "  \"arch_build\": {\"cpu_type\": \"ARM\"},"
+            "  \"ai_training\": {\"config\": {\"ai_framework\": \"PyTorch\", \"parameters\": 1e6},"
+            "   \"data\": {\"count\": 60000, \"size\": 47040000, \"location\": \"/scratch/x\","
+            "    \"etl\": {\"prefetch\": 0}},"
+            "   \"pytorch\": {\"version\": 1.5, \"glow\": true}}}}",
+            &j, &e),
         0);
     assert_int_equal(j.node_count, 2);
     assert_true(j.memory_limit == 8.0 * 1073741824);
@@ -105,8 +106,8 @@ static void test_durations(void **state)
     static const struct {
         const char *s;
         double sec;
-    } ok[] = {{"30:00", 1800},     {"12:00:00", 43200}, {"1:00:00:00", 86400},
-              {"2-00:30:00", 174600}, {"90", 90},       {"90:00", 5400}};
+    } ok[] = {{"30:00", 1800},        {"12:00:00", 43200}, {"1:00:00:00", 86400},
+              {"2-00:30:00", 174600}, {"90", 90},          {"90:00", 5400}};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
         if (decide_parse_duration(ok[i].s) != ok[i].sec)
             fail_msg("%s: %g", ok[i].s, decide_parse_duration(ok[i].s));
@@ -143,7 +144,8 @@ static void test_bad_values(void **state)
         {"{\"job\": {\"optimisation\": {\"app_type-ai_training\": {\"config\": "
          "{\"ai_framework\": \"tensorflow\", \"layers\": -1}}}}}",
          "job.json: /job/optimisation/app_type-ai_training/config/layers: must be a number >= 0"},
-        {"{\"job\": {\"optimisation\": {\"app_type-ai_training\": {\"data\": {\"count\": \"many\"}}}}}",
+        {"{\"job\": {\"optimisation\": {\"app_type-ai_training\": {\"data\": {\"count\": "
+         "\"many\"}}}}}",
          "job.json: /job/optimisation/app_type-ai_training/data/count: must be a number >= 0"},
         {"{\"job\": {\"optimisation\": {\"app_type-ai_training\": {\"config\": "
          "{\"ai_framework\": \"tensorflow\"}, \"ai_framework-tensorflow\": {\"version\": []}}}}}",

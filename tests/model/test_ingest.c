@@ -55,10 +55,18 @@ static json_t *synthetic_profile(const target *t)
     p.peak_fp32_node = t->cpu.peak[TARGET_FP32];
     p.cores = t->cpu.cores;
     p.nfits = 2;
-    p.fits[0] = (calib_fit){.threads = 1, .params = 1, .gflops = 50, .eff_small = 0.3,
-                            .eff_medium = 0.6, .eff_large = 0.8};
-    p.fits[1] = (calib_fit){.threads = 40, .params = 1, .gflops = 1000, .eff_small = 0.2,
-                            .eff_medium = 0.5, .eff_large = 0.7};
+    p.fits[0] = (calib_fit){.threads = 1,
+                            .params = 1,
+                            .gflops = 50,
+                            .eff_small = 0.3,
+                            .eff_medium = 0.6,
+                            .eff_large = 0.8};
+    p.fits[1] = (calib_fit){.threads = 40,
+                            .params = 1,
+                            .gflops = 1000,
+                            .eff_small = 0.2,
+                            .eff_medium = 0.5,
+                            .eff_large = 0.7};
     p.ntriad = 2;
     p.triad_threads[0] = 1;
     p.triad_gbs[0] = 10;
@@ -82,8 +90,9 @@ static void read_file(const char *name, const ingest_defaults *d, ingest_obs **v
     free(p);
 }
 
-/* Predicted step of mnist_cnn (batch, threads) with a profile JSON, as the CLI does it. */
-static double predicted(const json_t *prof, const target *t, int batch, int threads)
+/* Predicted step of mnist_cnn (batch, threads, build) with a profile JSON, as the CLI does. */
+static double predicted_build(const json_t *prof, const target *t, int batch, int threads,
+                              int generic)
 {
     char path[] = "/tmp/modak-ingest-XXXXXX";
     int fd = mkstemp(path);
@@ -94,11 +103,11 @@ static double predicted(const json_t *prof, const target *t, int batch, int thre
     mk_err e;
     mk_err_clear(&e);
     if (calib_profile_load(path, &p, &e) != 0) fail_msg("%s", e.msg);
-    double other = ingest_other_factor_file(path, threads, &e);
     unlink(path);
     graph *g = graph_zoo_build("mnist_cnn", batch, &e);
     assert_non_null(g);
-    predict_opts o = {.threads = threads, .other_factor = other};
+    predict_opts o = {.threads = threads, .generic = generic};
+    ingest_apply(prof, &o);
     predict_result r;
     if (predict_graph(g, t, &p, &o, &r, &e) != 0) fail_msg("%s", e.msg);
     double s = r.step_s;
@@ -106,6 +115,11 @@ static double predicted(const json_t *prof, const target *t, int batch, int thre
     graph_free(g);
     calib_profile_fini(&p);
     return s;
+}
+
+static double predicted(const json_t *prof, const target *t, int batch, int threads)
+{
+    return predicted_build(prof, t, batch, threads, 0);
 }
 
 static double eff(const json_t *prof, int fit, const char *cls)
@@ -220,6 +234,50 @@ static void test_refit_direction(void **state)
     target_free(t);
 }
 
+static void test_generic_build(void **state)
+{
+    (void)state;
+    target *t = egi();
+    ingest_obs *v = NULL, *g = NULL;
+    size_t n = 0, ng = 0;
+    read_file("slow.jsonl", NULL, &v, &n);
+    read_file("slow.jsonl", NULL, &g, &ng);
+    read_file("generic.jsonl", NULL, &g, &ng);
+    assert_int_equal(g[1].generic, 1);
+    assert_true(fabs(g[1].step_s - 0.51) < 1e-12);
+    json_t *a = synthetic_profile(t), *b = synthetic_profile(t);
+    ingest_report rep;
+    mk_err e;
+    mk_err_clear(&e);
+    assert_int_equal(ingest_update(a, "a", t, v, n, &rep, &e), 0);
+    double gen_before = predicted_build(b, t, 32, 1, 1);
+    assert_int_equal(ingest_update(b, "b", t, g, ng, &rep, &e), 0);
+    /* the generic run leaves the efficiencies to the optimised runs */
+    const char *cls[] = {"small", "medium", "large"};
+    for (int k = 0; k < 3; k++)
+        for (int f = 0; f < 2; f++)
+            assert_true(fabs(eff(a, f, cls[k]) - eff(b, f, cls[k])) < 1e-9);
+    /* and gets its own factors: the generic prediction moves to its measurement, the
+     * optimised one stays where the optimised run put it */
+    int found = 0;
+    for (size_t i = 0; i < rep.nfits; i++)
+        if (rep.fits[i].generic) {
+            found = 1;
+            assert_int_equal(rep.fits[i].nobs, 1);
+            assert_true(rep.fits[i].factor[1] > 1);
+        }
+    assert_true(found);
+    double gen_after = predicted_build(b, t, 32, 1, 1);
+    assert_true(fabs(gen_after / 0.51 - 1) < 0.05);
+    assert_true(fabs(gen_before / 0.51 - 1) > 0.3);
+    assert_true(fabs(predicted(a, t, 32, 1) - predicted(b, t, 32, 1)) < 1e-9);
+    json_decref(a);
+    json_decref(b);
+    ingest_obs_free(v, n);
+    ingest_obs_free(g, ng);
+    target_free(t);
+}
+
 static void test_reproducible(void **state)
 {
     (void)state;
@@ -325,7 +383,8 @@ static void test_bad_files(void **state)
     free(p);
     /* a profile without fits, and observations that are not an array */
     target *t = egi();
-    json_t *prof = json_loads("{\"format\": \"modak-profile/1\", \"sgemm\": {\"fit\": []}}", 0, NULL);
+    json_t *prof =
+        json_loads("{\"format\": \"modak-profile/1\", \"sgemm\": {\"fit\": []}}", 0, NULL);
     ingest_report rep;
     mk_err_clear(&e);
     assert_int_equal(ingest_update(prof, "bad.json", t, NULL, 0, &rep, &e), -1);
@@ -351,8 +410,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_metrics),   cmocka_unit_test(test_refit_direction),
-        cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_seeded_profile),
-        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_generic_build),  cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_seeded_profile), cmocka_unit_test(test_bad_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
