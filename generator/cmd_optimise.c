@@ -170,7 +170,9 @@ int cmd_optimise(int argc, char **argv)
     diag_list_init(&dl);
     opt_outcome res;
     int orc = pipeline_run(p, argv[optind], &res, &dl);
-    diag_write_text(stderr, &dl, NULL, isatty(STDERR_FILENO));
+    diag_sources *srcs = diag_sources_new();
+    diag_write_text(stderr, &dl, srcs, isatty(STDERR_FILENO));
+    diag_sources_free(srcs);
     if (json) {
         json_t *o = json_pack("{s:s, s:s, s:s?, s:I, s:s?, s:O?}", "blueprint", res.name,
                               "status",

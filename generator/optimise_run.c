@@ -112,6 +112,40 @@ static int lay_out_imports(const tosca_file *f, const char *rel_dir, const char 
     return 0;
 }
 
+/* ---- errors at blueprint positions ---- */
+
+/* Points an error without a position at the key of pair p. */
+static void locate(mk_err *e, const doc_pair *p)
+{
+    if (!p || e->file[0]) return;
+    snprintf(e->file, sizeof e->file, "%s", p->key->mark.file ? p->key->mark.file : "");
+    e->line = p->key->mark.line;
+    e->col = p->key->mark.col;
+}
+
+/* The job generator names values by their pointer in the job document it was given
+ * (/job/job_options/KEY, /job/application/KEY); those came from properties of the
+ * JobExecution or the application node: point at them. */
+static void locate_pointer(mk_err *e, const opt_found *f)
+{
+    static const struct {
+        const char *prefix;
+        int job;
+    } from[] = {{"/job/job_options/", 1}, {"/job/application/", 0}};
+    for (size_t i = 0; i < sizeof from / sizeof *from; i++) {
+        size_t n = strlen(from[i].prefix);
+        if (strncmp(e->msg, from[i].prefix, n) != 0) continue;
+        char key[128];
+        size_t k = strcspn(e->msg + n, "/: ");
+        if (k >= sizeof key) return;
+        memcpy(key, e->msg + n, k);
+        key[k] = 0;
+        const doc_node *tpl = from[i].job ? f->job : f->node;
+        locate(e, doc_map_pair(doc_map_get(tpl, "properties"), key));
+        return;
+    }
+}
+
 /* ---- per node ---- */
 
 typedef struct node_work {
@@ -431,7 +465,12 @@ int opt_blueprint(tosca_ctx *tc, const opt_config *cfg, const char *path, opt_ou
     for (size_t i = 0; i < n; i++) {
         w[i].f = found[i];
         opt_node *pn = &plan.nodes[i];
-        if (emit_check_name(found[i].name, &err)) goto fail;
+        if (emit_check_name(found[i].name, &err)) {
+            locate(&err, doc_map_pair(doc_map_get(doc_map_get(root, "topology_template"),
+                                                  "node_templates"),
+                                      found[i].name));
+            goto fail;
+        }
         if (decide_node(cfg, root, &w[i], pn, &a, &err)) goto fail;
         pn->base_image = cfg->base_image ? cfg->base_image : "debian:bookworm-slim";
         int native = pn->decision.graph_compiler && !strcmp(pn->decision.graph_compiler, "modak");
@@ -470,7 +509,10 @@ int opt_blueprint(tosca_ctx *tc, const opt_config *cfg, const char *path, opt_ou
         job_opts jo = {.timestamp = cfg->timestamp, .name = found[i].name, .script_dir = "jobs"};
         int jrc = job_generate(sj, cfg->reg, &jo, &w[i].jr, &err);
         json_decref(sj);
-        if (jrc) goto fail;
+        if (jrc) {
+            locate_pointer(&err, &found[i]);
+            goto fail;
+        }
         pn->job_script = w[i].jr.job_content;
     }
     if (write_output(cfg, res->name, tosca_scope_doc(scope), &plan, w, scope, &res->outdir, &err))
