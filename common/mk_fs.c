@@ -104,12 +104,17 @@ fail:
 
 int mk_file_write(const char *path, const void *data, size_t len, int executable, mk_err *err)
 {
-    char *dir = mk_path_dirname(path);
-    int rc = mk_mkdir_p(dir, err);
-    free(dir);
-    if (rc) return -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0755 : 0644);
+    int mode = executable ? 0755 : 0644;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0 && errno == ENOENT) { /* the folder first, then again */
+        char *dir = mk_path_dirname(path);
+        int rc = mk_mkdir_p(dir, err);
+        free(dir);
+        if (rc) return -1;
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    }
     if (fd < 0) return mk_err_set(err, MK_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
+    if (executable) fchmod(fd, 0755); /* whatever the umask */
     const char *p = data;
     while (len) {
         ssize_t n = write(fd, p, len);
@@ -129,12 +134,16 @@ int mk_file_write(const char *path, const void *data, size_t len, int executable
 
 int mk_file_copy(const char *src, const char *dst, int executable, mk_err *err)
 {
-    char *dir = mk_path_dirname(dst);
-    int rc = mk_mkdir_p(dir, err);
-    free(dir);
-    if (rc) return -1;
     unlink(dst);
     if (link(src, dst) == 0) return 0;
+    if (errno == ENOENT && mk_is_file(src)) {
+        char *dir = mk_path_dirname(dst);
+        int rc = mk_mkdir_p(dir, err);
+        free(dir);
+        if (rc) return -1;
+        if (link(src, dst) == 0) return 0;
+    }
+    int rc;
     char *data;
     size_t len;
     if (mk_file_read(src, 0, &data, &len, err)) return -1;
