@@ -83,26 +83,6 @@ static int fail(js *c, const char *ptr, const char *fmt, ...)
     return -1;
 }
 
-static const char *kind_word(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-        return "an integer";
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    default:
-        return "null";
-    }
-}
 
 /* A string value, trimmed of surrounding whitespace; "" and all-blank count as absent (MODAK's
  * templates test truthiness). A NUL inside is refused. */
@@ -114,7 +94,7 @@ static int get_str(js *c, const json_t *obj, const char *sect, const char *key, 
     if (!v || json_is_null(v)) return 0;
     char ptr[200];
     snprintf(ptr, sizeof ptr, "/job/%s/%s", sect, key);
-    if (!json_is_string(v)) return fail(c, ptr, "must be a string, not %s", kind_word(v));
+    if (!json_is_string(v)) return fail(c, ptr, "must be a string, not %s", reg_json_type_word(v));
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (strlen(s) != n) return fail(c, ptr, "contains a NUL character");
@@ -142,7 +122,7 @@ static int get_int(js *c, const json_t *obj, const char *sect, const char *key, 
     else if (json_is_integer(v))
         *out = json_integer_value(v);
     else
-        return fail(c, ptr, "must be a positive integer, not %s", kind_word(v));
+        return fail(c, ptr, "must be a positive integer, not %s", reg_json_type_word(v));
     if (*out < 1) return fail(c, ptr, "must be a positive integer, not %lld", *out);
     if (*out > 100000000) return fail(c, ptr, "%lld is beyond any machine", *out);
     return 0;
@@ -156,7 +136,7 @@ static int get_bool(js *c, const json_t *obj, const char *sect, const char *key,
     if (!json_is_boolean(v)) {
         char ptr[200];
         snprintf(ptr, sizeof ptr, "/job/%s/%s", sect, key);
-        return fail(c, ptr, "must be a boolean, not %s", kind_word(v));
+        return fail(c, ptr, "must be a boolean, not %s", reg_json_type_word(v));
     }
     *out = json_is_true(v);
     return 0;
@@ -173,7 +153,7 @@ static int get_section(js *c, const json_t *job, const char *key, int required, 
     if (!json_is_object(v)) {
         char ptr[100];
         snprintf(ptr, sizeof ptr, "/job/%s", key);
-        return fail(c, ptr, "must be an object, not %s", kind_word(v));
+        return fail(c, ptr, "must be an object, not %s", reg_json_type_word(v));
     }
     *out = v;
     return 0;
@@ -280,7 +260,7 @@ static int read_job(js *c)
     const json_t *bv = json_object_get(app, "build");
     if (bv && !json_is_null(bv)) {
         if (!json_is_object(bv))
-            return fail(c, "/job/application/build", "must be an object, not %s", kind_word(bv));
+            return fail(c, "/job/application/build", "must be an object, not %s", reg_json_type_word(bv));
         build = bv;
         j->has_build = 1;
         if (get_str(c, build, "application/build", "src", 1, &j->build_src) ||

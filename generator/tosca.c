@@ -740,19 +740,26 @@ static const char *P(chk *k, const char *ptr, const char *tok)
     return doc_ptr_append(&k->arena, ptr, tok);
 }
 
+static diag *vadd_at(chk *k, diag_sev sev, const doc_node *n, const char *rule, const char *ptr,
+                     const char *fmt, va_list ap)
+{
+    mk_buf b;
+    mk_buf_init(&b);
+    mk_buf_vprintf(&b, fmt, ap);
+    diag *d = diag_add(k->out, sev, n ? &n->mark : NULL, rule, ptr, "%s", b.s);
+    mk_buf_fini(&b);
+    return d;
+}
+
 static diag *err_at(chk *k, const doc_node *n, const char *rule, const char *ptr, const char *fmt,
                     ...) __attribute__((format(printf, 5, 6)));
 static diag *err_at(chk *k, const doc_node *n, const char *rule, const char *ptr, const char *fmt,
                     ...)
 {
-    mk_buf b;
-    mk_buf_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    mk_buf_vprintf(&b, fmt, ap);
+    diag *d = vadd_at(k, DIAG_ERROR, n, rule, ptr, fmt, ap);
     va_end(ap);
-    diag *d = diag_add(k->out, DIAG_ERROR, n ? &n->mark : NULL, rule, ptr, "%s", b.s);
-    mk_buf_fini(&b);
     return d;
 }
 
@@ -761,14 +768,10 @@ static diag *warn_at(chk *k, const doc_node *n, const char *rule, const char *pt
 static diag *warn_at(chk *k, const doc_node *n, const char *rule, const char *ptr, const char *fmt,
                      ...)
 {
-    mk_buf b;
-    mk_buf_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    mk_buf_vprintf(&b, fmt, ap);
+    diag *d = vadd_at(k, DIAG_WARNING, n, rule, ptr, fmt, ap);
     va_end(ap);
-    diag *d = diag_add(k->out, DIAG_WARNING, n ? &n->mark : NULL, rule, ptr, "%s", b.s);
-    mk_buf_fini(&b);
     return d;
 }
 

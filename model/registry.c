@@ -127,7 +127,7 @@ static int perr(pctx *c, const char *at, const char *fmt, ...)
     return mk_err_set(c->err, MK_EINVAL, c->file, 0, 0, "%s: %s", at, msg);
 }
 
-static const char *json_type_word(const json_t *v)
+const char *reg_json_type_word(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT:
@@ -181,7 +181,7 @@ static int get_str(pctx *c, const json_t *obj, const char *key, const char *at, 
         return 0;
     }
     if (!json_is_string(v))
-        return perr(c, at, "'%s' must be a string, not %s", key, json_type_word(v));
+        return perr(c, at, "'%s' must be a string, not %s", key, reg_json_type_word(v));
     *out = mk_arena_strdup(&c->r->arena, json_string_value(v));
     return 0;
 }
@@ -195,7 +195,7 @@ static int get_int(pctx *c, const json_t *obj, const char *key, const char *at, 
         return 0;
     }
     if (!json_is_integer(v))
-        return perr(c, at, "'%s' must be an integer, not %s", key, json_type_word(v));
+        return perr(c, at, "'%s' must be an integer, not %s", key, reg_json_type_word(v));
     if (json_integer_value(v) < min) return perr(c, at, "'%s' must be at least %lld", key, min);
     *out = json_integer_value(v);
     return 0;
@@ -211,7 +211,7 @@ static int get_obj(pctx *c, const json_t *obj, const char *key, const char *at, 
         return 0;
     }
     if (!json_is_object(v))
-        return perr(c, at, "'%s' must be an object, not %s", key, json_type_word(v));
+        return perr(c, at, "'%s' must be an object, not %s", key, reg_json_type_word(v));
     *out = v;
     return 0;
 }
@@ -261,7 +261,7 @@ static int check_features(pctx *c, const json_t *obj, const char *at)
         if (!*k) return perr(c, at, "a feature has an empty name");
         if (!(json_is_string(v) || json_is_boolean(v) || json_is_integer(v) || json_is_real(v)))
             return perr(c, at, "feature '%s' must be a string, boolean or number, not %s", k,
-                        json_type_word(v));
+                        reg_json_type_word(v));
     }
     return 0;
 }
@@ -589,7 +589,7 @@ static int store(reg_registry *r, reg_kind k, json_t *j, const char *file, int l
     memset(&e, 0, sizeof e);
     if (!json_is_object(j))
         return mk_err_set(err, MK_EINVAL, file, 0, 0, "a %s entry must be an object, not %s",
-                          kinds[k].name, json_type_word(j));
+                          kinds[k].name, reg_json_type_word(j));
     /* parse a private deep copy: parsers may add defaults to it, and the caller's JSON stays
      * the caller's */
     json_t *own = json_deep_copy(j);

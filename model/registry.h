@@ -139,6 +139,9 @@ int reg_add_entry(reg_registry *r, reg_kind k, json_t *entry, const char *file, 
 /* The key of an entry JSON of kind k (name, id or opt_dsl_code); NULL when missing. */
 const char *reg_entry_key(reg_kind k, const json_t *entry);
 
+/* "an object", "a string", "an integer", ...: the kind of a JSON value, for messages. */
+const char *reg_json_type_word(const json_t *v);
+
 /* Counting, indexing and lookups (NULL when absent). Entries keep the order of their keys. */
 size_t reg_count(const reg_registry *r, reg_kind k);
 const char *reg_key_at(const reg_registry *r, reg_kind k, size_t i);

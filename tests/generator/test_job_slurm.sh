@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_job_slurm — a generated Slurm script really runs.
 #
-# Starts a private one-node Slurm (slurm_one_node.sh: munged, slurmctld, slurmd with their
+# Starts a private one-node Slurm (tests/tools/slurm-local.sh: munged, slurmctld, slurmd with their
 # own key, socket, ports and state under a temporary directory), generates job scripts with
 # `modak job`, submits them with sbatch and waits for them. A stand-in `singularity` on PATH
 # records its arguments and runs the command it was given; a stand-in `wget` records the URL.
@@ -18,13 +18,13 @@ tmp=$(mktemp -d /tmp/modak-slurm.XXXXXX)
 chmod 0755 "$tmp"
 state=$tmp/slurm
 cleanup() {
-  bash "$here/slurm_one_node.sh" stop "$state" || true
+  bash "$here/../tools/slurm-local.sh" stop "$state" || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 set +e
-bash "$here/slurm_one_node.sh" start "$state"
+bash "$here/../tools/slurm-local.sh" start "$state"
 rc=$?
 set -e
 if [ "$rc" -eq 77 ]; then

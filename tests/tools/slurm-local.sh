@@ -48,7 +48,9 @@ start() {
   munge -S "$dir/munge.sock" -n | unmunge -S "$dir/munge.sock" >/dev/null || die "munged does not answer"
 
   cat >"$dir/slurm.conf" <<CONF
-ClusterName=modakemit
+ClusterName=modaktest
+# start jobs at once (by default a job waits about 3 s to be scheduled)
+SchedulerParameters=batch_sched_delay=0
 SlurmctldHost=localhost(127.0.0.1)
 SlurmctldPort=$ctld_port
 SlurmdPort=$d_port
@@ -102,17 +104,20 @@ CONF
 }
 
 stop() {
-  local dir=$1 f pid
+  local dir=$1 f pid pids=()
+  # TERM all three at once (each takes a second or two to exit), then wait, then KILL
   for f in slurmd slurmctld munged; do
-    [ -f "$dir/$f.pid" ] || continue
-    pid=$(cat "$dir/$f.pid")
+    pid=$(cat "$dir/$f.pid" 2>/dev/null || true)
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+      pids+=("$pid")
     fi
-    rm -f "$dir/$f.pid"
   done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+  done
+  rm -f "$dir"/slurmd.pid "$dir"/slurmctld.pid "$dir"/munged.pid
 }
 
 case "${1:-}" in
