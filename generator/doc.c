@@ -414,6 +414,22 @@ int doc_check_text(const char *name, const char *text, size_t len, mk_err *err)
     return 0;
 }
 
+int doc_check_input(const char *name, const char *text, size_t len, const doc_limits *in,
+                    doc_limits *lim, mk_err *err)
+{
+    lim->max_bytes = in && in->max_bytes ? in->max_bytes : DOC_DEFAULT_MAX_BYTES;
+    lim->max_depth = in && in->max_depth ? in->max_depth : DOC_DEFAULT_MAX_DEPTH;
+    lim->max_expansion = in && in->max_expansion ? in->max_expansion : DOC_DEFAULT_MAX_EXPANSION;
+    if (len > lim->max_bytes) {
+        mk_err_set(err, MK_ELIMIT, name, 0, 0,
+                   "file is %zu bytes, over the limit of %zu bytes (raise it with --max-bytes)", len,
+                   lim->max_bytes);
+        mk_err_rule(err, "input.limit");
+        return -1;
+    }
+    return doc_check_text(name, text, len, err);
+}
+
 const char *doc_source_line(const char *text, size_t text_len, int line, size_t *out_len)
 {
     if (!text || line < 1) return NULL;

@@ -94,6 +94,11 @@ void doc_free(doc *d);
  * Returns 0 or sets err with the position of the first bad byte. */
 int doc_check_text(const char *name, const char *text, size_t len, mk_err *err);
 
+/* What both readers do first: fills lim from in (zero fields take the defaults), refuses
+ * text over the size limit, then checks it with doc_check_text(). */
+int doc_check_input(const char *name, const char *text, size_t len, const doc_limits *in,
+                    doc_limits *lim, mk_err *err);
+
 /* Lookup helpers: NULL when absent or when the node is not a map / seq. */
 doc_node *doc_map_get(const doc_node *map, const char *key);
 doc_pair *doc_map_pair(const doc_node *map, const char *key);

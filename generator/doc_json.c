@@ -123,19 +123,8 @@ static void lend_marks(doc_node *n, const doc_node *y)
 doc *doc_read_json(const char *name, const char *text, size_t len, const doc_limits *lim_in,
                    mk_err *err)
 {
-    doc_limits lim = {DOC_DEFAULT_MAX_BYTES, DOC_DEFAULT_MAX_DEPTH, DOC_DEFAULT_MAX_EXPANSION};
-    if (lim_in) {
-        if (lim_in->max_bytes) lim.max_bytes = lim_in->max_bytes;
-        if (lim_in->max_depth) lim.max_depth = lim_in->max_depth;
-        if (lim_in->max_expansion) lim.max_expansion = lim_in->max_expansion;
-    }
-    if (len > lim.max_bytes) {
-        mk_err_set(err, MK_ELIMIT, name, 0, 0,
-                   "file is %zu bytes, over the limit of %zu bytes (raise it with --max-bytes)",
-                   len, lim.max_bytes);
-        return NULL;
-    }
-    if (doc_check_text(name, text, len, err)) return NULL;
+    doc_limits lim;
+    if (doc_check_input(name, text, len, lim_in, &lim, err)) return NULL;
     json_error_t je;
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!j) {
