@@ -236,7 +236,8 @@ static void put_decision_yaml(mk_buf *b, const opt_decision *d)
     mk_buf_put_yaml_str(b, d->image ? d->image : "");
     mk_buf_puts(b, ", graph_compiler: ");
     mk_buf_put_yaml_str(b, d->graph_compiler ? d->graph_compiler : "none");
-    mk_buf_printf(b, ", threads: %d, batch: %d, ranks: %d, nodes: %d, predicted_seconds: %.6g",
+    /* %.3f: always a YAML 1.1 float (tosca-parser takes 0 or 1e+06 for something else) */
+    mk_buf_printf(b, ", threads: %d, batch: %d, ranks: %d, nodes: %d, predicted_seconds: %.3f",
                   d->threads > 0 ? d->threads : 1, d->batch > 0 ? d->batch : 1,
                   d->ranks > 0 ? d->ranks : 1, d->nodes > 0 ? d->nodes : 1,
                   d->predicted_seconds > 0 ? d->predicted_seconds : 0);
@@ -258,8 +259,12 @@ static char *annotate(const doc *d, const opt_plan *plan, const node_work *w)
         if (f->sodalite_job) {
             /* SODALITE's type, which strict TOSCA rejects, becomes modak's corrected one */
             opt_replace_scalar(&ed, doc_map_get(f->node, "type"), "modak.nodes.ModakJob");
+            /* its job_script names the script modak wrote beside the blueprint */
+            char *script = mk_xasprintf("jobs/%s.sh", pn->name);
             mk_buf_reset(&v);
-            mk_buf_put_yaml_str(&v, mk_path_stem(w[i].jr.job_path ? w[i].jr.job_path : "", 0));
+            mk_buf_put_yaml_str(&v, script);
+            free(script);
+            opt_set_property(&ed, d, f->node, "job_script", v.s);
         } else {
             mk_buf_reset(&v);
             mk_buf_put_yaml_str(&v, pn->decision.image ? pn->decision.image : "");

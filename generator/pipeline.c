@@ -140,6 +140,34 @@ static int decide(void *ud, const opt_decide_in *in, mk_arena *a, opt_decision *
                         .registry = p->reg};
     if (decide_run(&di, &rec, err)) goto done;
     const decide_cand *w = decide_winner(rec);
+    const char *fallback = NULL;
+    if (!w) {
+        /* nothing could be predicted (no network the compiler knows, no benchmark for the
+         * framework on this kind of device): deploy what MODAK would, the mapper's image,
+         * else the user's own container, and say so */
+        for (size_t i = 0; i < rec->n && !w && rec->mapper_choice; i++)
+            if (rec->cands[i].image && !strcmp(rec->cands[i].image, rec->mapper_choice))
+                w = &rec->cands[i];
+        if (w) {
+            fallback = "MODAK's mapper choice: no candidate could be predicted here";
+        } else {
+            const char *own = json_string_value(json_object_get(
+                json_object_get(json_object_get(in->job, "job"), "application"),
+                "container_runtime"));
+            if (own) {
+                memset(out, 0, sizeof *out);
+                out->image = mk_arena_strdup(a, own);
+                out->graph_compiler = "none";
+                out->threads = out->batch = out->ranks = out->nodes = 1;
+                out->target = rec->target ? mk_arena_strdup(a, rec->target) : NULL;
+                out->reason = "the user's own container: no candidate could be predicted or "
+                              "mapped here";
+                *record = decide_record_json(rec);
+                rc = 0;
+                goto done;
+            }
+        }
+    }
     if (!w) {
         mk_buf why;
         mk_buf_init(&why);
@@ -169,7 +197,7 @@ static int decide(void *ud, const opt_decide_in *in, mk_arena *a, opt_decision *
     out->target = rec->target ? mk_arena_strdup(a, rec->target) : NULL;
     out->openblas_coretype =
         rec->openblas_coretype ? mk_arena_strdup(a, rec->openblas_coretype) : NULL;
-    out->reason = w->reason ? mk_arena_strdup(a, w->reason) : NULL;
+    out->reason = fallback ? fallback : w->reason ? mk_arena_strdup(a, w->reason) : NULL;
     out->microarch = rec->microarch ? mk_arena_strdup(a, rec->microarch) : NULL;
     out->generic = w->build == DECIDE_NATIVE_GENERIC;
     if (p->o.explain) {
