@@ -486,7 +486,7 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
     res->nconv = graph_choose_algos(g, o->generic, err);
     if (res->nconv < 0) return -1;
     graph_threads_plan tp;
-    graph_threads(g, o->threads > 0 ? o->threads : 1, &tp);
+    graph_threads(g, o->threads > 0 ? o->threads : 1024, &tp); /* unknown cores: no cap */
     res->threads = tp.threads;
     graph_plan train, infer;
     if (graph_plan_memory(g, graph_train_order(g), GRAPH_PLAN_TRAIN, !o->generic, &train, err) ||
@@ -633,7 +633,7 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
     char build[2048];
     snprintf(build, sizeof build,
              "modak %s; target %s; %s; %s; arena %.2f MiB (train; without reuse %.2f MiB), "
-             "infer %.2f MiB; %d nodes fused away; threads %d",
+             "infer %.2f MiB; %d nodes fused away; up to %d threads useful",
              MODAK_VERSION, o->target ? o->target : "host", o->build ? o->build : "",
              o->generic ? "generic (no fusion, no planning, im2col)" : "optimised",
              (double)res->arena_train / 1048576.0, (double)res->arena_unplanned / 1048576.0,

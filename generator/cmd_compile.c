@@ -234,7 +234,7 @@ int cmd_compile(int argc, char **argv)
                (long long)out.param_elems, out.nparams);
         printf("flops      %.4g GFLOP/image forward, %.4g training\n", out.flops_fwd / 1e9,
                out.flops_train / 1e9);
-        printf("passes     %s; %d convolutions; %d nodes per training step; threads %d\n",
+        printf("passes     %s; %d convolutions; %d nodes per training step; up to %d threads useful\n",
                generic ? "no fusion, no memory planning" : "fusion", out.nconv, out.nodes_train,
                out.threads);
         if (!generic) printf("fused      %d nodes folded away\n", out.folded);
