@@ -30,10 +30,10 @@ done
 out=$(mktemp -d /tmp/modak-bench-kernels-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 cc=${CC:-cc}
-flags="-std=gnu11 -O3 -march=native -Ikernels"
-libs="-lopenblas -lz -lpthread -lm"
-$cc $flags kernels/*.c tests/kernels/bench_kernels.c -o "$out/bench_kernels" $libs
-$cc $flags kernels/*.c tests/kernels/mnist_cnn.c -o "$out/mnist_cnn" $libs
+flags=(-std=gnu11 -O3 -march=native -Ikernels)
+libs=(-lopenblas -lz -lpthread -lm)
+"$cc" "${flags[@]}" kernels/*.c tests/kernels/bench_kernels.c -o "$out/bench_kernels" "${libs[@]}"
+"$cc" "${flags[@]}" kernels/*.c tests/kernels/mnist_cnn.c -o "$out/mnist_cnn" "${libs[@]}"
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $cc $($cc -dumpversion) -O3 -march=native"
 echo
 echo "== 1. convolutions vs OpenBLAS sgemm at the same GEMM shape ($threads threads)"
@@ -59,7 +59,7 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
 fi
 for core in default SkylakeX; do
     env_core=()
-    [ "$core" = default ] || env_core=(OPENBLAS_CORETYPE=$core)
+    [ "$core" = default ] || env_core=("OPENBLAS_CORETYPE=$core")
     env "${env_core[@]}" /usr/bin/time -f "peak RSS %M KiB" /usr/bin/python3 - "$threads" "$steps" "$core" <<'EOF' 2>&1
 import sys, time, torch, torch.nn as nn
 threads, steps, core = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]

@@ -94,8 +94,8 @@ void kern_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha, 
  *   x: n x c x h x w     w: k x c x r x s (OIHW)     bias: k     y: n x k x p x q
  *   p = (h + 2*pad_h - r) / stride_h + 1,  q = (w + 2*pad_w - s) / stride_w + 1
  * Fill the sizes, call kern_conv_init once (it checks them, computes p, q and resolves
- * KERN_CONV_AUTO for each pass), then run. `n` may be lowered afterwards for a smaller last batch without
- * calling init again. Generated code typically keeps one static kern_conv per layer.
+ * KERN_CONV_AUTO for each pass), then run. `n` may be lowered afterwards for a smaller last batch
+ * without calling init again. Generated code typically keeps one static kern_conv per layer.
  * ------------------------------------------------------------------------------------------ */
 typedef enum kern_conv_algo {
     KERN_CONV_AUTO = 0,       /* kern_conv_init picks the fastest for the shape */
@@ -143,8 +143,8 @@ int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, 
  * fast path for training): when y (the forward's output with its fused ReLU) is given, dy
  * is first masked in place by y > 0; then db (may be NULL) = per-channel sums of dy, dw (may
  * be NULL) = the weights' gradient, dx (may be NULL: the first layer) = the input's. */
-int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y,
-                    float *dy, const float *w, float *dx, float *dw, float *db);
+int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y, float *dy,
+                    const float *w, float *dx, float *dw, float *db);
 
 void kern_conv2d_fwd_ref(const kern_conv *cv, const float *x, const float *w, const float *bias,
                          int relu, float *y);

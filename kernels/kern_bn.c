@@ -30,8 +30,10 @@ static double sq_dev_sum(const float *x, size_t count, float mean)
             acc[l] += d * d;
         }
     double s = 0;
-    for (; i < count; i++) s += (double)(x[i] - mean) * (x[i] - mean);
-    for (int l = 0; l < 16; l++) s += acc[l];
+    for (; i < count; i++)
+        s += (double)(x[i] - mean) * (x[i] - mean);
+    for (int l = 0; l < 16; l++)
+        s += acc[l];
     return s;
 }
 
@@ -43,7 +45,8 @@ static void affine(float *y, const float *x, size_t count, float scale, float sh
             y[i] = v > 0.0f ? v : 0.0f;
         }
     else
-        for (size_t i = 0; i < count; i++) y[i] = x[i] * scale + shift;
+        for (size_t i = 0; i < count; i++)
+            y[i] = x[i] * scale + shift;
 }
 
 static void bn_train_task(void *p, int ith, int nth)
@@ -53,7 +56,8 @@ static void bn_train_task(void *p, int ith, int nth)
     kern_split((size_t)j->c, ith, nth, &lo, &hi);
     for (size_t k = lo; k < hi; k++) {
         double s = 0;
-        for (int i = 0; i < j->n; i++) s += kernp_sum(j->x + ((size_t)i * j->c + k) * hw, hw);
+        for (int i = 0; i < j->n; i++)
+            s += kernp_sum(j->x + ((size_t)i * j->c + k) * hw, hw);
         float mean = (float)(s / (double)m);
         double sq = 0;
         for (int i = 0; i < j->n; i++)
@@ -79,9 +83,20 @@ void kern_bn_fwd_train(kern_ctx *ctx, int n, int c, int hw, float eps, float mom
                        const float *x, const float *gamma, const float *beta, float *run_mean,
                        float *run_var, float *save_mean, float *save_invstd, int relu, float *y)
 {
-    struct bn_job j = {.n = n, .c = c, .hw = hw, .relu = relu, .eps = eps, .momentum = momentum,
-                       .x = x, .gamma = gamma, .beta = beta, .rmean = run_mean, .rvar = run_var,
-                       .smean = save_mean, .sinvstd = save_invstd, .y = y};
+    struct bn_job j = {.n = n,
+                       .c = c,
+                       .hw = hw,
+                       .relu = relu,
+                       .eps = eps,
+                       .momentum = momentum,
+                       .x = x,
+                       .gamma = gamma,
+                       .beta = beta,
+                       .rmean = run_mean,
+                       .rvar = run_var,
+                       .smean = save_mean,
+                       .sinvstd = save_invstd,
+                       .y = y};
     kern_parallel(ctx, bn_train_task, &j, kernp_threads_for((size_t)n * c * hw));
 }
 
@@ -104,8 +119,16 @@ void kern_bn_fwd_infer(kern_ctx *ctx, int n, int c, int hw, float eps, const flo
                        const float *gamma, const float *beta, const float *run_mean,
                        const float *run_var, int relu, float *y)
 {
-    struct bn_job j = {.n = n, .c = c, .hw = hw, .relu = relu, .eps = eps, .x = x,
-                       .gamma = gamma, .beta = beta, .rmean_in = run_mean, .rvar_in = run_var,
+    struct bn_job j = {.n = n,
+                       .c = c,
+                       .hw = hw,
+                       .relu = relu,
+                       .eps = eps,
+                       .x = x,
+                       .gamma = gamma,
+                       .beta = beta,
+                       .rmean_in = run_mean,
+                       .rvar_in = run_var,
                        .y = y};
     kern_parallel(ctx, bn_infer_task, &j, kernp_threads_for((size_t)n * c * hw));
 }
@@ -146,7 +169,8 @@ static void bn_bwd_task(void *p, int ith, int nth)
                     sgx += (double)dy[l] * (x[l] - mean);
                 }
             }
-            for (int t = 0; t < 16; t++) sg += ag[t], sgx += agx[t];
+            for (int t = 0; t < 16; t++)
+                sg += ag[t], sgx += agx[t];
         }
         float dbeta = (float)sg, dgamma = (float)(sgx * invstd);
         if (j->dbeta) j->dbeta[k] = dbeta;
@@ -166,7 +190,8 @@ static void bn_bwd_task(void *p, int ith, int nth)
                     dx[l] = a * g - b - cst * (x[l] - mean);
                 }
             else
-                for (size_t l = 0; l < hw; l++) dx[l] = a * dy[l] - b - cst * (x[l] - mean);
+                for (size_t l = 0; l < hw; l++)
+                    dx[l] = a * dy[l] - b - cst * (x[l] - mean);
         }
     }
 }
@@ -175,9 +200,18 @@ void kern_bn_bwd(kern_ctx *ctx, int n, int c, int hw, const float *x, const floa
                  const float *dy, const float *gamma, const float *save_mean,
                  const float *save_invstd, float *dx, float *dgamma, float *dbeta)
 {
-    struct bn_job j = {.n = n, .c = c, .hw = hw, .x = x, .y_in = y, .dy = dy, .gamma = gamma,
-                       .mean_in = save_mean, .invstd_in = save_invstd, .dx = dx,
-                       .dgamma = dgamma, .dbeta = dbeta};
+    struct bn_job j = {.n = n,
+                       .c = c,
+                       .hw = hw,
+                       .x = x,
+                       .y_in = y,
+                       .dy = dy,
+                       .gamma = gamma,
+                       .mean_in = save_mean,
+                       .invstd_in = save_invstd,
+                       .dx = dx,
+                       .dgamma = dgamma,
+                       .dbeta = dbeta};
     kern_parallel(ctx, bn_bwd_task, &j, kernp_threads_for((size_t)n * c * hw));
 }
 
@@ -191,7 +225,8 @@ void kern_bn_fwd_train_ref(int n, int c, int hw, float eps, float momentum, cons
     for (int k = 0; k < c; k++) {
         double s = 0, sq = 0;
         for (int i = 0; i < n; i++)
-            for (int l = 0; l < hw; l++) s += x[((size_t)i * c + k) * hw + l];
+            for (int l = 0; l < hw; l++)
+                s += x[((size_t)i * c + k) * hw + l];
         double mean = s / m;
         for (int i = 0; i < n; i++)
             for (int l = 0; l < hw; l++) {
@@ -203,7 +238,8 @@ void kern_bn_fwd_train_ref(int n, int c, int hw, float eps, float momentum, cons
         save_invstd[k] = (float)invstd;
         if (run_mean) {
             run_mean[k] = (float)((1 - momentum) * run_mean[k] + momentum * mean);
-            run_var[k] = (float)((1 - momentum) * run_var[k] + momentum * (m > 1 ? sq / (m - 1) : sq / m));
+            run_var[k] =
+                (float)((1 - momentum) * run_var[k] + momentum * (m > 1 ? sq / (m - 1) : sq / m));
         }
         for (int i = 0; i < n; i++)
             for (int l = 0; l < hw; l++) {
@@ -215,14 +251,15 @@ void kern_bn_fwd_train_ref(int n, int c, int hw, float eps, float momentum, cons
 }
 
 void kern_bn_fwd_infer_ref(int n, int c, int hw, float eps, const float *x, const float *gamma,
-                           const float *beta, const float *run_mean, const float *run_var,
-                           int relu, float *y)
+                           const float *beta, const float *run_mean, const float *run_var, int relu,
+                           float *y)
 {
     for (int i = 0; i < n; i++)
         for (int k = 0; k < c; k++)
             for (int l = 0; l < hw; l++) {
                 size_t o = ((size_t)i * c + k) * hw + l;
-                double v = gamma[k] * (x[o] - run_mean[k]) / sqrt((double)run_var[k] + eps) + beta[k];
+                double v =
+                    gamma[k] * (x[o] - run_mean[k]) / sqrt((double)run_var[k] + eps) + beta[k];
                 y[o] = (float)(relu && v < 0 ? 0 : v);
             }
 }

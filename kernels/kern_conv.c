@@ -78,9 +78,9 @@ static double lane_use(int len)
 static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
 {
     int pq = cv->p * cv->q;
-    kern_conv_algo gemm = pq < 64                ? KERN_CONV_IM2COL_BATCHED
-                          : is_pointwise(cv)     ? KERN_CONV_1X1
-                                                 : KERN_CONV_IM2COL;
+    kern_conv_algo gemm = pq < 64            ? KERN_CONV_IM2COL_BATCHED
+                          : is_pointwise(cv) ? KERN_CONV_1X1
+                                             : KERN_CONV_IM2COL;
     if (!direct_ok(cv) || is_pointwise(cv)) return gemm;
     switch (pass) {
     case FWD:
@@ -113,8 +113,8 @@ static int resolve(kern_conv *cv, kern_conv_algo *algo, enum conv_pass pass, ker
             return kern_err_set(err, KERN_EINVAL,
                                 "conv %s: algorithm direct needs stride 1 and padding smaller "
                                 "than the kernel (got stride %d,%d, pad %d,%d, kernel %dx%d)",
-                                pass_names[pass], cv->stride_h, cv->stride_w, cv->pad_h,
-                                cv->pad_w, cv->r, cv->s);
+                                pass_names[pass], cv->stride_h, cv->stride_w, cv->pad_h, cv->pad_w,
+                                cv->r, cv->s);
         return 0;
     case KERN_CONV_IM2COL:
     case KERN_CONV_IM2COL_BATCHED:
@@ -136,12 +136,13 @@ int kern_conv_init(kern_conv *cv, kern_err *err)
                             "pad %d,%d)",
                             cv->n, cv->c, cv->h, cv->w, cv->k, cv->r, cv->s, cv->pad_h, cv->pad_w);
     if (cv->h + 2 * cv->pad_h < cv->r || cv->w + 2 * cv->pad_w < cv->s)
-        return kern_err_set(err, KERN_EINVAL, "conv: kernel %dx%d larger than the padded input %dx%d",
-                            cv->r, cv->s, cv->h + 2 * cv->pad_h, cv->w + 2 * cv->pad_w);
+        return kern_err_set(err, KERN_EINVAL,
+                            "conv: kernel %dx%d larger than the padded input %dx%d", cv->r, cv->s,
+                            cv->h + 2 * cv->pad_h, cv->w + 2 * cv->pad_w);
     cv->p = (cv->h + 2 * cv->pad_h - cv->r) / cv->stride_h + 1;
     cv->q = (cv->w + 2 * cv->pad_w - cv->s) / cv->stride_w + 1;
-    if ((double)cv->c * cv->r * cv->s * cv->p * cv->q > 2e9 || (double)cv->c * cv->h * cv->w > 2e9 ||
-        (double)cv->k * cv->p * cv->q > 2e9)
+    if ((double)cv->c * cv->r * cv->s * cv->p * cv->q > 2e9 ||
+        (double)cv->c * cv->h * cv->w > 2e9 || (double)cv->k * cv->p * cv->q > 2e9)
         return kern_err_set(err, KERN_EINVAL, "conv: one image's tensors are too large");
     if (resolve(cv, &cv->algo, FWD, err) || resolve(cv, &cv->algo_bwd_data, BWD_DATA, err) ||
         resolve(cv, &cv->algo_bwd_weights, BWD_W, err))
@@ -175,7 +176,8 @@ static size_t direct_scratch(const kern_conv *cv, enum conv_pass pass)
     if (pass == FWD) return xpad + kp * crs + crs;
     if (pass == BWD_W) return xpad + kp * (size_t)cv->p * qp + crs;
     size_t wq = (size_t)round_up(cv->w, DQB), cp = (size_t)round_up(cv->c, DKB);
-    return (size_t)cv->k * (cv->p + 2 * (cv->r - 1 - cv->pad_h)) * (wq + cv->s - 1) + cp * krs + krs;
+    return (size_t)cv->k * (cv->p + 2 * (cv->r - 1 - cv->pad_h)) * (wq + cv->s - 1) + cp * krs +
+           krs;
 }
 
 /* Each thread's slice of the workspace for one pass and algorithm: the unfolded block (or
@@ -188,7 +190,7 @@ static struct ws_layout layout_of(const kern_conv *cv, kern_conv_algo algo, enum
 {
     size_t crs = (size_t)cv->c * cv->r * cv->s, pq = (size_t)cv->p * cv->q, k = (size_t)cv->k;
     size_t b = algo == KERN_CONV_IM2COL_BATCHED ? (size_t)batch_images(cv) : 1;
-    size_t col = algo == KERN_CONV_DIRECT ? direct_scratch(cv, pass)
+    size_t col = algo == KERN_CONV_DIRECT          ? direct_scratch(cv, pass)
                  : algo == KERN_CONV_1X1 && b == 1 ? 0
                                                    : crs * b * pq;
     size_t tmp = algo == KERN_CONV_IM2COL_BATCHED ? k * b * pq : 0;
@@ -208,7 +210,8 @@ size_t kern_conv_workspace(const kern_conv *cv)
     size_t b = layout_of(cv, cv->algo_bwd_data, BWD_DATA).total;
     size_t c = layout_of(cv, cv->algo_bwd_weights, BWD_W).total;
     size_t d = cv->algo_bwd_data == cv->algo_bwd_weights
-                   ? layout_of(cv, cv->algo_bwd_data, BWD_ALL).total : 0;
+                   ? layout_of(cv, cv->algo_bwd_data, BWD_ALL).total
+                   : 0;
     size_t m = a > b ? a : b;
     m = m > c ? m : c;
     return m > d ? m : d;
@@ -248,12 +251,16 @@ static void im2col(const kern_conv *cv, const float *x, float *col, size_t ld)
                         continue;
                     }
                     const float *src = x + ((size_t)c * H + ih) * W - pw + s;
-                    for (int q = 0; q < q0; q++) dst[q] = 0.0f;
+                    for (int q = 0; q < q0; q++)
+                        dst[q] = 0.0f;
                     if (sw == 1) /* short rows: a loop beats a memcpy call */
-                        for (int q = q0; q < q1; q++) dst[q] = src[q];
+                        for (int q = q0; q < q1; q++)
+                            dst[q] = src[q];
                     else
-                        for (int q = q0; q < q1; q++) dst[q] = src[q * sw];
-                    for (int q = q1; q < Q; q++) dst[q] = 0.0f;
+                        for (int q = q0; q < q1; q++)
+                            dst[q] = src[q * sw];
+                    for (int q = q1; q < Q; q++)
+                        dst[q] = 0.0f;
                 }
             }
 }
@@ -275,9 +282,11 @@ static void col2im(const kern_conv *cv, const float *col, size_t ld, float *dx)
                     const float *src = row + (size_t)p * Q;
                     float *dst = dx + ((size_t)c * H + ih) * W - pw + s;
                     if (sw == 1)
-                        for (int q = q0; q < q1; q++) dst[q] += src[q];
+                        for (int q = q0; q < q1; q++)
+                            dst[q] += src[q];
                     else
-                        for (int q = q0; q < q1; q++) dst[q * sw] += src[q];
+                        for (int q = q0; q < q1; q++)
+                            dst[q * sw] += src[q];
                 }
             }
 }
@@ -296,7 +305,8 @@ static void epilogue(const float *y, size_t ld, float *out, size_t out_ld, int k
                 dst[l] = v > 0.0f ? v : 0.0f;
             }
         else if (bias || src != dst)
-            for (size_t l = 0; l < len; l++) dst[l] = src[l] + b;
+            for (size_t l = 0; l < len; l++)
+                dst[l] = src[l] + b;
     }
 }
 
@@ -320,7 +330,8 @@ struct conv_job {
 /* dy (k rows of pq) masked in place where y <= 0. */
 static void mask_relu(float *restrict dy, const float *restrict y, size_t count)
 {
-    for (size_t i = 0; i < count; i++) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    for (size_t i = 0; i < count; i++)
+        dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 static void gemm_conv_task(void *p, int ith, int nth)
@@ -347,7 +358,8 @@ static void gemm_conv_task(void *p, int ith, int nth)
     kern_split((size_t)cv->n, ith, nth, &lo, &hi);
     j->has_partial[ith] = hi > lo;
     if (do_b)
-        for (int kk = 0; kk < K; kk++) dbt[kk] = 0.0;
+        for (int kk = 0; kk < K; kk++)
+            dbt[kk] = 0.0;
     int first = 1;
     for (size_t i0 = lo; i0 < hi; i0 += (size_t)B) {
         int b = (int)(hi - i0 < (size_t)B ? hi - i0 : (size_t)B);
@@ -357,15 +369,17 @@ static void gemm_conv_task(void *p, int ith, int nth)
                 const float *xi = j->x + i0 * in_sz;
                 if (!pointwise) im2col(cv, xi, col, (size_t)PQ);
                 float *yi = j->y + i0 * out_sz;
-                kern_sgemm(0, 0, K, PQ, CRS, 1.0f, j->w, CRS, pointwise ? xi : col, PQ, 0.0f, yi, PQ);
+                kern_sgemm(0, 0, K, PQ, CRS, 1.0f, j->w, CRS, pointwise ? xi : col, PQ, 0.0f, yi,
+                           PQ);
                 if (j->bias || j->relu)
                     epilogue(yi, (size_t)PQ, yi, (size_t)PQ, K, (size_t)PQ, j->bias, j->relu);
             } else {
-                for (int t = 0; t < b; t++) im2col(cv, j->x + (i0 + t) * in_sz, col + (size_t)t * PQ, (size_t)L);
+                for (int t = 0; t < b; t++)
+                    im2col(cv, j->x + (i0 + t) * in_sz, col + (size_t)t * PQ, (size_t)L);
                 kern_sgemm(0, 0, K, L, CRS, 1.0f, j->w, CRS, col, L, 0.0f, tmp, L);
                 for (int t = 0; t < b; t++)
-                    epilogue(tmp + (size_t)t * PQ, (size_t)L, j->y + (i0 + t) * out_sz, (size_t)PQ, K,
-                             (size_t)PQ, j->bias, j->relu);
+                    epilogue(tmp + (size_t)t * PQ, (size_t)L, j->y + (i0 + t) * out_sz, (size_t)PQ,
+                             K, (size_t)PQ, j->bias, j->relu);
             }
             continue;
         }
@@ -381,8 +395,8 @@ static void gemm_conv_task(void *p, int ith, int nth)
         if (batched) {
             for (int t = 0; t < b; t++)
                 for (int kk = 0; kk < K; kk++)
-                    memcpy(tmp + (size_t)kk * L + (size_t)t * PQ, dy + (i0 + t) * out_sz + (size_t)kk * PQ,
-                           (size_t)PQ * sizeof(float));
+                    memcpy(tmp + (size_t)kk * L + (size_t)t * PQ,
+                           dy + (i0 + t) * out_sz + (size_t)kk * PQ, (size_t)PQ * sizeof(float));
             dmat = tmp;
         }
         if (do_w) {
@@ -390,12 +404,14 @@ static void gemm_conv_task(void *p, int ith, int nth)
             if (pointwise)
                 mat = j->x + i0 * in_sz;
             else
-                for (int t = 0; t < b; t++) im2col(cv, j->x + (i0 + t) * in_sz, col + (size_t)t * PQ, (size_t)L);
+                for (int t = 0; t < b; t++)
+                    im2col(cv, j->x + (i0 + t) * in_sz, col + (size_t)t * PQ, (size_t)L);
             kern_sgemm(0, 1, K, CRS, L, 1.0f, dmat, L, mat, L, first ? 0.0f : 1.0f, dwt, CRS);
         }
         if (do_d) {
             if (pointwise) {
-                kern_sgemm(1, 0, CRS, PQ, K, 1.0f, j->w, CRS, dmat, PQ, 0.0f, j->dx + i0 * in_sz, PQ);
+                kern_sgemm(1, 0, CRS, PQ, K, 1.0f, j->w, CRS, dmat, PQ, 0.0f, j->dx + i0 * in_sz,
+                           PQ);
             } else {
                 kern_sgemm(1, 0, CRS, L, K, 1.0f, j->w, CRS, dmat, L, 0.0f, col, L);
                 for (int t = 0; t < b; t++) {
@@ -415,7 +431,8 @@ static void gemm_conv_task(void *p, int ith, int nth)
     }
     if (do_w && first && nth == 1) memset(j->dw, 0, (size_t)K * CRS * sizeof(float));
     if (do_b && nth == 1)
-        for (int kk = 0; kk < K; kk++) j->db[kk] = (float)dbt[kk];
+        for (int kk = 0; kk < K; kk++)
+            j->db[kk] = (float)dbt[kk];
 }
 
 /* dw (and db) = the sum of the threads' partials, in thread order. */
@@ -433,11 +450,14 @@ static void reduce_task(void *p, int ith, int nth)
     lo *= 16;
     hi = hi * 16 > r->count ? r->count : hi * 16;
     float *dw = r->cj->dw;
-    for (size_t e = lo; e < hi; e++) dw[e] = 0.0f;
+    for (size_t e = lo; e < hi; e++)
+        dw[e] = 0.0f;
     for (int t = 0; t < r->parts; t++) {
         if (!r->cj->has_partial[t]) continue;
-        const float *part = (const float *)(r->cj->ws + (size_t)t * r->cj->ws_per_thread + r->cj->l.dw);
-        for (size_t e = lo; e < hi; e++) dw[e] += part[e];
+        const float *part =
+            (const float *)(r->cj->ws + (size_t)t * r->cj->ws_per_thread + r->cj->l.dw);
+        for (size_t e = lo; e < hi; e++)
+            dw[e] += part[e];
     }
 }
 
@@ -445,14 +465,16 @@ static void reduce_partials(kern_ctx *ctx, struct conv_job *j, int nth)
 {
     const kern_conv *cv = j->cv;
     if (j->dw && (j->pass == BWD_W || j->pass == BWD_ALL)) {
-        struct reduce_job r = {.cj = j, .count = (size_t)cv->k * cv->c * cv->r * cv->s, .parts = nth};
+        struct reduce_job r = {
+            .cj = j, .count = (size_t)cv->k * cv->c * cv->r * cv->s, .parts = nth};
         kern_parallel(ctx, reduce_task, &r, kernp_threads_for(r.count * (size_t)nth));
     }
     if (j->db && j->pass == BWD_ALL)
         for (int kk = 0; kk < cv->k; kk++) {
             double s = 0;
             for (int t = 0; t < nth; t++)
-                if (j->has_partial[t]) s += ((const double *)(j->ws + (size_t)t * j->ws_per_thread + j->l.db))[kk];
+                if (j->has_partial[t])
+                    s += ((const double *)(j->ws + (size_t)t * j->ws_per_thread + j->l.db))[kk];
             j->db[kk] = (float)s;
         }
 }
@@ -474,7 +496,12 @@ typedef float v16f __attribute__((vector_size(64)));
 
 /* An unaligned load of 16 floats (a macro: a function returning v16f would change the ABI
  * on targets without 64-byte vectors). */
-#define load16(p) __extension__({ v16f v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define load16(p)                                                                                  \
+    __extension__({                                                                                \
+        v16f v_;                                                                                   \
+        memcpy(&v_, (p), sizeof v_);                                                               \
+        v_;                                                                                        \
+    })
 
 /* Copies one image (c x h x w) into dst (c x hp x wpp) at offset (ph, pw), zeros around. */
 static void pad_plane(const float *restrict src, int C, int H, int W, int ph, int pw, int hp,
@@ -485,7 +512,8 @@ static void pad_plane(const float *restrict src, int C, int H, int W, int ph, in
         for (int h = 0; h < H; h++) {
             const float *s = src + ((size_t)c * H + h) * W;
             float *d = dst + ((size_t)c * hp + h + ph) * wpp + pw;
-            for (int w = 0; w < W; w++) d[w] = s[w];
+            for (int w = 0; w < W; w++)
+                d[w] = s[w];
         }
 }
 
@@ -499,7 +527,8 @@ static void direct_core(const float *restrict xpad, int wpp, const float *restri
         int kb = K - k0 < DKB ? K - k0 : DKB;
         const float *wp = wpack + (size_t)(k0 / DKB) * taps * DKB;
         float bv[DKB];
-        for (int kk = 0; kk < DKB; kk++) bv[kk] = bias && kk < kb ? bias[k0 + kk] : 0.0f;
+        for (int kk = 0; kk < DKB; kk++)
+            bv[kk] = bias && kk < kb ? bias[k0 + kk] : 0.0f;
         for (int op = 0; op < P; op++)
             for (int q0 = 0; q0 < Q; q0 += DQB) {
                 v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
@@ -517,9 +546,11 @@ static void direct_core(const float *restrict xpad, int wpp, const float *restri
                 for (int kk = 0; kk < kb; kk++) {
                     float *yr = y + ((size_t)(k0 + kk) * P + op) * Q + q0;
                     if (relu)
-                        for (int l = 0; l < n; l++) yr[l] = acc[kk][l] > 0.0f ? acc[kk][l] : 0.0f;
+                        for (int l = 0; l < n; l++)
+                            yr[l] = acc[kk][l] > 0.0f ? acc[kk][l] : 0.0f;
                     else
-                        for (int l = 0; l < n; l++) yr[l] = acc[kk][l];
+                        for (int l = 0; l < n; l++)
+                            yr[l] = acc[kk][l];
                 }
             }
     }
@@ -570,7 +601,8 @@ static void direct_bwd_data_task(void *p, int ith, int nth)
                 off[t] = (k * hp + r) * wpp + s;
                 for (int c = 0; c < cp; c++)
                     wpack[((size_t)(c / DKB) * taps + t) * DKB + c % DKB] =
-                        c < C ? j->w[(((size_t)k * C + c) * R + (R - 1 - r)) * S + (S - 1 - s)] : 0.0f;
+                        c < C ? j->w[(((size_t)k * C + c) * R + (R - 1 - r)) * S + (S - 1 - s)]
+                              : 0.0f;
             }
     size_t lo, hi;
     kern_split((size_t)cv->n, ith, nth, &lo, &hi);
@@ -595,7 +627,8 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
     float *dwt = nth > 1 ? (float *)(ws + j->l.dw) : j->dw;
     for (int c = 0, t = 0; c < C; c++)
         for (int r = 0; r < R; r++)
-            for (int s = 0; s < S; s++, t++) off[t] = (c * hp + r) * wpp + s;
+            for (int s = 0; s < S; s++, t++)
+                off[t] = (c * hp + r) * wpp + s;
     memset(dwt, 0, (size_t)K * taps * sizeof *dwt);
     memset(dypad, 0, (size_t)kp * P * qp * sizeof *dypad);
     size_t lo, hi;
@@ -610,7 +643,8 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
             for (int op = 0; op < P; op++) {
                 const float *src = dyi + ((size_t)k * P + op) * Q;
                 float *dst = dypad + (size_t)k * ks + (size_t)op * qp;
-                for (int q = 0; q < Q; q++) dst[q] = src[q];
+                for (int q = 0; q < Q; q++)
+                    dst[q] = src[q];
             }
         for (int k0 = 0; k0 < K; k0 += DKB) {
             int kb = K - k0 < DKB ? K - k0 : DKB;
@@ -631,7 +665,8 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
                 v16f acc[DKB] = {a0, a1, a2, a3, a4, a5, a6, a7};
                 for (int kk = 0; kk < kb; kk++) {
                     float sum = 0;
-                    for (int l = 0; l < DQB; l++) sum += acc[kk][l];
+                    for (int l = 0; l < DQB; l++)
+                        sum += acc[kk][l];
                     dwt[(size_t)(k0 + kk) * taps + t] += sum;
                 }
             }
@@ -661,8 +696,14 @@ static int prepare(kern_ctx *ctx, struct conv_job *j, int *nth)
 int kern_conv2d_fwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *w,
                     const float *bias, int relu, float *y)
 {
-    struct conv_job j = {.cv = cv, .pass = FWD, .algo = cv->algo, .x = x, .w = w, .bias = bias,
-                         .relu = relu, .y = y};
+    struct conv_job j = {.cv = cv,
+                         .pass = FWD,
+                         .algo = cv->algo,
+                         .x = x,
+                         .w = w,
+                         .bias = bias,
+                         .relu = relu,
+                         .y = y};
     int nth;
     if (prepare(ctx, &j, &nth)) return -1;
     kern_parallel(ctx, j.algo == KERN_CONV_DIRECT ? direct_fwd_task : gemm_conv_task, &j, nth);
@@ -672,8 +713,8 @@ int kern_conv2d_fwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const fl
 int kern_conv2d_bwd_data(kern_ctx *ctx, const kern_conv *cv, const float *dy, const float *w,
                          float *dx)
 {
-    struct conv_job j = {.cv = cv, .pass = BWD_DATA, .algo = cv->algo_bwd_data, .dy = dy, .w = w,
-                         .dx = dx};
+    struct conv_job j = {
+        .cv = cv, .pass = BWD_DATA, .algo = cv->algo_bwd_data, .dy = dy, .w = w, .dx = dx};
     int nth;
     if (prepare(ctx, &j, &nth)) return -1;
     kern_parallel(ctx, j.algo == KERN_CONV_DIRECT ? direct_bwd_data_task : gemm_conv_task, &j, nth);
@@ -683,8 +724,8 @@ int kern_conv2d_bwd_data(kern_ctx *ctx, const kern_conv *cv, const float *dy, co
 int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *dy,
                             float *dw, float *db)
 {
-    struct conv_job j = {.cv = cv, .pass = BWD_W, .algo = cv->algo_bwd_weights, .x = x, .dy = dy,
-                         .dw = dw};
+    struct conv_job j = {
+        .cv = cv, .pass = BWD_W, .algo = cv->algo_bwd_weights, .x = x, .dy = dy, .dw = dw};
     int nth;
     if (prepare(ctx, &j, &nth)) return -1;
     kern_parallel(ctx, j.algo == KERN_CONV_DIRECT ? direct_bwd_w_task : gemm_conv_task, &j, nth);
@@ -693,8 +734,8 @@ int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, 
     return 0;
 }
 
-int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y,
-                    float *dy, const float *w, float *dx, float *dw, float *db)
+int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y, float *dy,
+                    const float *w, float *dx, float *dw, float *db)
 {
     if (cv->algo_bwd_data != cv->algo_bwd_weights || cv->algo_bwd_data == KERN_CONV_DIRECT) {
         /* different algorithms per pass: mask and bias first, then one pass after the other */
@@ -707,8 +748,16 @@ int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const fl
         if (dw && kern_conv2d_bwd_weights(ctx, cv, x, dy, dw, NULL)) return -1;
         return dx ? kern_conv2d_bwd_data(ctx, cv, dy, w, dx) : 0;
     }
-    struct conv_job j = {.cv = cv, .pass = BWD_ALL, .algo = cv->algo_bwd_data, .x = x,
-                         .y_relu = y, .dy_mut = dy, .w = w, .dx = dx, .dw = dw, .db = db};
+    struct conv_job j = {.cv = cv,
+                         .pass = BWD_ALL,
+                         .algo = cv->algo_bwd_data,
+                         .x = x,
+                         .y_relu = y,
+                         .dy_mut = dy,
+                         .w = w,
+                         .dx = dx,
+                         .dw = dw,
+                         .db = db};
     int nth;
     if (prepare(ctx, &j, &nth)) return -1;
     kern_parallel(ctx, gemm_conv_task, &j, nth);
@@ -732,8 +781,9 @@ void kern_conv2d_fwd_ref(const kern_conv *cv, const float *x, const float *w, co
                                 int ih = p * cv->stride_h - cv->pad_h + r;
                                 int iw = q * cv->stride_w - cv->pad_w + s;
                                 if (ih < 0 || ih >= cv->h || iw < 0 || iw >= cv->w) continue;
-                                acc += (double)x[(((size_t)i * cv->c + c) * cv->h + ih) * cv->w + iw] *
-                                       w[(((size_t)k * cv->c + c) * cv->r + r) * cv->s + s];
+                                acc +=
+                                    (double)x[(((size_t)i * cv->c + c) * cv->h + ih) * cv->w + iw] *
+                                    w[(((size_t)k * cv->c + c) * cv->r + r) * cv->s + s];
                             }
                     float v = (float)acc;
                     y[(((size_t)i * cv->k + k) * cv->p + p) * cv->q + q] = relu && v < 0 ? 0 : v;
@@ -751,11 +801,13 @@ void kern_conv2d_bwd_data_ref(const kern_conv *cv, const float *dy, const float 
                         for (int r = 0; r < cv->r; r++)
                             for (int s = 0; s < cv->s; s++) {
                                 int ph = ih + cv->pad_h - r, pw = iw + cv->pad_w - s;
-                                if (ph < 0 || pw < 0 || ph % cv->stride_h || pw % cv->stride_w) continue;
+                                if (ph < 0 || pw < 0 || ph % cv->stride_h || pw % cv->stride_w)
+                                    continue;
                                 int p = ph / cv->stride_h, q = pw / cv->stride_w;
                                 if (p >= cv->p || q >= cv->q) continue;
-                                acc += (double)dy[(((size_t)i * cv->k + k) * cv->p + p) * cv->q + q] *
-                                       w[(((size_t)k * cv->c + c) * cv->r + r) * cv->s + s];
+                                acc +=
+                                    (double)dy[(((size_t)i * cv->k + k) * cv->p + p) * cv->q + q] *
+                                    w[(((size_t)k * cv->c + c) * cv->r + r) * cv->s + s];
                             }
                     dx[(((size_t)i * cv->c + c) * cv->h + ih) * cv->w + iw] = (float)acc;
                 }
@@ -775,8 +827,9 @@ void kern_conv2d_bwd_weights_ref(const kern_conv *cv, const float *x, const floa
                                 int ih = p * cv->stride_h - cv->pad_h + r;
                                 int iw = q * cv->stride_w - cv->pad_w + s;
                                 if (ih < 0 || ih >= cv->h || iw < 0 || iw >= cv->w) continue;
-                                acc += (double)dy[(((size_t)i * cv->k + k) * cv->p + p) * cv->q + q] *
-                                       x[(((size_t)i * cv->c + c) * cv->h + ih) * cv->w + iw];
+                                acc +=
+                                    (double)dy[(((size_t)i * cv->k + k) * cv->p + p) * cv->q + q] *
+                                    x[(((size_t)i * cv->c + c) * cv->h + ih) * cv->w + iw];
                             }
                     dw[(((size_t)k * cv->c + c) * cv->r + r) * cv->s + s] = (float)acc;
                 }

@@ -43,8 +43,8 @@ struct kern_ctx {
     struct worker *workers;
     pthread_mutex_t mu;
     pthread_cond_t wake;
-    atomic_uint gen;     /* bumped once per task */
-    atomic_int pending;  /* workers that have not finished the current task */
+    atomic_uint gen;    /* bumped once per task */
+    atomic_int pending; /* workers that have not finished the current task */
     atomic_int stop;
     kern_task fn;
     void *arg;

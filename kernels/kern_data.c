@@ -68,7 +68,8 @@ static int expect_eof(gzFile f, const char *path, size_t size, kern_err *err)
     char extra[4096];
     size_t more = 0;
     int r;
-    while ((r = gzread(f, extra, sizeof extra)) > 0) more += (size_t)r;
+    while ((r = gzread(f, extra, sizeof extra)) > 0)
+        more += (size_t)r;
     if (r < 0) {
         int zerr;
         return kern_err_set(err, KERN_EINVAL, "%s: corrupt gzip data at the end: %s", path,
@@ -86,8 +87,8 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-int kern_idx_load(const char *images_path, const char *labels_path, int classes,
-                  kern_dataset *ds, kern_err *err)
+int kern_idx_load(const char *images_path, const char *labels_path, int classes, kern_dataset *ds,
+                  kern_err *err)
 {
     memset(ds, 0, sizeof *ds);
     gzFile fi = NULL, fl = NULL;
@@ -215,7 +216,8 @@ int kern_cifar10_load(const char *const *paths, int npaths, kern_dataset *ds, ke
     for (size_t i = 0; i < n; i++) {
         const unsigned char *r = rec + i * CIFAR_RECORD;
         if (r[0] >= 10) {
-            kern_err_set(err, KERN_EINVAL, "CIFAR-10: record %zu has label %u (expected 0..9)", i, r[0]);
+            kern_err_set(err, KERN_EINVAL, "CIFAR-10: record %zu has label %u (expected 0..9)", i,
+                         r[0]);
             goto done;
         }
         ds->labels[i] = r[0];
@@ -286,8 +288,7 @@ int kern_data_open_dir(const char *dir, int train, int classes, kern_dataset *ds
                         train ? "data_batch_{1..5}.bin" : "test_batch.bin");
 }
 
-void kern_data_synthetic(kern_dataset *ds, int n, int c, int h, int w, int classes,
-                         uint64_t seed)
+void kern_data_synthetic(kern_dataset *ds, int n, int c, int h, int w, int classes, uint64_t seed)
 {
     memset(ds, 0, sizeof *ds);
     ds->kind = KERN_DATA_SYNTHETIC;
@@ -327,7 +328,8 @@ void kern_dataset_batch(const kern_dataset *ds, const int32_t *idx, int n, float
             uint64_t cls = kernp_mix64(ds->seed + 0x1234567ull * (uint64_t)(lab + 1));
             uint64_t img = kernp_mix64(ds->seed ^ (0xabcdef12345ull + (uint64_t)i));
             for (size_t j = 0; j < chw; j++) {
-                uint64_t hc = kernp_mix64(cls + j), hn = kernp_mix64(img + j * 0x9e3779b97f4a7c15ull);
+                uint64_t hc = kernp_mix64(cls + j),
+                         hn = kernp_mix64(img + j * 0x9e3779b97f4a7c15ull);
                 float noise = ((float)(hn >> 40) * (1.0f / 16777216.0f) - 0.5f) * 0.4f;
                 dst[j] = ((hc >> 63) ? 0.75f : 0.25f) + noise;
             }
@@ -335,14 +337,16 @@ void kern_dataset_batch(const kern_dataset *ds, const int32_t *idx, int n, float
             continue;
         }
         const uint8_t *src = ds->pixels + (size_t)i * chw;
-        for (size_t j = 0; j < chw; j++) dst[j] = (float)src[j] * scale;
+        for (size_t j = 0; j < chw; j++)
+            dst[j] = (float)src[j] * scale;
         if (labels) labels[b] = ds->labels[i];
     }
 }
 
 void kern_shuffle(int32_t *perm, int count, uint64_t seed, uint64_t epoch)
 {
-    for (int i = 0; i < count; i++) perm[i] = i;
+    for (int i = 0; i < count; i++)
+        perm[i] = i;
     kernp_rng r = {kern_seed_mix(seed, 0x5348554646ull + epoch)};
     for (int i = count - 1; i > 0; i--) {
         int j = (int)kernp_rng_below(&r, (uint32_t)i + 1);

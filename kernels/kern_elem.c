@@ -18,10 +18,13 @@ double kernp_sum(const float *x, size_t count)
     float acc[16] = {0};
     size_t i = 0;
     for (; i + 16 <= count; i += 16)
-        for (int l = 0; l < 16; l++) acc[l] += x[i + l];
+        for (int l = 0; l < 16; l++)
+            acc[l] += x[i + l];
     double s = 0;
-    for (; i < count; i++) s += x[i];
-    for (int l = 0; l < 16; l++) s += acc[l];
+    for (; i < count; i++)
+        s += x[i];
+    for (int l = 0; l < 16; l++)
+        s += acc[l];
     return s;
 }
 
@@ -48,7 +51,8 @@ static void bias_fwd_task(void *p, int ith, int nth)
                     row[k] = v > 0.0f ? v : 0.0f;
                 }
             else
-                for (int k = 0; k < j->c; k++) row[k] += b[k];
+                for (int k = 0; k < j->c; k++)
+                    row[k] += b[k];
         }
         return;
     }
@@ -62,7 +66,8 @@ static void bias_fwd_task(void *p, int ith, int nth)
                 row[k] = v > 0.0f ? v : 0.0f;
             }
         else
-            for (int k = 0; k < j->hw; k++) row[k] += bv;
+            for (int k = 0; k < j->hw; k++)
+                row[k] += bv;
     }
 }
 
@@ -88,14 +93,17 @@ static void bias_bwd_task(void *p, int ith, int nth)
             for (int i = 0; i < j->n; i++) {
                 const float *yr = j->y_in + (size_t)i * j->c, *dyr = j->dy + (size_t)i * j->c;
                 float *dxr = j->dx + (size_t)i * j->c;
-                for (size_t k = lo; k < hi; k++) dxr[k] = yr[k] > 0.0f ? dyr[k] : 0.0f;
+                for (size_t k = lo; k < hi; k++)
+                    dxr[k] = yr[k] > 0.0f ? dyr[k] : 0.0f;
             }
         const float *g = j->y_in ? j->dx : j->dy;
-        for (size_t k = lo; k < hi; k++) j->db[k] = 0.0f;
+        for (size_t k = lo; k < hi; k++)
+            j->db[k] = 0.0f;
         /* Column sums in float, row by row: vectorises along k; same bits for any split. */
         for (int i = 0; i < j->n; i++) {
             const float *gr = g + (size_t)i * j->c;
-            for (size_t k = lo; k < hi; k++) j->db[k] += gr[k];
+            for (size_t k = lo; k < hi; k++)
+                j->db[k] += gr[k];
         }
         return;
     }
@@ -107,7 +115,8 @@ static void bias_bwd_task(void *p, int ith, int nth)
             if (j->y_in) {
                 const float *yr = j->y_in + off, *dyr = j->dy + off;
                 float *dxr = j->dx + off;
-                for (int l = 0; l < j->hw; l++) dxr[l] = yr[l] > 0.0f ? dyr[l] : 0.0f;
+                for (int l = 0; l < j->hw; l++)
+                    dxr[l] = yr[l] > 0.0f ? dyr[l] : 0.0f;
                 s += kernp_sum(dxr, (size_t)j->hw);
             } else {
                 s += kernp_sum(j->dy + off, (size_t)j->hw);
@@ -146,7 +155,8 @@ void kern_bias_bwd_ref(int n, int c, int hw, const float *dy, float *db)
     for (int k = 0; k < c; k++) {
         double s = 0;
         for (int i = 0; i < n; i++)
-            for (int l = 0; l < hw; l++) s += dy[((size_t)i * c + k) * hw + l];
+            for (int l = 0; l < hw; l++)
+                s += dy[((size_t)i * c + k) * hw + l];
         db[k] = (float)s;
     }
 }
@@ -178,13 +188,16 @@ static void flat_task(void *p, int ith, int nth)
     float *y = j->y;
     switch (j->op) {
     case OP_RELU:
-        for (size_t i = lo; i < hi; i++) y[i] = a[i] > 0.0f ? a[i] : 0.0f;
+        for (size_t i = lo; i < hi; i++)
+            y[i] = a[i] > 0.0f ? a[i] : 0.0f;
         break;
     case OP_RELU_BWD: /* a = y, b = dy */
-        for (size_t i = lo; i < hi; i++) y[i] = a[i] > 0.0f ? b[i] : 0.0f;
+        for (size_t i = lo; i < hi; i++)
+            y[i] = a[i] > 0.0f ? b[i] : 0.0f;
         break;
     case OP_ADD:
-        for (size_t i = lo; i < hi; i++) y[i] = a[i] + b[i];
+        for (size_t i = lo; i < hi; i++)
+            y[i] = a[i] + b[i];
         break;
     case OP_ADD_RELU:
         for (size_t i = lo; i < hi; i++) {
@@ -193,13 +206,15 @@ static void flat_task(void *p, int ith, int nth)
         }
         break;
     case OP_AXPY:
-        for (size_t i = lo; i < hi; i++) y[i] += j->alpha * a[i];
+        for (size_t i = lo; i < hi; i++)
+            y[i] += j->alpha * a[i];
         break;
     case OP_COPY:
         if (hi > lo) memmove(y + lo, a + lo, (hi - lo) * sizeof *y);
         break;
     case OP_FILL:
-        for (size_t i = lo; i < hi; i++) y[i] = j->alpha;
+        for (size_t i = lo; i < hi; i++)
+            y[i] = j->alpha;
         break;
     case OP_DROP: {
         const uint64_t seed = j->seed;
@@ -258,12 +273,14 @@ void kern_fill(kern_ctx *ctx, size_t count, float value, float *y)
 
 void kern_relu_fwd_ref(size_t count, const float *x, float *y)
 {
-    for (size_t i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    for (size_t i = 0; i < count; i++)
+        y[i] = x[i] > 0 ? x[i] : 0;
 }
 
 void kern_relu_bwd_ref(size_t count, const float *y, const float *dy, float *dx)
 {
-    for (size_t i = 0; i < count; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+    for (size_t i = 0; i < count; i++)
+        dx[i] = y[i] > 0 ? dy[i] : 0;
 }
 
 /* ---- dropout ---- */
@@ -284,9 +301,13 @@ static uint32_t drop_threshold(float rate)
 void kern_dropout_fwd(kern_ctx *ctx, size_t count, float rate, uint64_t seed, const float *x,
                       float *y)
 {
-    struct flat_job j = {.op = OP_DROP, .count = count, .seed = seed,
+    struct flat_job j = {.op = OP_DROP,
+                         .count = count,
+                         .seed = seed,
                          .threshold = drop_threshold(rate),
-                         .alpha = rate < 1.0f ? 1.0f / (1.0f - rate) : 0.0f, .a = x, .y = y};
+                         .alpha = rate < 1.0f ? 1.0f / (1.0f - rate) : 0.0f,
+                         .a = x,
+                         .y = y};
     flat_run(ctx, &j);
 }
 

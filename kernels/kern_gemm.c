@@ -14,13 +14,12 @@
 #include "kern.h"
 #include "kern_impl.h"
 
-void kern_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
-                int lda, const float *b, int ldb, float beta, float *c, int ldc)
+void kern_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                const float *b, int ldb, float beta, float *c, int ldc)
 {
     if (m <= 0 || n <= 0) return;
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                ldc);
+                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void kern_sgemm_ref(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
@@ -60,18 +59,17 @@ static void gemm_task(void *p, int ith, int nth)
     if (lo >= hi) return;
     if (g->split_cols) {
         const float *b = g->tb ? g->b + (size_t)lo * g->ldb : g->b + lo;
-        kern_sgemm(g->ta, g->tb, g->m, hi - lo, g->k, g->alpha, g->a, g->lda, b, g->ldb,
-                   g->beta, g->c + lo, g->ldc);
+        kern_sgemm(g->ta, g->tb, g->m, hi - lo, g->k, g->alpha, g->a, g->lda, b, g->ldb, g->beta,
+                   g->c + lo, g->ldc);
     } else {
         const float *a = g->ta ? g->a + lo : g->a + (size_t)lo * g->lda;
-        kern_sgemm(g->ta, g->tb, hi - lo, g->n, g->k, g->alpha, a, g->lda, g->b, g->ldb,
-                   g->beta, g->c + (size_t)lo * g->ldc, g->ldc);
+        kern_sgemm(g->ta, g->tb, hi - lo, g->n, g->k, g->alpha, a, g->lda, g->b, g->ldb, g->beta,
+                   g->c + (size_t)lo * g->ldc, g->ldc);
     }
 }
 
 void kern_sgemm_par(kern_ctx *ctx, int trans_a, int trans_b, int m, int n, int k, float alpha,
-                    const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                    int ldc)
+                    const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
     if (m <= 0 || n <= 0) return;
     double flops = 2.0 * m * n * (double)k;
@@ -86,8 +84,8 @@ void kern_sgemm_par(kern_ctx *ctx, int trans_a, int trans_b, int m, int n, int k
         kern_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    struct gemm_job g = {trans_a, trans_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc,
-                         split_cols};
+    struct gemm_job g = {trans_a, trans_b, m, n,   k,   alpha, beta,
+                         a,       b,       c, lda, ldb, ldc,   split_cols};
     kern_parallel(ctx, gemm_task, &g, nth);
 }
 
@@ -119,7 +117,8 @@ void kern_dense_fwd_ref(int n, int in, int out, const float *x, const float *w, 
     for (int i = 0; i < n; i++)
         for (int o = 0; o < out; o++) {
             double acc = b ? b[o] : 0.0;
-            for (int j = 0; j < in; j++) acc += (double)x[(size_t)i * in + j] * w[(size_t)o * in + j];
+            for (int j = 0; j < in; j++)
+                acc += (double)x[(size_t)i * in + j] * w[(size_t)o * in + j];
             float v = (float)acc;
             y[(size_t)i * out + o] = relu && v < 0 ? 0.0f : v;
         }
@@ -147,7 +146,8 @@ void kern_dense_bwd_ref(int n, int in, int out, const float *x, const float *w, 
     if (db)
         for (int o = 0; o < out; o++) {
             double acc = 0;
-            for (int i = 0; i < n; i++) acc += dy[(size_t)i * out + o];
+            for (int i = 0; i < n; i++)
+                acc += dy[(size_t)i * out + o];
             db[o] = (float)acc;
         }
 }

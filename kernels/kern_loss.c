@@ -45,7 +45,8 @@ static void xent_fwd_task(void *p, int ith, int nth)
             sum += e;
         }
         float inv = (float)(1.0 / sum);
-        for (int k = 0; k < j->classes; k++) pr[k] *= inv;
+        for (int k = 0; k < j->classes; k++)
+            pr[k] *= inv;
         if (lab >= 0) {
             loss += log(sum) - (double)(zl - mx);
             correct += arg == lab;
@@ -60,15 +61,21 @@ float kern_softmax_xent_fwd(kern_ctx *ctx, int n, int classes, const float *logi
 {
     double loss[XENT_MAX_THREADS];
     int corr[XENT_MAX_THREADS];
-    struct xent_job j = {.n = n, .classes = classes, .logits = logits, .labels = labels,
-                         .probs = probs, .row_loss = loss, .row_correct = corr};
+    struct xent_job j = {.n = n,
+                         .classes = classes,
+                         .logits = logits,
+                         .labels = labels,
+                         .probs = probs,
+                         .row_loss = loss,
+                         .row_correct = corr};
     int nth = kernp_threads_for((size_t)n * classes * 8);
     if (nth > XENT_MAX_THREADS) nth = XENT_MAX_THREADS;
     if (nth > kern_ctx_threads(ctx)) nth = kern_ctx_threads(ctx);
     kern_parallel(ctx, xent_fwd_task, &j, nth);
     double total = 0;
     int c = 0;
-    for (int t = 0; t < nth; t++) total += loss[t], c += corr[t];
+    for (int t = 0; t < nth; t++)
+        total += loss[t], c += corr[t];
     if (correct) *correct = c;
     return labels && n > 0 ? (float)(total / n) : 0.0f;
 }
@@ -82,7 +89,8 @@ static void xent_bwd_task(void *p, int ith, int nth)
     for (size_t i = lo; i < hi; i++) {
         const float *pr = j->probs_in + i * j->classes;
         float *d = j->dlogits + i * j->classes;
-        for (int k = 0; k < j->classes; k++) d[k] = pr[k] * inv;
+        for (int k = 0; k < j->classes; k++)
+            d[k] = pr[k] * inv;
         d[j->labels[i]] -= inv;
     }
 }
@@ -90,8 +98,8 @@ static void xent_bwd_task(void *p, int ith, int nth)
 void kern_softmax_xent_bwd(kern_ctx *ctx, int n, int classes, const float *probs,
                            const int32_t *labels, float *dlogits)
 {
-    struct xent_job j = {.n = n, .classes = classes, .probs_in = probs, .labels = labels,
-                         .dlogits = dlogits};
+    struct xent_job j = {
+        .n = n, .classes = classes, .probs_in = probs, .labels = labels, .dlogits = dlogits};
     kern_parallel(ctx, xent_bwd_task, &j, kernp_threads_for((size_t)n * classes * 8));
 }
 
@@ -107,9 +115,11 @@ float kern_softmax_xent_fwd_ref(int n, int classes, const float *logits, const i
         for (int k = 1; k < classes; k++)
             if (z[k] > mx) mx = z[k], arg = k;
         double sum = 0;
-        for (int k = 0; k < classes; k++) sum += exp(z[k] - mx);
+        for (int k = 0; k < classes; k++)
+            sum += exp(z[k] - mx);
         double zl = labels ? z[labels[i]] : 0;
-        for (int k = 0; k < classes; k++) probs[(size_t)i * classes + k] = (float)(exp(z[k] - mx) / sum);
+        for (int k = 0; k < classes; k++)
+            probs[(size_t)i * classes + k] = (float)(exp(z[k] - mx) / sum);
         if (labels) {
             loss += log(sum) - (zl - mx);
             c += arg == labels[i];

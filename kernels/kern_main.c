@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,8 +65,8 @@ static const option_row option_table[] = {
      "images per step, at most the compiled batch (the compiled batch)"},
     {"--lr", T_FLOAT, OFF(lr), OFF(set_lr), CMD_TRAIN, "X",
      "learning rate (adam 0.001, momentum 0.05, sgd 0.1)"},
-    {"--optimizer", T_OPTIMIZER, OFF(optimizer), OFF(set_optimizer), CMD_TRAIN,
-     "sgd|momentum|adam", "optimiser (adam)"},
+    {"--optimizer", T_OPTIMIZER, OFF(optimizer), OFF(set_optimizer), CMD_TRAIN, "sgd|momentum|adam",
+     "optimiser (adam)"},
     {"--threads", T_INT, OFF(threads), 0, CMD_TRAIN | CMD_EVAL, "N", "threads (all CPUs)"},
     {"--seed", T_U64, OFF(seed), OFF(set_seed), CMD_TRAIN, "S",
      "seed of initialisation, shuffling and dropout (1)"},
@@ -97,7 +98,9 @@ static void usage(FILE *out, const char *prog, const kern_net *net)
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         fprintf(out, "  %-30s %s%s\n", left, o->help,
-                o->commands == CMD_EVAL ? " [eval]" : o->commands == CMD_TRAIN ? " [train]" : "");
+                o->commands == CMD_EVAL    ? " [eval]"
+                : o->commands == CMD_TRAIN ? " [train]"
+                                           : "");
     }
     fprintf(out, "\nOpenBLAS: the program selects its kernels from CPUID and re-executes itself "
                  "once with\nOPENBLAS_CORETYPE set, unless that variable is already set "
@@ -149,11 +152,13 @@ static int parse_options(int argc, char **argv, int command, options *o, const c
         for (size_t r = 0; r < sizeof option_table / sizeof *option_table; r++)
             if (!strcmp(argv[i], option_table[r].name)) row = &option_table[r];
         if (!row) {
-            fprintf(stderr, "%s %s: unknown option '%s' (see %s --help)\n", prog, argv[1], argv[i], prog);
+            fprintf(stderr, "%s %s: unknown option '%s' (see %s --help)\n", prog, argv[1], argv[i],
+                    prog);
             return -1;
         }
         if (!(row->commands & command)) {
-            fprintf(stderr, "%s %s: option %s does not apply to this command\n", prog, argv[1], row->name);
+            fprintf(stderr, "%s %s: option %s does not apply to this command\n", prog, argv[1],
+                    row->name);
             return -1;
         }
         char *field = (char *)o + row->offset;
@@ -163,7 +168,8 @@ static int parse_options(int argc, char **argv, int command, options *o, const c
             continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "%s %s: option %s needs a value (%s)\n", prog, argv[1], row->name, row->arg);
+            fprintf(stderr, "%s %s: option %s needs a value (%s)\n", prog, argv[1], row->name,
+                    row->arg);
             return -1;
         }
         const char *val = argv[++i];
@@ -174,7 +180,8 @@ static int parse_options(int argc, char **argv, int command, options *o, const c
             for (int k = 0; k < KERN_OPT_COUNT; k++)
                 if (!strcmp(val, optimizer_names[k])) found = k;
             if (found < 0) {
-                fprintf(stderr, "%s %s: --optimizer '%s': expected sgd, momentum or adam\n", prog, argv[1], val);
+                fprintf(stderr, "%s %s: --optimizer '%s': expected sgd, momentum or adam\n", prog,
+                        argv[1], val);
                 return -1;
             }
             *(int *)field = found;
@@ -196,42 +203,67 @@ static int parse_options(int argc, char **argv, int command, options *o, const c
  *  - its threads: OPENBLAS_NUM_THREADS=1. The context's pool parallelises around
  *    single-threaded BLAS calls, and OpenBLAS's own idle threads would otherwise spin on the
  *    cores the pool needs.
- * Returns only when no re-exec was needed (or exec failed: then it carries on as it is). */
-static void configure_openblas(char **argv)
+ * Returns only when no re-exec was needed or possible: REEXEC_NONE, or why not. */
+enum reexec_status { REEXEC_NONE, REEXEC_FAILED, REEXEC_EMULATED };
+
+/* Under valgrind, /proc/self/exe is valgrind's own tool while readlink() reports the
+ * program: executing it would not run the program, so the settings stay as they are. */
+static int emulated(void)
 {
-    if (getenv("KERN_REEXECUTED")) return;
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    struct stat self, prog;
+    if (n <= 0) return 0;
+    path[n] = 0;
+    return !stat("/proc/self/exe", &self) && !stat(path, &prog) &&
+           (self.st_ino != prog.st_ino || self.st_dev != prog.st_dev);
+}
+
+static enum reexec_status configure_openblas(char **argv)
+{
+    if (getenv("KERN_REEXECUTED")) return REEXEC_NONE;
     int reexec = 0;
     const char *active = kern_coretype_active();
-    if (!getenv("OPENBLAS_CORETYPE")) {
-        const char *want = kern_coretype_wanted();
-        if (want && strcasecmp(want, active) && !setenv("OPENBLAS_CORETYPE", want, 1) &&
-            !setenv("KERN_CORETYPE_FROM", active, 1))
-            reexec = 1;
-    }
-    if (openblas_get_num_threads() > 1 && !setenv("OPENBLAS_NUM_THREADS", "1", 1)) reexec = 1;
-    if (!reexec || setenv("KERN_REEXECUTED", "1", 1)) return;
+    const char *want = kern_coretype_wanted();
+    int change_core = !getenv("OPENBLAS_CORETYPE") && want && strcasecmp(want, active);
+    int change_threads = openblas_get_num_threads() > 1;
+    if (!change_core && !change_threads) return REEXEC_NONE;
+    if (emulated()) return REEXEC_EMULATED;
+    if (change_core && !setenv("OPENBLAS_CORETYPE", want, 1) &&
+        !setenv("KERN_CORETYPE_FROM", active, 1))
+        reexec = 1;
+    if (change_threads && !setenv("OPENBLAS_NUM_THREADS", "1", 1)) reexec = 1;
+    if (!reexec || setenv("KERN_REEXECUTED", "1", 1)) return REEXEC_FAILED;
     execv("/proc/self/exe", argv);
     if (getenv("KERN_CORETYPE_FROM")) unsetenv("OPENBLAS_CORETYPE");
     unsetenv("KERN_CORETYPE_FROM");
     unsetenv("KERN_REEXECUTED");
+    return REEXEC_FAILED;
 }
 
-static void describe_coretype(char *buf, size_t size)
+static void describe_coretype(char *buf, size_t size, enum reexec_status rs)
 {
     const char *active = kern_coretype_active(), *want = kern_coretype_wanted();
     const char *from = getenv("KERN_CORETYPE_FROM"), *env = getenv("OPENBLAS_CORETYPE");
     if (from && env && strcasecmp(env, active))
-        snprintf(buf, size, "%s (wanted %s, but OpenBLAS did not accept OPENBLAS_CORETYPE=%s "
-                            "after the re-exec)",
+        snprintf(buf, size,
+                 "%s (wanted %s, but OpenBLAS did not accept OPENBLAS_CORETYPE=%s "
+                 "after the re-exec)",
                  active, want ? want : "?", env);
     else if (from && env)
-        snprintf(buf, size, "%s (CPUID wants %s; OpenBLAS had chosen %s, so the program set "
-                            "OPENBLAS_CORETYPE=%s and re-executed itself)",
+        snprintf(buf, size,
+                 "%s (CPUID wants %s; OpenBLAS had chosen %s, so the program set "
+                 "OPENBLAS_CORETYPE=%s and re-executed itself)",
                  active, want ? want : "?", from, env);
     else if (env)
         snprintf(buf, size, "%s (OPENBLAS_CORETYPE=%s set in the environment)", active, env);
     else if (want && !strcasecmp(want, active))
         snprintf(buf, size, "%s (CPUID wants %s: OpenBLAS chose it itself)", active, want);
+    else if (rs == REEXEC_EMULATED)
+        snprintf(buf, size,
+                 "%s (CPUID wants %s; not re-executed under valgrind or another "
+                 "emulator: set OPENBLAS_CORETYPE yourself)",
+                 active, want ? want : "nothing in particular");
     else
         snprintf(buf, size, "%s (CPUID wants %s, but re-executing failed)", active,
                  want ? want : "nothing in particular");
@@ -311,7 +343,8 @@ static int buffers_new(run_buffers *b, const kern_net *net, int batch, int count
     b->perm = calloc(count > 0 ? (size_t)count : 1, sizeof *b->perm);
     b->probs = NULL;
     if (!b->arena || !b->x || !b->labels || !b->idx || !b->perm)
-        return kern_err_set(err, KERN_ENOMEM, "out of memory for the batch buffers and the %zu-byte arena",
+        return kern_err_set(err, KERN_ENOMEM,
+                            "out of memory for the batch buffers and the %zu-byte arena",
                             net->arena_bytes);
     return 0;
 }
@@ -330,7 +363,7 @@ static int load_data(const options *o, const kern_net *net, int train, kern_data
                      kern_err *err)
 {
     if (o->synthetic) {
-        int n = train ? 50000 : 2 * (o->batch > 0 ? o->batch : net->batch);
+        int n = train ? 50000 : 2 * net->batch; /* generated on demand: no memory */
         kern_data_synthetic(ds, n, net->in_c, net->in_h, net->in_w, net->classes,
                             kern_seed_mix(0x53594e ^ (uint64_t)train, 7));
         return 0;
@@ -360,10 +393,16 @@ static int evaluate(kern_ctx *ctx, const kern_net *net, kern_state *st, const ke
     long correct = 0;
     for (int i0 = 0; i0 < ds->n; i0 += batch) {
         int n = ds->n - i0 < batch ? ds->n - i0 : batch;
-        for (int k = 0; k < n; k++) b->idx[k] = i0 + k;
+        for (int k = 0; k < n; k++)
+            b->idx[k] = i0 + k;
         kern_dataset_batch(ds, b->idx, n, b->x, b->labels);
-        kern_step s = {.n = n, .x = b->x, .labels = b->labels, .training = 0,
-                       .params = st->param_ptr, .grads = st->grad_ptr, .arena = b->arena};
+        kern_step s = {.n = n,
+                       .x = b->x,
+                       .labels = b->labels,
+                       .training = 0,
+                       .params = st->param_ptr,
+                       .grads = st->grad_ptr,
+                       .arena = b->arena};
         if (net->infer(ctx, net, &s)) return -1;
         total += (double)s.loss * n;
         correct += s.correct;
@@ -390,7 +429,8 @@ static void progress_draw(progress *p, int epoch, int epochs, long s, long steps
         p->last_draw = t;
         int width = 30, fill = steps ? (int)(width * s / steps) : width;
         char bar[64];
-        for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
+        for (int i = 0; i < width; i++)
+            bar[i] = i < fill ? '#' : '.';
         bar[width] = 0;
         fprintf(stderr, "\repoch %d/%d [%s] %ld/%ld loss %.4f acc %5.1f%% %7.0f img/s%s", epoch + 1,
                 epochs, bar, s, steps, loss, 100 * acc, ips, last ? "\n" : "");
@@ -421,8 +461,9 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
     }
     int batch = o.set_batch ? o.batch : net->batch;
     if (batch < 1 || batch > net->batch) {
-        fprintf(stderr, "%s train: --batch %d: must be between 1 and %d, the batch the network "
-                        "was compiled for (recompile with a larger --batch)\n",
+        fprintf(stderr,
+                "%s train: --batch %d: must be between 1 and %d, the batch the network "
+                "was compiled for (recompile with a larger --batch)\n",
                 prog, batch, net->batch);
         return EXIT_USAGE_;
     }
@@ -508,12 +549,14 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
     }
 
     long steps_per_epoch = (train.n + batch - 1) / batch;
-    progress pr = {.tty = isatty(STDERR_FILENO), .every = steps_per_epoch / 10 > 0 ? steps_per_epoch / 10 : 1};
+    progress pr = {.tty = isatty(STDERR_FILENO),
+                   .every = steps_per_epoch / 10 > 0 ? steps_per_epoch / 10 : 1};
     double train_time = 0, epoch_loss = 0, epoch_correct = 0, epoch_images = 0;
     long images_done = 0, steps_done = 0;
     int stopped = 0;
-    fprintf(stderr, "%s: training %s on %s%s: %d images, batch %d, %s lr %g, %d threads, seed "
-                    "%llu, OpenBLAS %s\n",
+    fprintf(stderr,
+            "%s: training %s on %s%s: %d images, batch %d, %s lr %g, %d threads, seed "
+            "%llu, OpenBLAS %s\n",
             prog, net->name, o.synthetic ? "synthetic data" : o.data, "", train.n, batch,
             kern_opt_name(st.opt.kind), st.opt.lr, kern_ctx_threads(ctx),
             (unsigned long long)st.seed, kern_coretype_active());
@@ -529,17 +572,24 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
             long first = s * batch;
             int n = (int)(train.n - first < batch ? train.n - first : batch);
             kern_dataset_batch(&train, b.perm + first, n, b.x, b.labels);
-            kern_step step = {.n = n, .x = b.x, .labels = b.labels, .training = 1,
+            kern_step step = {.n = n,
+                              .x = b.x,
+                              .labels = b.labels,
+                              .training = 1,
                               .seed = kern_seed_mix(kern_seed_mix(st.seed, st.epoch), (uint64_t)s),
-                              .params = st.param_ptr, .grads = st.grad_ptr, .arena = b.arena};
+                              .params = st.param_ptr,
+                              .grads = st.grad_ptr,
+                              .arena = b.arena};
             if (net->forward_backward(ctx, net, &step)) {
-                kern_err_set(&err, KERN_ENOMEM, "step %llu: out of memory", (unsigned long long)st.step + 1);
+                kern_err_set(&err, KERN_ENOMEM, "step %llu: out of memory",
+                             (unsigned long long)st.step + 1);
                 rc = report(prog, &err);
                 goto done;
             }
             if (!isfinite(step.loss)) {
-                fprintf(stderr, "\n%s: error: the loss is %g at step %llu (epoch %llu): training "
-                                "diverged; try a smaller --lr\n",
+                fprintf(stderr,
+                        "\n%s: error: the loss is %g at step %llu (epoch %llu): training "
+                        "diverged; try a smaller --lr\n",
                         prog, step.loss, (unsigned long long)st.step + 1,
                         (unsigned long long)st.epoch + 1);
                 rc = EXIT_INVALID_;
@@ -581,8 +631,9 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
             fprintf(stderr, "epoch %llu: test loss %.4f accuracy %.2f%%\n",
                     (unsigned long long)st.epoch, tl, 100 * ta);
             if (metrics)
-                fprintf(metrics, "{\"step\": %llu, \"epoch\": %llu, \"test_loss\": %.6g, "
-                                 "\"test_accuracy\": %.6g}\n",
+                fprintf(metrics,
+                        "{\"step\": %llu, \"epoch\": %llu, \"test_loss\": %.6g, "
+                        "\"test_accuracy\": %.6g}\n",
                         (unsigned long long)st.step, (unsigned long long)st.epoch, tl, ta);
         }
     }
@@ -605,11 +656,13 @@ static int cmd_train(int argc, char **argv, const kern_net *net, const char *pro
         if (evaluate(ctx, net, &st, &test, batch, &b, &tl, &ta)) goto oom;
         printf("test: loss %.4f accuracy %.2f%% (%d images)\n", tl, 100 * ta, test.n);
         if (metrics)
-            fprintf(metrics, "{\"step\": %llu, \"epoch\": %llu, \"test_loss\": %.6g, "
-                             "\"test_accuracy\": %.6g}\n",
+            fprintf(metrics,
+                    "{\"step\": %llu, \"epoch\": %llu, \"test_loss\": %.6g, "
+                    "\"test_accuracy\": %.6g}\n",
                     (unsigned long long)st.step, (unsigned long long)st.epoch, tl, ta);
     }
-    if (o.checkpoint) printf("checkpoint: %s (step %llu)\n", o.checkpoint, (unsigned long long)st.step);
+    if (o.checkpoint)
+        printf("checkpoint: %s (step %llu)\n", o.checkpoint, (unsigned long long)st.step);
     rc = EXIT_OK_;
     goto done;
 oom:
@@ -635,7 +688,8 @@ static int cmd_eval(int argc, char **argv, const kern_net *net, const char *prog
     options o = {0};
     if (parse_options(argc, argv, CMD_EVAL, &o, prog)) return EXIT_USAGE_;
     if ((!o.data && !o.synthetic) || !o.weights) {
-        fprintf(stderr, "%s eval: --data DIR (or --synthetic) and --weights FILE are required\n", prog);
+        fprintf(stderr, "%s eval: --data DIR (or --synthetic) and --weights FILE are required\n",
+                prog);
         return EXIT_USAGE_;
     }
     int batch = o.set_batch ? o.batch : net->batch;
@@ -689,13 +743,15 @@ done:
 
 /* ---- info ---- */
 
-static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog)
+static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog,
+                    enum reexec_status rs)
 {
     options o = {0};
     if (parse_options(argc, argv, CMD_INFO, &o, prog)) return EXIT_USAGE_;
     size_t all = count_params(net, 0), trainable = count_params(net, 1);
     double pbytes = 0;
-    for (int i = 0; i < net->nparams; i++) pbytes += (double)((net->params[i].count + 15) & ~(size_t)15) * 4;
+    for (int i = 0; i < net->nparams; i++)
+        pbytes += (double)((net->params[i].count + 15) & ~(size_t)15) * 4;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (ncpu < 1) ncpu = 1;
     double flops_train = net->flops_train > 0 ? net->flops_train : 3 * net->flops_fwd;
@@ -706,7 +762,7 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
     fmt_bytes(pbytes, p, sizeof p);
     fmt_bytes((double)net->workspace_bytes, w, sizeof w);
     fmt_bytes(total, t, sizeof t);
-    describe_coretype(core, sizeof core);
+    describe_coretype(core, sizeof core, rs);
     printf("network:     %s\n", net->name);
     printf("input:       %d x %d x %d (C x H x W), %d classes, compiled batch %d\n", net->in_c,
            net->in_h, net->in_w, net->classes, net->batch);
@@ -720,14 +776,15 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
     printf("openblas-config: %s (its own threads: %d; the program's pool parallelises)\n",
            openblas_get_config(), openblas_get_num_threads());
     if (net->build) printf("build:       %s\n", net->build);
-    if (net->summary) printf("layers:\n%s%s", net->summary,
-                             net->summary[0] && net->summary[strlen(net->summary) - 1] == '\n' ? "" : "\n");
+    if (net->summary)
+        printf("layers:\n%s%s", net->summary,
+               net->summary[0] && net->summary[strlen(net->summary) - 1] == '\n' ? "" : "\n");
     return EXIT_OK_;
 }
 
 int kern_main(int argc, char **argv, const kern_net *net)
 {
-    configure_openblas(argv);
+    enum reexec_status rs = configure_openblas(argv);
     const char *prog = argc > 0 && argv[0] ? argv[0] : "train";
     const char *slash = strrchr(prog, '/');
     if (slash) prog = slash + 1;
@@ -748,7 +805,7 @@ int kern_main(int argc, char **argv, const kern_net *net)
         }
     if (!strcmp(cmd, "train")) return cmd_train(argc, argv, net, prog);
     if (!strcmp(cmd, "eval")) return cmd_eval(argc, argv, net, prog);
-    if (!strcmp(cmd, "info")) return cmd_info(argc, argv, net, prog);
+    if (!strcmp(cmd, "info")) return cmd_info(argc, argv, net, prog, rs);
     fprintf(stderr, "%s: unknown command '%s' (train, eval, info, --help)\n", prog, cmd);
     return EXIT_USAGE_;
 }

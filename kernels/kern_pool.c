@@ -24,11 +24,13 @@ int kern_pool_init(kern_pool *pl, kern_err *err)
                             "%d,%d)",
                             pl->n, pl->c, pl->h, pl->w, pl->r, pl->s, pl->pad_h, pl->pad_w);
     if (pl->pad_h >= pl->r || pl->pad_w >= pl->s)
-        return kern_err_set(err, KERN_EINVAL, "pool: padding %d,%d must be smaller than the window %dx%d",
-                            pl->pad_h, pl->pad_w, pl->r, pl->s);
+        return kern_err_set(err, KERN_EINVAL,
+                            "pool: padding %d,%d must be smaller than the window %dx%d", pl->pad_h,
+                            pl->pad_w, pl->r, pl->s);
     if (pl->h + 2 * pl->pad_h < pl->r || pl->w + 2 * pl->pad_w < pl->s)
-        return kern_err_set(err, KERN_EINVAL, "pool: window %dx%d larger than the padded input %dx%d",
-                            pl->r, pl->s, pl->h + 2 * pl->pad_h, pl->w + 2 * pl->pad_w);
+        return kern_err_set(err, KERN_EINVAL,
+                            "pool: window %dx%d larger than the padded input %dx%d", pl->r, pl->s,
+                            pl->h + 2 * pl->pad_h, pl->w + 2 * pl->pad_w);
     pl->p = (pl->h + 2 * pl->pad_h - pl->r) / pl->stride_h + 1;
     pl->q = (pl->w + 2 * pl->pad_w - pl->s) / pl->stride_w + 1;
     return 0;
@@ -110,8 +112,7 @@ static void maxpool_fwd_task(void *p, int ith, int nth)
         maxpool_plane(pl, j->x + i * in_sz, j->y + i * out_sz, j->am ? j->am + i * out_sz : NULL);
 }
 
-void kern_maxpool_fwd(kern_ctx *ctx, const kern_pool *pl, const float *x, float *y,
-                      int32_t *argmax)
+void kern_maxpool_fwd(kern_ctx *ctx, const kern_pool *pl, const float *x, float *y, int32_t *argmax)
 {
     struct pool_job j = {.pl = pl, .x = x, .y = y, .am = argmax};
     kern_parallel(ctx, maxpool_fwd_task, &j,
@@ -129,7 +130,8 @@ static void maxpool_bwd_task(void *p, int ith, int nth)
         const float *dy = j->dy + i * out_sz;
         const int32_t *am = j->am_in + i * out_sz;
         memset(dx, 0, in_sz * sizeof *dx);
-        for (size_t o = 0; o < out_sz; o++) dx[am[o]] += dy[o];
+        for (size_t o = 0; o < out_sz; o++)
+            dx[am[o]] += dy[o];
     }
 }
 
@@ -167,7 +169,8 @@ static void avgpool_fwd_task(void *p, int ith, int nth)
                 int cnt = avg_count(pl, op, oq, &h0, &h1, &w0, &w1);
                 float s = 0;
                 for (int ih = h0; ih < h1; ih++)
-                    for (int iw = w0; iw < w1; iw++) s += x[ih * pl->w + iw];
+                    for (int iw = w0; iw < w1; iw++)
+                        s += x[ih * pl->w + iw];
                 y[op * pl->q + oq] = cnt ? s / (float)cnt : 0.0f;
             }
     }
@@ -197,7 +200,8 @@ static void avgpool_bwd_task(void *p, int ith, int nth)
                 if (!cnt) continue;
                 float g = dy[op * pl->q + oq] / (float)cnt;
                 for (int ih = h0; ih < h1; ih++)
-                    for (int iw = w0; iw < w1; iw++) dx[ih * pl->w + iw] += g;
+                    for (int iw = w0; iw < w1; iw++)
+                        dx[ih * pl->w + iw] += g;
             }
     }
 }
@@ -233,7 +237,8 @@ static void gap_bwd_task(void *p, int ith, int nth)
     for (size_t i = lo; i < hi; i++) {
         float g = j->dy[i] * inv;
         float *dx = j->dx + i * (size_t)j->hw;
-        for (int l = 0; l < j->hw; l++) dx[l] = g;
+        for (int l = 0; l < j->hw; l++)
+            dx[l] = g;
     }
 }
 
@@ -269,9 +274,11 @@ void kern_maxpool_fwd_ref(const kern_pool *pl, const float *x, float *y, int32_t
 void kern_maxpool_bwd_ref(const kern_pool *pl, const float *dy, const int32_t *argmax, float *dx)
 {
     size_t in_sz = (size_t)pl->h * pl->w, out_sz = (size_t)pl->p * pl->q;
-    for (size_t i = 0; i < (size_t)pl->n * pl->c * in_sz; i++) dx[i] = 0;
+    for (size_t i = 0; i < (size_t)pl->n * pl->c * in_sz; i++)
+        dx[i] = 0;
     for (size_t i = 0; i < (size_t)pl->n * pl->c; i++)
-        for (size_t o = 0; o < out_sz; o++) dx[i * in_sz + argmax[i * out_sz + o]] += dy[i * out_sz + o];
+        for (size_t o = 0; o < out_sz; o++)
+            dx[i * in_sz + argmax[i * out_sz + o]] += dy[i * out_sz + o];
 }
 
 void kern_avgpool_fwd_ref(const kern_pool *pl, const float *x, float *y)
@@ -295,7 +302,8 @@ void kern_avgpool_fwd_ref(const kern_pool *pl, const float *x, float *y)
 
 void kern_avgpool_bwd_ref(const kern_pool *pl, const float *dy, float *dx)
 {
-    for (size_t i = 0; i < (size_t)pl->n * pl->c * pl->h * pl->w; i++) dx[i] = 0;
+    for (size_t i = 0; i < (size_t)pl->n * pl->c * pl->h * pl->w; i++)
+        dx[i] = 0;
     for (int i = 0; i < pl->n * pl->c; i++)
         for (int p = 0; p < pl->p; p++)
             for (int q = 0; q < pl->q; q++) {
@@ -319,7 +327,8 @@ void kern_gap_fwd_ref(int n, int c, int hw, const float *x, float *y)
 {
     for (size_t i = 0; i < (size_t)n * c; i++) {
         double s = 0;
-        for (int l = 0; l < hw; l++) s += x[i * hw + l];
+        for (int l = 0; l < hw; l++)
+            s += x[i * hw + l];
         y[i] = (float)(s / hw);
     }
 }
@@ -327,5 +336,6 @@ void kern_gap_fwd_ref(int n, int c, int hw, const float *x, float *y)
 void kern_gap_bwd_ref(int n, int c, int hw, const float *dy, float *dx)
 {
     for (size_t i = 0; i < (size_t)n * c; i++)
-        for (int l = 0; l < hw; l++) dx[i * hw + l] = dy[i] / (float)hw;
+        for (int l = 0; l < hw; l++)
+            dx[i * hw + l] = dy[i] / (float)hw;
 }

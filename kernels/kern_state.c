@@ -31,9 +31,8 @@
 #include "kern.h"
 #include "kern_impl.h"
 
-static const char *const init_names[] = {"zeros",          "ones",          "he_normal",
-                                         "he_uniform",     "glorot_uniform", "glorot_normal",
-                                         "lecun_uniform"};
+static const char *const init_names[] = {
+    "zeros", "ones", "he_normal", "he_uniform", "glorot_uniform", "glorot_normal", "lecun_uniform"};
 _Static_assert(sizeof init_names / sizeof *init_names == KERN_INIT_COUNT, "one name per init");
 
 const char *kern_init_name(kern_init init)
@@ -70,10 +69,12 @@ static void init_param(const kern_param *p, float *w, uint64_t seed)
     double limit = 0, std = 0;
     switch (p->init) {
     case KERN_INIT_ZEROS:
-        for (size_t i = 0; i < p->count; i++) w[i] = 0.0f;
+        for (size_t i = 0; i < p->count; i++)
+            w[i] = 0.0f;
         return;
     case KERN_INIT_ONES:
-        for (size_t i = 0; i < p->count; i++) w[i] = 1.0f;
+        for (size_t i = 0; i < p->count; i++)
+            w[i] = 1.0f;
         return;
     case KERN_INIT_HE_NORMAL:
         std = sqrt(2.0 / fan_in) / tn;
@@ -94,7 +95,8 @@ static void init_param(const kern_param *p, float *w, uint64_t seed)
         break;
     }
     if (std > 0)
-        for (size_t i = 0; i < p->count; i++) w[i] = (float)std * trunc_normal(&r);
+        for (size_t i = 0; i < p->count; i++)
+            w[i] = (float)std * trunc_normal(&r);
     else
         for (size_t i = 0; i < p->count; i++)
             w[i] = (float)(limit * (2.0 * kernp_rng_unif(&r) - 1.0));
@@ -174,7 +176,8 @@ void kern_state_update(kern_ctx *ctx, kern_state *st)
             continue;
         }
         int j = i;
-        while (j < net->nparams && net->params[j].trainable) j++;
+        while (j < net->nparams && net->params[j].trainable)
+            j++;
         size_t lo = st->offset[i], hi = j < net->nparams ? st->offset[j] : st->total;
         float *w = st->params + lo;
         const float *g = st->grads + lo;
@@ -251,7 +254,8 @@ static void put_array(struct writer *w, const kern_state *st, const float *a)
 static size_t param_floats(const kern_net *net)
 {
     size_t n = 0;
-    for (int i = 0; i < net->nparams; i++) n += net->params[i].count;
+    for (int i = 0; i < net->nparams; i++)
+        n += net->params[i].count;
     return n;
 }
 
@@ -261,8 +265,7 @@ int kern_ckpt_save(const char *path, const kern_state *st, kern_err *err)
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return kern_err_set(err, KERN_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (fd < 0) return kern_err_set(err, KERN_EIO, "%s: cannot create: %s", tmp, strerror(errno));
     struct writer w = {fdopen(fd, "wb"), crc32(0L, Z_NULL, 0), 0};
     if (!w.f) {
         close(fd);
@@ -397,7 +400,8 @@ int kern_ckpt_load(const char *path, kern_state *st, int weights_only, kern_err 
     int rc = -1;
     struct reader r = {data, data + (size >= 4 ? size - 4 : 0), path, err, 0};
     if (size < 8 + 4 || memcmp(data, CKPT_MAGIC, 8)) {
-        kern_err_set(err, KERN_EINVAL, "%s: not a modak checkpoint (no %s magic)", path, CKPT_MAGIC);
+        kern_err_set(err, KERN_EINVAL, "%s: not a modak checkpoint (no %s magic)", path,
+                     CKPT_MAGIC);
         goto done;
     }
     r.p += 8;
@@ -458,7 +462,9 @@ int kern_ckpt_load(const char *path, kern_state *st, int weights_only, kern_err 
                      param_floats(net));
         goto done;
     }
-    if (kind >= KERN_OPT_COUNT || narrays != (kind == KERN_OPT_ADAM ? 2u : kind == KERN_OPT_MOMENTUM ? 1u : 0u)) {
+    if (kind >= KERN_OPT_COUNT || narrays != (kind == KERN_OPT_ADAM       ? 2u
+                                              : kind == KERN_OPT_MOMENTUM ? 1u
+                                                                          : 0u)) {
         kern_err_set(err, KERN_EINVAL, "%s: bad optimiser record (kind %u, %u state arrays)", path,
                      kind, narrays);
         goto done;
@@ -469,12 +475,14 @@ int kern_ckpt_load(const char *path, kern_state *st, int weights_only, kern_err 
         char pname[256];
         if (get(&r, &len, 4, "the parameter table")) goto done;
         if (len >= sizeof pname) {
-            kern_err_set(err, KERN_EINVAL, "%s: parameter %d: name of %u bytes is too long", path, i, len);
+            kern_err_set(err, KERN_EINVAL, "%s: parameter %d: name of %u bytes is too long", path,
+                         i, len);
             goto done;
         }
         if (get(&r, pname, len, "the parameter table")) goto done;
         pname[len] = 0;
-        if (get(&r, &count, 8, "the parameter table") || get(&r, &trainable, 4, "the parameter table"))
+        if (get(&r, &count, 8, "the parameter table") ||
+            get(&r, &trainable, 4, "the parameter table"))
             goto done;
         const kern_param *p = &net->params[i];
         if (strcmp(pname, p->name) || count != p->count) {

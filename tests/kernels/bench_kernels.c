@@ -81,12 +81,13 @@ int main(int argc, char **argv)
     if (threads == 1) bench_clock = CLOCK_THREAD_CPUTIME_ID;
     printf("threads %d, OpenBLAS core %s, timed by %s (best of repeated runs)\n", threads,
            kern_coretype_active(), threads == 1 ? "thread CPU time" : "wall clock");
-    printf("%-22s %-12s %-15s %9s %9s %6s\n", "layer", "pass", "algorithm", "GFLOP/s",
-           "sgemm", "ratio");
+    printf("%-22s %-12s %-15s %9s %9s %6s\n", "layer", "pass", "algorithm", "GFLOP/s", "sgemm",
+           "ratio");
     for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
         const struct shape *sh = &shapes[si];
-        kern_conv base = {sh->n, sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->stride, sh->stride,
-                          sh->pad, sh->pad, 0, 0, KERN_CONV_AUTO, KERN_CONV_AUTO, KERN_CONV_AUTO};
+        kern_conv base = {sh->n, sh->c,          sh->h,          sh->w,         sh->k,   sh->r,
+                          sh->s, sh->stride,     sh->stride,     sh->pad,       sh->pad, 0,
+                          0,     KERN_CONV_AUTO, KERN_CONV_AUTO, KERN_CONV_AUTO};
         if (kern_conv_init(&base, NULL)) return 1;
         size_t xs = (size_t)base.n * base.c * base.h * base.w;
         size_t ws = (size_t)base.k * base.c * base.r * base.s;
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
         float *A = rnd((size_t)M * K, 7), *Bm = rnd((size_t)K * N, 8), *C = rnd((size_t)M * N, 9);
         openblas_set_num_threads(threads);
         double tg = TIME_BEST(secs, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K,
-                                               1.0f, A, K, Bm, N, 0.0f, C, N));
+                                                1.0f, A, K, Bm, N, 0.0f, C, N));
         double gemm_rate = 2.0 * M * N * (double)K / tg / 1e9;
         free(A), free(Bm), free(C);
         kern_ctx *ctx = kern_ctx_new(threads); /* sets OpenBLAS back to one thread */

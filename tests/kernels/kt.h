@@ -62,7 +62,8 @@ static inline double kt_nmse(const float *a, const float *b, size_t n)
 #define KT_ASSERT_NMSE(a, b, n, tol)                                                               \
     do {                                                                                           \
         double kt_e_ = kt_nmse((a), (b), (n));                                                     \
-        if (!(kt_e_ <= (tol))) fail_msg("%s vs %s: NMSE %.3g > %.3g", #a, #b, kt_e_, (double)(tol)); \
+        if (!(kt_e_ <= (tol)))                                                                     \
+            fail_msg("%s vs %s: NMSE %.3g > %.3g", #a, #b, kt_e_, (double)(tol));                  \
     } while (0)
 
 /* Checks an analytic gradient against central differences: `loss` evaluates the scalar loss
@@ -71,8 +72,8 @@ static inline double kt_nmse(const float *a, const float *b, size_t n)
 typedef double (*kt_loss_fn)(void *arg);
 
 static inline void kt_grad_check(const char *what, kt_loss_fn loss, void *arg, float *param,
-                                 const float *grad, size_t n, int max_checks, float h,
-                                 double atol, double rtol)
+                                 const float *grad, size_t n, int max_checks, float h, double atol,
+                                 double rtol)
 {
     size_t step = n > (size_t)max_checks ? n / (size_t)max_checks : 1;
     int bad = 0;

@@ -15,10 +15,14 @@
 #endif
 enum {
     B = MNIST_BATCH,
-    K1 = 32, P1 = 26 * 26,
-    K2 = 64, P2 = 24 * 24,
-    PP = 12 * 12, FEAT = K2 * PP,
-    H = 128, CLASSES = 10,
+    K1 = 32,
+    P1 = 26 * 26,
+    K2 = 64,
+    P2 = 24 * 24,
+    PP = 12 * 12,
+    FEAT = K2 * PP,
+    H = 128,
+    CLASSES = 10,
 };
 
 enum { W1, B1, W2, B2, W3, B3, W4, B4, NPARAMS };
@@ -26,11 +30,11 @@ enum { W1, B1, W2, B2, W3, B3, W4, B4, NPARAMS };
 static const kern_param params[NPARAMS] = {
     {"conv1.weight", K1 * 9, KERN_INIT_GLOROT_UNIFORM, 9, K1 * 9, 1},
     {"conv1.bias", K1, KERN_INIT_ZEROS, 0, 0, 1},
-    {"conv2.weight", K2 * K1 * 9, KERN_INIT_GLOROT_UNIFORM, K1 * 9, K2 * 9, 1},
+    {"conv2.weight", K2 *K1 * 9, KERN_INIT_GLOROT_UNIFORM, K1 * 9, K2 * 9, 1},
     {"conv2.bias", K2, KERN_INIT_ZEROS, 0, 0, 1},
-    {"dense1.weight", H * FEAT, KERN_INIT_GLOROT_UNIFORM, FEAT, H, 1},
+    {"dense1.weight", H *FEAT, KERN_INIT_GLOROT_UNIFORM, FEAT, H, 1},
     {"dense1.bias", H, KERN_INIT_ZEROS, 0, 0, 1},
-    {"dense2.weight", CLASSES * H, KERN_INIT_GLOROT_UNIFORM, H, CLASSES, 1},
+    {"dense2.weight", CLASSES *H, KERN_INIT_GLOROT_UNIFORM, H, CLASSES, 1},
     {"dense2.bias", CLASSES, KERN_INIT_ZEROS, 0, 0, 1},
 };
 
@@ -41,7 +45,7 @@ enum {
     A_C2 = A_C1 + R16(B * K1 * P1), /* conv2 + relu output; later d(conv1 output) */
     A_D2 = A_C2 + R16(B * K2 * P2), /* d(conv2 output) */
     A_POOL = A_D2 + R16(B * K2 * P2),
-    A_AM = A_POOL + R16(B * FEAT),   /* int32 argmax */
+    A_AM = A_POOL + R16(B * FEAT), /* int32 argmax */
     A_DROP1 = A_AM + R16(B * FEAT),
     A_FC1 = A_DROP1 + R16(B * FEAT),
     A_DROP2 = A_FC1 + R16(B * H),
@@ -57,7 +61,8 @@ static int shapes(kern_conv *c1, kern_conv *c2, kern_pool *pl, int n)
     *c1 = (kern_conv){.n = n, .c = 1, .h = 28, .w = 28, .k = K1, .r = 3, .s = 3};
     *c2 = (kern_conv){.n = n, .c = K1, .h = 26, .w = 26, .k = K2, .r = 3, .s = 3};
     *pl = (kern_pool){.n = n, .c = K2, .h = 24, .w = 24, .r = 2, .s = 2};
-    return kern_conv_init(c1, NULL) || kern_conv_init(c2, NULL) || kern_pool_init(pl, NULL) ? -1 : 0;
+    return kern_conv_init(c1, NULL) || kern_conv_init(c2, NULL) || kern_pool_init(pl, NULL) ? -1
+                                                                                            : 0;
 }
 
 static int forward(kern_ctx *ctx, kern_step *s, int training, const kern_conv *c1,
@@ -75,11 +80,13 @@ static int forward(kern_ctx *ctx, kern_step *s, int training, const kern_conv *c
     }
     kern_dense_fwd(ctx, n, FEAT, H, f, p[W3], p[B3], 1, a + A_FC1);
     if (training) {
-        kern_dropout_fwd(ctx, (size_t)n * H, 0.5f, kern_seed_mix(s->seed, 2), a + A_FC1, a + A_DROP2);
+        kern_dropout_fwd(ctx, (size_t)n * H, 0.5f, kern_seed_mix(s->seed, 2), a + A_FC1,
+                         a + A_DROP2);
         h = a + A_DROP2;
     }
     kern_dense_fwd(ctx, n, H, CLASSES, h, p[W4], p[B4], 0, a + A_PROBS);
-    s->loss = kern_softmax_xent_fwd(ctx, n, CLASSES, a + A_PROBS, s->labels, a + A_PROBS, &s->correct);
+    s->loss =
+        kern_softmax_xent_fwd(ctx, n, CLASSES, a + A_PROBS, s->labels, a + A_PROBS, &s->correct);
     return 0;
 }
 
@@ -94,7 +101,8 @@ static int fwd_bwd(kern_ctx *ctx, const kern_net *net, kern_step *s)
     kern_softmax_xent_bwd(ctx, n, CLASSES, a + A_PROBS, s->labels, a + A_PROBS);
     kern_dense_bwd(ctx, n, H, CLASSES, tr ? a + A_DROP2 : a + A_FC1, p[W4], a + A_PROBS, a + A_DH,
                    g[W4], g[B4]);
-    if (tr) kern_dropout_bwd(ctx, (size_t)n * H, 0.5f, kern_seed_mix(s->seed, 2), a + A_DH, a + A_DH);
+    if (tr)
+        kern_dropout_bwd(ctx, (size_t)n * H, 0.5f, kern_seed_mix(s->seed, 2), a + A_DH, a + A_DH);
     kern_bias_relu_bwd(ctx, n, H, 1, a + A_FC1, a + A_DH, a + A_DH, g[B3]);
     kern_dense_bwd(ctx, n, FEAT, H, tr ? a + A_DROP1 : a + A_POOL, p[W3], a + A_DH, a + A_DFEAT,
                    g[W3], NULL);
@@ -133,7 +141,8 @@ static const kern_net mnist_cnn = {
     .arena_bytes = A_END * sizeof(float),
     .workspace_bytes = 0,
     .flops_fwd = 2.0 * K1 * P1 * 9 + 2.0 * K2 * P2 * K1 * 9 + 2.0 * FEAT * H + 2.0 * H * CLASSES,
-    .flops_train = 3 * (2.0 * K2 * P2 * K1 * 9 + 2.0 * FEAT * H + 2.0 * H * CLASSES) + 2 * 2.0 * K1 * P1 * 9,
+    .flops_train =
+        3 * (2.0 * K2 * P2 * K1 * 9 + 2.0 * FEAT * H + 2.0 * H * CLASSES) + 2 * 2.0 * K1 * P1 * 9,
     .forward_backward = fwd_bwd,
     .infer = infer,
 };

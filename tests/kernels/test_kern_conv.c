@@ -45,7 +45,8 @@ static double dense_loss(void *p)
     struct dense_arg *a = p;
     kern_dense_fwd(a->ctx, a->n, a->in, a->out, a->x, a->w, a->b, 0, a->y);
     double l = 0;
-    for (int i = 0; i < a->n * a->out; i++) l += (double)a->y[i] * a->r[i];
+    for (int i = 0; i < a->n * a->out; i++)
+        l += (double)a->y[i] * a->r[i];
     return l;
 }
 
@@ -55,7 +56,8 @@ static void test_dense(void **state)
     for (int threads = 1; threads <= 2; threads++) {
         kern_ctx *ctx = kern_ctx_new(threads);
         int n = 37, in = 300, out = 70;
-        float *x = kt_rand((size_t)n * in, 11, -1, 1), *w = kt_rand((size_t)out * in, 12, -0.1f, 0.1f);
+        float *x = kt_rand((size_t)n * in, 11, -1, 1),
+              *w = kt_rand((size_t)out * in, 12, -0.1f, 0.1f);
         float *b = kt_rand(out, 13, -1, 1), *r = kt_rand((size_t)n * out, 14, -1, 1);
         float *y0 = kt_alloc((size_t)n * out), *y1 = kt_alloc((size_t)n * out);
         for (int relu = 0; relu < 2; relu++) {
@@ -88,24 +90,25 @@ struct conv_case {
 };
 
 static const struct conv_case conv_cases[] = {
-    {3, 1, 28, 28, 8, 3, 3, 1, 1, 0, 0},   /* mnist_cnn conv1 (direct) */
-    {4, 8, 13, 11, 12, 3, 3, 1, 1, 1, 1},  /* 'same' padding, odd sizes */
-    {3, 5, 17, 15, 6, 3, 3, 2, 2, 1, 1},   /* stride 2 */
-    {2, 3, 20, 20, 8, 7, 7, 2, 2, 3, 3},   /* resnet50 stem */
-    {5, 16, 7, 7, 24, 1, 1, 1, 1, 0, 0},   /* 1x1 */
-    {3, 16, 9, 9, 8, 1, 1, 2, 2, 0, 0},    /* 1x1 stride 2 (downsample) */
-    {4, 6, 10, 9, 5, 2, 3, 1, 2, 0, 1},    /* rectangular kernel, mixed strides */
-    {2, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2},     /* kernel as large as the input */
-    {17, 4, 6, 6, 7, 3, 3, 1, 1, 1, 1},    /* many images: batching across them */
+    {3, 1, 28, 28, 8, 3, 3, 1, 1, 0, 0},  /* mnist_cnn conv1 (direct) */
+    {4, 8, 13, 11, 12, 3, 3, 1, 1, 1, 1}, /* 'same' padding, odd sizes */
+    {3, 5, 17, 15, 6, 3, 3, 2, 2, 1, 1},  /* stride 2 */
+    {2, 3, 20, 20, 8, 7, 7, 2, 2, 3, 3},  /* resnet50 stem */
+    {5, 16, 7, 7, 24, 1, 1, 1, 1, 0, 0},  /* 1x1 */
+    {3, 16, 9, 9, 8, 1, 1, 2, 2, 0, 0},   /* 1x1 stride 2 (downsample) */
+    {4, 6, 10, 9, 5, 2, 3, 1, 2, 0, 1},   /* rectangular kernel, mixed strides */
+    {2, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2},    /* kernel as large as the input */
+    {17, 4, 6, 6, 7, 3, 3, 1, 1, 1, 1},   /* many images: batching across them */
 };
 
 static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int threads)
 {
-    kern_conv cv = {cc->n, cc->c, cc->h, cc->w, cc->k, cc->r, cc->s, cc->sh, cc->sw, cc->ph, cc->pw,
-                    0, 0, algo, algo, algo};
+    kern_conv cv = {cc->n,  cc->c,  cc->h,  cc->w, cc->k, cc->r, cc->s, cc->sh,
+                    cc->sw, cc->ph, cc->pw, 0,     0,     algo,  algo,  algo};
     kern_err err = {0};
     if ((algo == KERN_CONV_1X1 && (cc->r != 1 || cc->s != 1 || cc->sh != 1 || cc->ph != 0)) ||
-        (algo == KERN_CONV_DIRECT && (cc->sh != 1 || cc->sw != 1 || cc->ph >= cc->r || cc->pw >= cc->s))) {
+        (algo == KERN_CONV_DIRECT &&
+         (cc->sh != 1 || cc->sw != 1 || cc->ph >= cc->r || cc->pw >= cc->s))) {
         assert_int_equal(kern_conv_init(&cv, &err), -1);
         assert_int_equal(err.code, KERN_EINVAL);
         assert_non_null(strstr(err.msg, kern_conv_algo_name(algo)));
@@ -130,7 +133,8 @@ static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int t
     kern_conv2d_bwd_data_ref(&cv, dy, w, dx0);
     assert_int_equal(kern_conv2d_bwd_data(ctx, &cv, dy, w, dx1), 0);
     KT_ASSERT_NMSE(dx1, dx0, xs, 1e-11);
-    float *dw0 = kt_alloc(ws), *dw1 = kt_rand(ws, 98, -5, 5), *db0 = kt_alloc(cv.k), *db1 = kt_alloc(cv.k);
+    float *dw0 = kt_alloc(ws), *dw1 = kt_rand(ws, 98, -5, 5), *db0 = kt_alloc(cv.k),
+          *db1 = kt_alloc(cv.k);
     kern_conv2d_bwd_weights_ref(&cv, x, dy, dw0, db0);
     assert_int_equal(kern_conv2d_bwd_weights(ctx, &cv, x, dy, dw1, db1), 0);
     KT_ASSERT_NMSE(dw1, dw0, ws, 1e-11);
@@ -138,13 +142,15 @@ static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int t
     /* The fused backward: dy masked by the forward's ReLU output, then db, dw and dx. */
     assert_int_equal(kern_conv2d_fwd(ctx, &cv, x, w, b, 1, y1), 0);
     float *dym = kt_alloc(ys), *dyc = kt_alloc(ys);
-    for (size_t i = 0; i < ys; i++) dym[i] = y1[i] > 0 ? dy[i] : 0.0f;
+    for (size_t i = 0; i < ys; i++)
+        dym[i] = y1[i] > 0 ? dy[i] : 0.0f;
     kern_conv2d_bwd_data_ref(&cv, dym, w, dx0);
     kern_conv2d_bwd_weights_ref(&cv, x, dym, dw0, db0);
     for (int with_dx = 0; with_dx < 2; with_dx++) {
         memcpy(dyc, dy, ys * sizeof *dy);
         kt_fill(dx1, xs, 97, -5, 5);
-        assert_int_equal(kern_conv2d_bwd(ctx, &cv, x, y1, dyc, w, with_dx ? dx1 : NULL, dw1, db1), 0);
+        assert_int_equal(kern_conv2d_bwd(ctx, &cv, x, y1, dyc, w, with_dx ? dx1 : NULL, dw1, db1),
+                         0);
         KT_ASSERT_NMSE(dyc, dym, ys, 0);
         if (with_dx) KT_ASSERT_NMSE(dx1, dx0, xs, 1e-11);
         KT_ASSERT_NMSE(dw1, dw0, ws, 1e-11);
@@ -178,7 +184,8 @@ static void test_conv_vs_reference(void **state)
                                     KERN_CONV_1X1, KERN_CONV_DIRECT};
     for (size_t i = 0; i < sizeof conv_cases / sizeof *conv_cases; i++)
         for (size_t a = 1; a < sizeof algos / sizeof *algos; a++)
-            for (int threads = 1; threads <= 3; threads += 2) run_conv_case(&conv_cases[i], algos[a], threads);
+            for (int threads = 1; threads <= 3; threads += 2)
+                run_conv_case(&conv_cases[i], algos[a], threads);
 }
 
 static void test_conv_auto_choice(void **state)
@@ -187,7 +194,8 @@ static void test_conv_auto_choice(void **state)
     kern_conv c1 = {.n = 128, .c = 1, .h = 28, .w = 28, .k = 32, .r = 3, .s = 3};
     kern_conv c2 = {.n = 128, .c = 32, .h = 26, .w = 26, .k = 64, .r = 3, .s = 3};
     kern_conv c3 = {.n = 8, .c = 256, .h = 56, .w = 56, .k = 64, .r = 1, .s = 1};
-    kern_conv c4 = {.n = 128, .c = 64, .h = 8, .w = 8, .k = 64, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
+    kern_conv c4 = {
+        .n = 128, .c = 64, .h = 8, .w = 8, .k = 64, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
     assert_int_equal(kern_conv_init(&c1, NULL), 0);
     assert_int_equal(kern_conv_init(&c2, NULL), 0);
     assert_int_equal(kern_conv_init(&c3, NULL), 0);
@@ -203,20 +211,31 @@ static void test_conv_auto_choice(void **state)
     assert_int_equal(c4.algo, KERN_CONV_IM2COL);
     assert_int_equal(c4.algo_bwd_weights, KERN_CONV_IM2COL);
     /* resnet50's last stage: 7x7 images, batched */
-    kern_conv c7 = {.n = 8, .c = 512, .h = 7, .w = 7, .k = 512, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
+    kern_conv c7 = {
+        .n = 8, .c = 512, .h = 7, .w = 7, .k = 512, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
     assert_int_equal(kern_conv_init(&c7, NULL), 0);
     assert_int_equal(c7.algo, KERN_CONV_IM2COL_BATCHED);
     assert_int_equal(c7.algo_bwd_data, KERN_CONV_IM2COL_BATCHED);
     assert_string_equal(kern_conv_algo_name(c7.algo), "im2col-batched");
     /* resnet20's first stage: 16 channels, direct everywhere */
-    kern_conv c5 = {.n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
+    kern_conv c5 = {
+        .n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
     assert_int_equal(kern_conv_init(&c5, NULL), 0);
     assert_int_equal(c5.algo, KERN_CONV_DIRECT);
     assert_int_equal(c5.algo_bwd_data, KERN_CONV_DIRECT);
     assert_int_equal(c5.algo_bwd_weights, KERN_CONV_DIRECT);
     /* a strided convolution never goes direct */
-    kern_conv c6 = {.n = 8, .c = 3, .h = 224, .w = 224, .k = 64, .r = 7, .s = 7, .stride_h = 2,
-                    .stride_w = 2, .pad_h = 3, .pad_w = 3};
+    kern_conv c6 = {.n = 8,
+                    .c = 3,
+                    .h = 224,
+                    .w = 224,
+                    .k = 64,
+                    .r = 7,
+                    .s = 7,
+                    .stride_h = 2,
+                    .stride_w = 2,
+                    .pad_h = 3,
+                    .pad_w = 3};
     assert_int_equal(kern_conv_init(&c6, NULL), 0);
     assert_int_equal(c6.algo, KERN_CONV_IM2COL);
     assert_int_equal(c2.p, 24);
@@ -249,7 +268,8 @@ static double conv_loss(void *p)
     assert_int_equal(kern_conv2d_fwd(a->ctx, a->cv, a->x, a->w, a->b, 0, a->y), 0);
     size_t ys = (size_t)a->cv->n * a->cv->k * a->cv->p * a->cv->q;
     double l = 0;
-    for (size_t i = 0; i < ys; i++) l += (double)a->y[i] * a->r[i];
+    for (size_t i = 0; i < ys; i++)
+        l += (double)a->y[i] * a->r[i];
     return l;
 }
 
@@ -258,15 +278,26 @@ static void test_conv_gradients(void **state)
     (void)state;
     const kern_conv_algo algos[] = {KERN_CONV_IM2COL, KERN_CONV_IM2COL_BATCHED, KERN_CONV_DIRECT};
     for (size_t ai = 0; ai < 3; ai++) {
-        kern_conv cv = {.n = 2, .c = 3, .h = 7, .w = 6, .k = 4, .r = 3, .s = 3,
-                        .stride_h = algos[ai] == KERN_CONV_DIRECT ? 1 : 2, .stride_w = 1,
-                        .pad_h = 1, .pad_w = 1, .algo = algos[ai], .algo_bwd_data = algos[ai],
+        kern_conv cv = {.n = 2,
+                        .c = 3,
+                        .h = 7,
+                        .w = 6,
+                        .k = 4,
+                        .r = 3,
+                        .s = 3,
+                        .stride_h = algos[ai] == KERN_CONV_DIRECT ? 1 : 2,
+                        .stride_w = 1,
+                        .pad_h = 1,
+                        .pad_w = 1,
+                        .algo = algos[ai],
+                        .algo_bwd_data = algos[ai],
                         .algo_bwd_weights = algos[ai]};
         assert_int_equal(kern_conv_init(&cv, NULL), 0);
         kern_ctx *ctx = kern_ctx_new(2);
         size_t xs = (size_t)cv.n * cv.c * cv.h * cv.w, ws = (size_t)cv.k * cv.c * cv.r * cv.s;
         size_t ys = (size_t)cv.n * cv.k * cv.p * cv.q;
-        float *x = kt_rand(xs, 31, -1, 1), *w = kt_rand(ws, 32, -1, 1), *b = kt_rand(cv.k, 33, -1, 1);
+        float *x = kt_rand(xs, 31, -1, 1), *w = kt_rand(ws, 32, -1, 1),
+              *b = kt_rand(cv.k, 33, -1, 1);
         float *r = kt_rand(ys, 34, -1, 1), *y = kt_alloc(ys);
         float *dx = kt_alloc(xs), *dw = kt_alloc(ws), *db = kt_alloc(cv.k);
         assert_int_equal(kern_conv2d_bwd_data(ctx, &cv, r, w, dx), 0);

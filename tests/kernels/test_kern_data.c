@@ -55,7 +55,8 @@ static void write_file(const char *name, const unsigned char *data, size_t n, in
 
 /* An IDX image file of n images rows x cols (pixel = (i*7 + j) & 255), cut to `keep` bytes
  * (or whole when keep is 0), and a label file (label = i % 10). */
-static size_t make_idx_images(unsigned char **out, uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols)
+static size_t make_idx_images(unsigned char **out, uint32_t magic, uint32_t n, uint32_t rows,
+                              uint32_t cols)
 {
     size_t size = 16 + (size_t)n * rows * cols;
     unsigned char *b = malloc(size);
@@ -63,7 +64,8 @@ static size_t make_idx_images(unsigned char **out, uint32_t magic, uint32_t n, u
     put_be32(b + 4, n);
     put_be32(b + 8, rows);
     put_be32(b + 12, cols);
-    for (size_t i = 0; i < (size_t)n * rows * cols; i++) b[16 + i] = (unsigned char)((i / (rows * cols)) * 7 + i);
+    for (size_t i = 0; i < (size_t)n * rows * cols; i++)
+        b[16 + i] = (unsigned char)((i / (rows * cols)) * 7 + i);
     *out = b;
     return size;
 }
@@ -74,7 +76,8 @@ static size_t make_idx_labels(unsigned char **out, uint32_t magic, uint32_t n)
     unsigned char *b = malloc(size);
     put_be32(b, magic);
     put_be32(b + 4, n);
-    for (uint32_t i = 0; i < n; i++) b[8 + i] = (unsigned char)(i % 10);
+    for (uint32_t i = 0; i < n; i++)
+        b[8 + i] = (unsigned char)(i % 10);
     *out = b;
     return size;
 }
@@ -113,8 +116,8 @@ static void test_idx_plain_and_gzip(void **state)
 }
 
 /* Each broken file must fail with its file named and the expected vs found values. */
-static void expect_idx_error(const unsigned char *img, size_t is, const unsigned char *lab, size_t ls,
-                             int gz, int code, const char *needle1, const char *needle2)
+static void expect_idx_error(const unsigned char *img, size_t is, const unsigned char *lab,
+                             size_t ls, int gz, int code, const char *needle1, const char *needle2)
 {
     write_file("bi", img, is, gz);
     write_file("bl", lab, ls, gz);
@@ -138,12 +141,14 @@ static void test_idx_errors(void **state)
     size_t ls4 = make_idx_labels(&lab4, 0x801, 4);
     for (int gz = 0; gz < 2; gz++) {
         /* truncated pixels: expected 60 bytes, found 50 */
-        expect_idx_error(img, is - 10, lab, ls, gz, KERN_EINVAL, "truncated", "expected 60 bytes of pixels");
+        expect_idx_error(img, is - 10, lab, ls, gz, KERN_EINVAL, "truncated",
+                         "expected 60 bytes of pixels");
         expect_idx_error(img, is - 10, lab, ls, gz, KERN_EINVAL, "found 50", "/bi");
         /* truncated header */
         expect_idx_error(img, 10, lab, ls, gz, KERN_EINVAL, "truncated", "header");
         /* swapped files: an image file given as labels and vice versa */
-        expect_idx_error(lab, ls, img, is, gz, KERN_EINVAL, "magic number 0x00000801", "looks like a label file");
+        expect_idx_error(lab, ls, img, is, gz, KERN_EINVAL, "magic number 0x00000801",
+                         "looks like a label file");
         /* label count differs from the image count */
         expect_idx_error(img, is, lab4, ls4, gz, KERN_EINVAL, "4 labels", "has 5 images");
         /* extra bytes after the data */
@@ -219,7 +224,8 @@ static void test_cifar10(void **state)
     unsigned char *b = malloc(n * rs);
     for (size_t i = 0; i < n; i++) {
         b[i * rs] = (unsigned char)(i + 4);
-        for (size_t j = 0; j < 3072; j++) b[i * rs + 1 + j] = (unsigned char)(i + j);
+        for (size_t j = 0; j < 3072; j++)
+            b[i * rs + 1 + j] = (unsigned char)(i + j);
     }
     /* the batches inside a cifar-10-batches-bin/ subfolder are found too */
     char sub[512];
@@ -253,7 +259,8 @@ static void test_cifar10(void **state)
     assert_int_equal(kern_data_open_dir(dir, 0, 10, &ds, &err2), -1);
     assert_int_equal(err2.code, KERN_EINVAL);
     assert_non_null(strstr(err2.msg, "test_batch.bin"));
-    assert_non_null(strstr(err2.msg, "3173 bytes is not a positive multiple of the 3073-byte record"));
+    assert_non_null(
+        strstr(err2.msg, "3173 bytes is not a positive multiple of the 3073-byte record"));
     /* a bad label */
     b[0] = 10;
     write_file("cifar-only/test_batch.bin", b, rs, 0);
@@ -273,7 +280,8 @@ static void test_synthetic_and_shuffle(void **state)
     kern_dataset_batch(&ds, idx, 4, x, lab);
     assert_memory_equal(x + 192, x + 3 * 192, 192 * 4); /* same index, same image */
     assert_int_equal(lab[1], lab[3]);
-    for (int i = 0; i < 4 * 192; i++) assert_true(x[i] >= 0.0f && x[i] <= 1.0f);
+    for (int i = 0; i < 4 * 192; i++)
+        assert_true(x[i] >= 0.0f && x[i] <= 1.0f);
     int hist[10] = {0};
     for (int32_t i = 0; i < 1000; i++) {
         int32_t l;
@@ -282,7 +290,8 @@ static void test_synthetic_and_shuffle(void **state)
         assert_true(l >= 0 && l < 10);
         hist[l]++;
     }
-    for (int c = 0; c < 10; c++) assert_true(hist[c] > 50);
+    for (int c = 0; c < 10; c++)
+        assert_true(hist[c] > 50);
     kern_dataset_free(&ds);
     /* the shuffle is a permutation, a function of (seed, epoch) only */
     int32_t a[500], b[500], c[500];
@@ -292,8 +301,10 @@ static void test_synthetic_and_shuffle(void **state)
     assert_memory_equal(a, b, sizeof a);
     assert_true(memcmp(a, c, sizeof a) != 0);
     char seen[500] = {0};
-    for (int i = 0; i < 500; i++) seen[a[i]]++;
-    for (int i = 0; i < 500; i++) assert_int_equal(seen[i], 1);
+    for (int i = 0; i < 500; i++)
+        seen[a[i]]++;
+    for (int i = 0; i < 500; i++)
+        assert_int_equal(seen[i], 1);
 }
 
 /* ---- checkpoints ---- */
@@ -310,9 +321,17 @@ static const kern_param net_params[] = {
     {"rv", 10, KERN_INIT_ONES, 0, 0, 0},
     {"u", 33, KERN_INIT_GLOROT_UNIFORM, 3, 11, 1},
 };
-static const kern_net ck_net = {.abi_version = KERN_ABI_VERSION, .name = "cknet", .batch = 4,
-                                .in_c = 1, .in_h = 2, .in_w = 2, .classes = 10, .nparams = 4,
-                                .params = net_params, .forward_backward = no_step, .infer = no_step};
+static const kern_net ck_net = {.abi_version = KERN_ABI_VERSION,
+                                .name = "cknet",
+                                .batch = 4,
+                                .in_c = 1,
+                                .in_h = 2,
+                                .in_w = 2,
+                                .classes = 10,
+                                .nparams = 4,
+                                .params = net_params,
+                                .forward_backward = no_step,
+                                .infer = no_step};
 
 static void test_state_init(void **state)
 {
@@ -322,19 +341,25 @@ static void test_state_init(void **state)
     assert_int_equal(kern_state_new(&st, &ck_net, &opt, 7, 4, NULL), 0);
     assert_int_equal(kern_state_new(&st2, &ck_net, &opt, 7, 4, NULL), 0);
     assert_memory_equal(st.params, st2.params, st.total * 4); /* same seed, same weights */
-    for (int i = 0; i < 4; i++) assert_int_equal((uintptr_t)st.param_ptr[i] % 64, 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal((uintptr_t)st.param_ptr[i] % 64, 0);
     assert_null(st.grad_ptr[2]);
     double s = 0, s2 = 0;
-    for (int i = 0; i < 100; i++) s += st.param_ptr[0][i], s2 += (double)st.param_ptr[0][i] * st.param_ptr[0][i];
+    for (int i = 0; i < 100; i++)
+        s += st.param_ptr[0][i], s2 += (double)st.param_ptr[0][i] * st.param_ptr[0][i];
     double var = s2 / 100 - (s / 100) * (s / 100);
     assert_true(var > 0.2 * 0.5 && var < 0.2 * 1.5); /* he_normal: 2 / fan_in = 0.2 */
-    for (int i = 0; i < 100; i++) assert_true(fabsf(st.param_ptr[0][i]) <= 2 * sqrtf(0.2f) / 0.8796f + 1e-6f);
-    for (int i = 0; i < 10; i++) assert_true(st.param_ptr[1][i] == 0 && st.param_ptr[2][i] == 1);
+    for (int i = 0; i < 100; i++)
+        assert_true(fabsf(st.param_ptr[0][i]) <= 2 * sqrtf(0.2f) / 0.8796f + 1e-6f);
+    for (int i = 0; i < 10; i++)
+        assert_true(st.param_ptr[1][i] == 0 && st.param_ptr[2][i] == 1);
     float lim = sqrtf(6.0f / 14);
-    for (int i = 0; i < 33; i++) assert_true(fabsf(st.param_ptr[3][i]) <= lim);
+    for (int i = 0; i < 33; i++)
+        assert_true(fabsf(st.param_ptr[3][i]) <= lim);
     /* an update moves trainable parameters only, and counts the step */
     kern_ctx *ctx = kern_ctx_new(1);
-    for (size_t i = 0; i < st.total; i++) st.grads[i] = 1.0f;
+    for (size_t i = 0; i < st.total; i++)
+        st.grads[i] = 1.0f;
     kern_state_update(ctx, &st);
     assert_int_equal(st.step, 1);
     assert_true(st.param_ptr[2][0] == 1.0f);
@@ -371,8 +396,12 @@ static void test_checkpoint_roundtrip(void **state)
         assert_true(back.opt.lr == opt.lr);
         for (int i = 0; i < 4; i++) {
             assert_memory_equal(back.param_ptr[i], st.param_ptr[i], net_params[i].count * 4);
-            if (st.opt_m) assert_memory_equal(back.opt_m + back.offset[i], st.opt_m + st.offset[i], net_params[i].count * 4);
-            if (st.opt_v) assert_memory_equal(back.opt_v + back.offset[i], st.opt_v + st.offset[i], net_params[i].count * 4);
+            if (st.opt_m)
+                assert_memory_equal(back.opt_m + back.offset[i], st.opt_m + st.offset[i],
+                                    net_params[i].count * 4);
+            if (st.opt_v)
+                assert_memory_equal(back.opt_v + back.offset[i], st.opt_v + st.offset[i],
+                                    net_params[i].count * 4);
         }
         kern_state_free(&back);
         kern_state_free(&st);
@@ -430,7 +459,8 @@ static void test_checkpoint_errors(void **state)
     /* another network */
     kern_net other = ck_net;
     other.name = "othernet";
-    expect_ckpt_error(path, &other, "checkpoint of network 'cknet', this program trains 'othernet'");
+    expect_ckpt_error(path, &other,
+                      "checkpoint of network 'cknet', this program trains 'othernet'");
     /* same name, another parameter table */
     kern_param p2[4];
     memcpy(p2, net_params, sizeof p2);
@@ -456,10 +486,14 @@ static void test_checkpoint_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_idx_plain_and_gzip), cmocka_unit_test(test_idx_errors),
-        cmocka_unit_test(test_open_dir),           cmocka_unit_test(test_cifar10),
-        cmocka_unit_test(test_synthetic_and_shuffle), cmocka_unit_test(test_state_init),
-        cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_errors),
+        cmocka_unit_test(test_idx_plain_and_gzip),
+        cmocka_unit_test(test_idx_errors),
+        cmocka_unit_test(test_open_dir),
+        cmocka_unit_test(test_cifar10),
+        cmocka_unit_test(test_synthetic_and_shuffle),
+        cmocka_unit_test(test_state_init),
+        cmocka_unit_test(test_checkpoint_roundtrip),
+        cmocka_unit_test(test_checkpoint_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

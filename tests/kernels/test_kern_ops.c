@@ -54,12 +54,15 @@ static void test_bias_relu_add(void **state)
             }
             memcpy(y0, x, sz * 4);
             kern_axpy(ctx, sz, -0.5f, dx0, y0);
-            for (size_t i = 0; i < sz; i++) assert_float_equal(y0[i], x[i] - 0.5f * dx0[i], 1e-6);
+            for (size_t i = 0; i < sz; i++)
+                assert_float_equal(y0[i], x[i] - 0.5f * dx0[i], 1e-6);
             kern_copy(ctx, sz, x, y1);
             assert_memory_equal(y1, x, sz * 4);
             kern_fill(ctx, sz, 2.5f, y1);
-            for (size_t i = 0; i < sz; i++) assert_true(y1[i] == 2.5f);
-            free(x), free(b), free(y0), free(y1), free(db0), free(db1), free(dy), free(dx0), free(dx1);
+            for (size_t i = 0; i < sz; i++)
+                assert_true(y1[i] == 2.5f);
+            free(x), free(b), free(y0), free(y1), free(db0), free(db1), free(dy), free(dx0),
+                free(dx1);
         }
         kern_ctx_free(ctx);
     }
@@ -78,7 +81,8 @@ static double bias_relu_loss(void *p)
     memcpy(a->y, a->x, sz * 4);
     kern_bias_fwd(a->ctx, a->n, a->c, a->hw, a->b, 1, a->y);
     double l = 0;
-    for (size_t i = 0; i < sz; i++) l += (double)a->y[i] * a->r[i];
+    for (size_t i = 0; i < sz; i++)
+        l += (double)a->y[i] * a->r[i];
     return l;
 }
 
@@ -123,7 +127,8 @@ static double pool_loss(void *p)
         kern_avgpool_fwd(a->ctx, a->pl, a->x, a->y);
     size_t ys = (size_t)a->pl->n * a->pl->c * a->pl->p * a->pl->q;
     double l = 0;
-    for (size_t i = 0; i < ys; i++) l += (double)a->y[i] * a->r[i];
+    for (size_t i = 0; i < ys; i++)
+        l += (double)a->y[i] * a->r[i];
     return l;
 }
 
@@ -132,7 +137,9 @@ static void test_pooling(void **state)
     (void)state;
     const int cases[][8] = {
         /* n c h w r s stride pad */
-        {3, 4, 24, 24, 2, 2, 2, 0}, {2, 3, 7, 9, 3, 3, 2, 1}, {2, 5, 8, 8, 3, 3, 1, 1},
+        {3, 4, 24, 24, 2, 2, 2, 0},
+        {2, 3, 7, 9, 3, 3, 2, 1},
+        {2, 5, 8, 8, 3, 3, 1, 1},
         {4, 2, 5, 6, 2, 3, 0, 0},
     };
     for (int ti = 0; ti < 2; ti++) {
@@ -145,8 +152,10 @@ static void test_pooling(void **state)
             /* distinct inputs 0.01 apart, so that no window holds a near tie that finite
              * differences would step across */
             float *x = kt_alloc(xs), *dy = kt_rand(ys, 50 + ci, -1, 1);
-            for (size_t i = 0; i < xs; i++) x[i] = (float)((i * 7919) % xs) * 0.01f - 0.005f * xs;
-            float *y0 = kt_alloc(ys), *y1 = kt_alloc(ys), *dx0 = kt_alloc(xs), *dx1 = kt_rand(xs, 9, -1, 1);
+            for (size_t i = 0; i < xs; i++)
+                x[i] = (float)((i * 7919) % xs) * 0.01f - 0.005f * xs;
+            float *y0 = kt_alloc(ys), *y1 = kt_alloc(ys), *dx0 = kt_alloc(xs),
+                  *dx1 = kt_rand(xs, 9, -1, 1);
             int32_t *am0 = calloc(ys, 4), *am1 = calloc(ys, 4);
             kern_maxpool_fwd_ref(&pl, x, y0, am0);
             kern_maxpool_fwd(ctx, &pl, x, y1, am1);
@@ -169,8 +178,10 @@ static void test_pooling(void **state)
         }
         /* global average pooling */
         int n = 3, c = 7, hw = 50;
-        float *x = kt_rand((size_t)n * c * hw, 60, -1, 1), *y0 = kt_alloc(n * c), *y1 = kt_alloc(n * c);
-        float *dy = kt_rand(n * c, 61, -1, 1), *dx0 = kt_alloc((size_t)n * c * hw), *dx1 = kt_alloc((size_t)n * c * hw);
+        float *x = kt_rand((size_t)n * c * hw, 60, -1, 1), *y0 = kt_alloc(n * c),
+              *y1 = kt_alloc(n * c);
+        float *dy = kt_rand(n * c, 61, -1, 1), *dx0 = kt_alloc((size_t)n * c * hw),
+              *dx1 = kt_alloc((size_t)n * c * hw);
         kern_gap_fwd_ref(n, c, hw, x, y0);
         kern_gap_fwd(ctx, n, c, hw, x, y1);
         KT_ASSERT_NMSE(y1, y0, n * c, 1e-12);
@@ -178,7 +189,8 @@ static void test_pooling(void **state)
         kern_gap_bwd(ctx, n, c, hw, dy, dx1);
         KT_ASSERT_NMSE(dx1, dx0, (size_t)n * c * hw, 1e-12);
         /* gap's gradient: d/dx of sum(y * dy) is dy / hw everywhere in the plane */
-        for (int i = 0; i < n * c; i++) assert_float_equal(dx1[(size_t)i * hw + 7], dy[i] / hw, 1e-7);
+        for (int i = 0; i < n * c; i++)
+            assert_float_equal(dx1[(size_t)i * hw + 7], dy[i] / hw, 1e-7);
         free(x), free(y0), free(y1), free(dy), free(dx0), free(dx1);
         kern_ctx_free(ctx);
     }
@@ -202,7 +214,8 @@ static double bn_loss(void *p)
     kern_bn_fwd_train(a->ctx, a->n, a->c, a->hw, 1e-5f, 0.1f, a->x, a->gamma, a->beta, NULL, NULL,
                       a->mean, a->invstd, a->relu, a->y);
     double l = 0;
-    for (size_t i = 0; i < (size_t)a->n * a->c * a->hw; i++) l += (double)a->y[i] * a->r[i];
+    for (size_t i = 0; i < (size_t)a->n * a->c * a->hw; i++)
+        l += (double)a->y[i] * a->r[i];
     return l;
 }
 
@@ -213,11 +226,13 @@ static void test_batchnorm(void **state)
         kern_ctx *ctx = kern_ctx_new(thread_counts[ti]);
         int n = 5, c = 6, hw = 37;
         size_t sz = (size_t)n * c * hw;
-        float *x = kt_rand(sz, 70, -2, 3), *g = kt_rand(c, 71, 0.5f, 1.5f), *b = kt_rand(c, 72, -0.5f, 0.5f);
+        float *x = kt_rand(sz, 70, -2, 3), *g = kt_rand(c, 71, 0.5f, 1.5f),
+              *b = kt_rand(c, 72, -0.5f, 0.5f);
         float *dy = kt_rand(sz, 73, -1, 1);
         for (int relu = 0; relu < 2; relu++) {
             float rm0[6], rv0[6], rm1[6], rv1[6], m0[6], m1[6], s0[6], s1[6];
-            for (int k = 0; k < c; k++) rm0[k] = rm1[k] = 0.1f * k, rv0[k] = rv1[k] = 1.0f + k;
+            for (int k = 0; k < c; k++)
+                rm0[k] = rm1[k] = 0.1f * k, rv0[k] = rv1[k] = 1.0f + k;
             float *y0 = kt_alloc(sz), *y1 = kt_alloc(sz);
             kern_bn_fwd_train_ref(n, c, hw, 1e-5f, 0.1f, x, g, b, rm0, rv0, m0, s0, relu, y0);
             kern_bn_fwd_train(ctx, n, c, hw, 1e-5f, 0.1f, x, g, b, rm1, rv1, m1, s1, relu, y1);
@@ -230,7 +245,8 @@ static void test_batchnorm(void **state)
                 for (int k = 0; k < c; k++) {
                     double s = 0;
                     for (int i = 0; i < n; i++)
-                        for (int l = 0; l < hw; l++) s += y1[((size_t)i * c + k) * hw + l];
+                        for (int l = 0; l < hw; l++)
+                            s += y1[((size_t)i * c + k) * hw + l];
                     assert_float_equal(s / (n * hw), b[k], 1e-4);
                 }
             kern_bn_fwd_infer_ref(n, c, hw, 1e-5f, x, g, b, rm0, rv0, relu, y0);
@@ -276,7 +292,8 @@ static void test_dropout(void **state)
 {
     (void)state;
     size_t sz = 100003;
-    float *x = kt_rand(sz, 80, 0.5f, 1.5f), *y0 = kt_alloc(sz), *y1 = kt_alloc(sz), *y3 = kt_alloc(sz);
+    float *x = kt_rand(sz, 80, 0.5f, 1.5f), *y0 = kt_alloc(sz), *y1 = kt_alloc(sz),
+          *y3 = kt_alloc(sz);
     kern_ctx *c1 = kern_ctx_new(1), *c3 = kern_ctx_new(3);
     kern_dropout_fwd_ref(sz, 0.25f, 42, x, y0);
     kern_dropout_fwd(c1, sz, 0.25f, 42, x, y1);
@@ -298,7 +315,8 @@ static void test_dropout(void **state)
     /* backward = the same mask and scale applied to dy: the exact gradient of this linear map */
     float *dy = kt_rand(sz, 81, -1, 1), *dx = kt_alloc(sz);
     kern_dropout_bwd(c3, sz, 0.25f, 42, dy, dx);
-    for (size_t i = 0; i < sz; i++) assert_float_equal(dx[i], y1[i] == 0 ? 0 : dy[i] / 0.75f, 1e-6);
+    for (size_t i = 0; i < sz; i++)
+        assert_float_equal(dx[i], y1[i] == 0 ? 0 : dy[i] / 0.75f, 1e-6);
     /* rate 0 keeps everything unscaled */
     kern_dropout_fwd(c1, sz, 0.0f, 42, x, y1);
     assert_memory_equal(y1, x, sz * 4);
@@ -332,7 +350,8 @@ static void test_softmax_xent(void **state)
         float *z = kt_rand((size_t)n * classes, 90, -4, 4), *p0 = kt_alloc((size_t)n * classes);
         float *p1 = kt_alloc((size_t)n * classes);
         int32_t *lab = calloc(n, 4);
-        for (int i = 0; i < n; i++) lab[i] = (i * 7) % classes;
+        for (int i = 0; i < n; i++)
+            lab[i] = (i * 7) % classes;
         int c0, c1;
         float l0 = kern_softmax_xent_fwd_ref(n, classes, z, lab, p0, &c0);
         float l1 = kern_softmax_xent_fwd(ctx, n, classes, z, lab, p1, &c1);
@@ -342,7 +361,8 @@ static void test_softmax_xent(void **state)
         float *dz = kt_alloc((size_t)n * classes);
         kern_softmax_xent_bwd(ctx, n, classes, p1, lab, dz);
         struct xent_arg a = {ctx, n, classes, z, p1, lab};
-        kt_grad_check("xent dlogits", xent_loss, &a, z, dz, (size_t)n * classes, 300, 1e-2f, 2e-5, 1e-2);
+        kt_grad_check("xent dlogits", xent_loss, &a, z, dz, (size_t)n * classes, 300, 1e-2f, 2e-5,
+                      1e-2);
         /* probs may alias logits; a huge logit does not overflow */
         float zz[4] = {1000.0f, 0.0f, -1000.0f, 3.0f};
         int32_t l2[2] = {1, 0}; /* confidently wrong: losses 1000 and 1003 */
@@ -419,8 +439,10 @@ static void test_pool_threads(void **state)
     kern_ctx *ctx = kern_ctx_new(4);
     assert_int_equal(kern_ctx_threads(ctx), 4);
     struct count_arg a = {{0}, {0}};
-    for (int i = 0; i < 1000; i++) kern_parallel(ctx, count_task, &a, 0);
-    for (int t = 0; t < 4; t++) assert_int_equal(a.hits[t], 1000);
+    for (int i = 0; i < 1000; i++)
+        kern_parallel(ctx, count_task, &a, 0);
+    for (int t = 0; t < 4; t++)
+        assert_int_equal(a.hits[t], 1000);
     kern_parallel(ctx, count_task, &a, 2);
     assert_int_equal(a.hits[2], 1000);
     assert_int_equal(a.nth_seen[1], 2);
@@ -439,10 +461,10 @@ static void test_pool_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pool_threads),     cmocka_unit_test(test_bias_relu_add),
+        cmocka_unit_test(test_pool_threads),       cmocka_unit_test(test_bias_relu_add),
         cmocka_unit_test(test_bias_relu_gradient), cmocka_unit_test(test_pooling),
-        cmocka_unit_test(test_batchnorm),        cmocka_unit_test(test_dropout),
-        cmocka_unit_test(test_softmax_xent),     cmocka_unit_test(test_optimisers),
+        cmocka_unit_test(test_batchnorm),          cmocka_unit_test(test_dropout),
+        cmocka_unit_test(test_softmax_xent),       cmocka_unit_test(test_optimisers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

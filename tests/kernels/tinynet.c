@@ -22,23 +22,23 @@ static const kern_param params[NPARAMS] = {
     {"bn1.beta", C1, KERN_INIT_ZEROS, 0, 0, 1},
     {"bn1.running_mean", C1, KERN_INIT_ZEROS, 0, 0, 0},
     {"bn1.running_var", C1, KERN_INIT_ONES, 0, 0, 0},
-    {"fc.weight", CLASSES * FEAT, KERN_INIT_GLOROT_UNIFORM, FEAT, CLASSES, 1},
+    {"fc.weight", CLASSES *FEAT, KERN_INIT_GLOROT_UNIFORM, FEAT, CLASSES, 1},
     {"fc.bias", CLASSES, KERN_INIT_ZEROS, 0, 0, 1},
 };
 
 /* Arena offsets in floats (every block rounded up to 16 floats). */
 #define R16(x) (((x) + 15) / 16 * 16)
 enum {
-    A_CONV = 0,                                  /* conv output, BATCH x C1 x HW1 */
-    A_BN = A_CONV + R16(BATCH * C1 * HW1),       /* bn+relu output */
-    A_MEAN = A_BN + R16(BATCH * C1 * HW1),       /* saved batch mean */
-    A_INVSTD = A_MEAN + 16,                      /* saved batch 1/std */
-    A_POOL = A_INVSTD + 16,                      /* pool output, BATCH x FEAT */
-    A_ARGMAX = A_POOL + R16(BATCH * FEAT),       /* int32 argmax, BATCH x FEAT */
-    A_DROP = A_ARGMAX + R16(BATCH * FEAT),       /* dropout output */
-    A_PROBS = A_DROP + R16(BATCH * FEAT),        /* logits, then probabilities, then dlogits */
-    A_DFEAT = A_PROBS + R16(BATCH * CLASSES),    /* d(dropout output), then d(pool output) */
-    A_DBN = A_DFEAT + R16(BATCH * FEAT),         /* d(bn output), then d(conv output) */
+    A_CONV = 0,                               /* conv output, BATCH x C1 x HW1 */
+    A_BN = A_CONV + R16(BATCH * C1 * HW1),    /* bn+relu output */
+    A_MEAN = A_BN + R16(BATCH * C1 * HW1),    /* saved batch mean */
+    A_INVSTD = A_MEAN + 16,                   /* saved batch 1/std */
+    A_POOL = A_INVSTD + 16,                   /* pool output, BATCH x FEAT */
+    A_ARGMAX = A_POOL + R16(BATCH * FEAT),    /* int32 argmax, BATCH x FEAT */
+    A_DROP = A_ARGMAX + R16(BATCH * FEAT),    /* dropout output */
+    A_PROBS = A_DROP + R16(BATCH * FEAT),     /* logits, then probabilities, then dlogits */
+    A_DFEAT = A_PROBS + R16(BATCH * CLASSES), /* d(dropout output), then d(pool output) */
+    A_DBN = A_DFEAT + R16(BATCH * FEAT),      /* d(bn output), then d(conv output) */
     A_END = A_DBN + R16(BATCH * C1 * HW1),
 };
 
@@ -62,17 +62,25 @@ static int forward(kern_ctx *ctx, kern_step *s, int training, kern_conv *cv, ker
         feat = a + A_DROP;
     }
     kern_dense_fwd(ctx, n, FEAT, CLASSES, feat, p[P_FC_W], p[P_FC_B], 0, a + A_PROBS);
-    s->loss = kern_softmax_xent_fwd(ctx, n, CLASSES, a + A_PROBS, s->labels, a + A_PROBS,
-                                    &s->correct);
+    s->loss =
+        kern_softmax_xent_fwd(ctx, n, CLASSES, a + A_PROBS, s->labels, a + A_PROBS, &s->correct);
     if (s->probs)
-        for (int i = 0; i < n * CLASSES; i++) s->probs[i] = a[A_PROBS + i];
+        for (int i = 0; i < n * CLASSES; i++)
+            s->probs[i] = a[A_PROBS + i];
     return 0;
 }
 
 static int shapes(kern_conv *cv, kern_pool *pl)
 {
-    *cv = (kern_conv){.n = BATCH, .c = 1, .h = 28, .w = 28, .k = C1, .r = 3, .s = 3,
-                      .stride_h = 2, .stride_w = 2};
+    *cv = (kern_conv){.n = BATCH,
+                      .c = 1,
+                      .h = 28,
+                      .w = 28,
+                      .k = C1,
+                      .r = 3,
+                      .s = 3,
+                      .stride_h = 2,
+                      .stride_w = 2};
     *pl = (kern_pool){.n = BATCH, .c = C1, .h = 13, .w = 13, .r = 2, .s = 2};
     return kern_conv_init(cv, NULL) || kern_pool_init(pl, NULL) ? -1 : 0;
 }
