@@ -4,7 +4,8 @@
  * op and accumulates into its sources' gradients (a second contribution becomes an add).
  * Only nodes that depend on a trainable parameter get gradients, so the first convolution
  * has no data gradient. The backward ops mirror the kernels' calls: a fused conv's relu
- * mask is a relu_bwd on its output, its bias gradient a slot of the weight-gradient call;
+ * mask is a relu_bwd on its output; after fusion a convolution's backward is one
+ * conv2d_bwd node (dw, with db and dx as slots), before it two (weights with db, data);
  * batchnorm's backward writes dx and, as slots, dgamma and dbeta; maxpool's backward reads
  * the argmax its forward saved (a slot of the forward node); the loss's backward reads the
  * probabilities the forward saved. */
@@ -65,6 +66,20 @@ static graph_node *unact(ad *a, graph_node *n, graph_node *dy)
     return r;
 }
 
+/* Is n's gradient dy read by n's backward alone? It is shared when another node's gradient
+ * lives in the same storage (an add or bias_add hands one gradient to two inputs, a
+ * flatten's is a view of its user's): every such sharing exists once n's users are done,
+ * which reverse order guarantees. Conservative: a flatten's view counts as sharing. */
+static int exclusive(ad *a, const graph_node *n, graph_node *dy)
+{
+    graph_node *st = graph_storage(dy);
+    for (int i = 0; i < a->g->n_forward; i++) {
+        const graph_node *m = a->g->nodes[i];
+        if (m != n && m->grad && graph_storage(m->grad) == st) return 0;
+    }
+    return 1;
+}
+
 static int backward_of(ad *a, graph_node *n)
 {
     graph_node *dy = n->grad;
@@ -85,8 +100,18 @@ static int backward_of(ad *a, graph_node *n)
     }
     switch (n->op) {
     case GRAPH_OP_CONV2D: {
-        dy = unact(a, n, dy);
         graph_node *w = n->src[1], *b = n->src[2];
+        if (a->g->fused) { /* one call: dw, db and dx in a single pass over the images */
+            /* the relu mask too, in place on dy, when nothing else reads dy */
+            graph_node *y = n->op_params[GRAPH_P_ACT] && exclusive(a, n, dy) ? n : NULL;
+            if (!y) dy = unact(a, n, dy);
+            graph_node *d = bwd(a, GRAPH_OP_CONV2D_BWD, w, n, x, dy, w, y, NULL, "dw");
+            acc(a, w, d);
+            if (b) acc(a, b, slot(a, d, GRAPH_SLOT_DB, b, GRAPH_F32));
+            if (x->requires_grad) acc(a, x, slot(a, d, GRAPH_SLOT_DX, x, GRAPH_F32));
+            return 0;
+        }
+        dy = unact(a, n, dy);
         if (w->requires_grad || (b && b->requires_grad)) {
             graph_node *dw =
                 bwd(a, GRAPH_OP_CONV2D_BWD_WEIGHTS, w, n, x, dy, NULL, NULL, NULL, "dw");

@@ -79,13 +79,14 @@ static int batched(const graph_node *n)
     case GRAPH_OP_SOFTMAX_XENT:
     case GRAPH_OP_BIAS_BWD:
     case GRAPH_OP_CONV2D_BWD_WEIGHTS:
+    case GRAPH_OP_CONV2D_BWD:
     case GRAPH_OP_DENSE_BWD:
         return 0;
     case GRAPH_OP_SLOT: {
         const graph_node *p = n->src[0];
         int k = n->op_params[GRAPH_P_SLOT];
         if (p->op == GRAPH_OP_SOFTMAX_XENT || p->op == GRAPH_OP_MAXPOOL) return 1;
-        if (p->op == GRAPH_OP_DENSE_BWD) return k == GRAPH_SLOT_DX;
+        if (p->op == GRAPH_OP_DENSE_BWD || p->op == GRAPH_OP_CONV2D_BWD) return k == GRAPH_SLOT_DX;
         return 0;
     }
     case GRAPH_OP_VIEW:
@@ -182,6 +183,12 @@ static int emit_node(cg *c, const graph_node *n)
     case GRAPH_OP_CONV2D_BWD_WEIGHTS:
         out(c, "    if (kern_conv2d_bwd_weights(ctx, &cv%d, %s, %s, %s, %s)) return -1;\n",
             c->conv_ix[n->fwd->id], ptr(c, x), ptr(c, n->src[1]), ptr(c, n),
+            slot_ptr(c, n, GRAPH_SLOT_DB));
+        break;
+    case GRAPH_OP_CONV2D_BWD: /* src: x, dy, w [, y: dy is masked in place by y > 0] */
+        out(c, "    if (kern_conv2d_bwd(ctx, &cv%d, %s, %s, %s, %s, %s, %s, %s)) return -1;\n",
+            c->conv_ix[n->fwd->id], ptr(c, x), n->src[3] ? ptr(c, n->src[3]) : "NULL",
+            ptr(c, n->src[1]), ptr(c, n->src[2]), slot_ptr(c, n, GRAPH_SLOT_DX), ptr(c, n),
             slot_ptr(c, n, GRAPH_SLOT_DB));
         break;
     case GRAPH_OP_DENSE:
@@ -436,7 +443,7 @@ static char *make_summary(graph *g, const graph_layer_cost *rows, int nrows)
     mk_buf b;
     mk_buf_init(&b);
     mk_buf_printf(&b, "%-28s %-15s %-22s %10s %12s  %s\n", "layer", "op", "output (per image)",
-                  "params", "MFLOP/image", "algorithm");
+                  "params", "MFLOP/image", "algorithm (fwd / bwd-data / bwd-weights)");
     for (int i = 0; i < nrows; i++) {
         const graph_node *n = rows[i].node;
         char shape[64], ops[32];
@@ -476,9 +483,10 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
         if (res->folded < 0) return -1;
     }
     if (graph_autodiff(g, err)) return -1;
-    res->nconv = graph_choose_algos(g, o->generic);
+    res->nconv = graph_choose_algos(g, o->generic, err);
+    if (res->nconv < 0) return -1;
     graph_threads_plan tp;
-    graph_threads(g, o->threads > 0 ? o->threads : 1, &tp);
+    graph_threads(g, o->threads > 0 ? o->threads : 1024, &tp); /* unknown cores: no cap */
     res->threads = tp.threads;
     graph_plan train, infer;
     if (graph_plan_memory(g, graph_train_order(g), GRAPH_PLAN_TRAIN, !o->generic, &train, err) ||
@@ -555,12 +563,15 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
             mk_buf_printf(&conv,
                           "    {.n = %lld, .c = %lld, .h = %lld, .w = %lld, .k = %lld, .r = %lld, "
                           ".s = %lld, .stride_h = %d, .stride_w = %d, .pad_h = %d, .pad_w = %d, "
-                          ".p = %lld, .q = %lld, .algo = %s}, /* %s */\n",
+                          ".p = %lld, .q = %lld, .algo = %s, .algo_bwd_data = %s, "
+                          ".algo_bwd_weights = %s}, /* %s */\n",
                           (long long)g->batch, (long long)x->ne[1], (long long)x->ne[2],
                           (long long)x->ne[3], (long long)n->ne[1], (long long)w->ne[2],
                           (long long)w->ne[3], P[GRAPH_P_STRIDE_H], P[GRAPH_P_STRIDE_W],
                           P[GRAPH_P_PAD_H], P[GRAPH_P_PAD_W], (long long)n->ne[2],
-                          (long long)n->ne[3], algo_enum[P[GRAPH_P_ALGO]], n->name);
+                          (long long)n->ne[3], algo_enum[P[GRAPH_P_ALGO]],
+                          algo_enum[P[GRAPH_P_ALGO_BWD_DATA]],
+                          algo_enum[P[GRAPH_P_ALGO_BWD_WEIGHTS]], n->name);
         } else if (n->op == GRAPH_OP_MAXPOOL || n->op == GRAPH_OP_AVGPOOL) {
             const graph_node *x = n->src[0];
             c.pool_ix[n->id] = c.npool++;
@@ -622,7 +633,7 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
     char build[2048];
     snprintf(build, sizeof build,
              "modak %s; target %s; %s; %s; arena %.2f MiB (train; without reuse %.2f MiB), "
-             "infer %.2f MiB; %d nodes fused away; threads %d",
+             "infer %.2f MiB; %d nodes fused away; up to %d threads useful",
              MODAK_VERSION, o->target ? o->target : "host", o->build ? o->build : "",
              o->generic ? "generic (no fusion, no planning, im2col)" : "optimised",
              (double)res->arena_train / 1048576.0, (double)res->arena_unplanned / 1048576.0,

@@ -7,7 +7,9 @@
  * unfused value would still be needed). Users of the folded node are redirected to the
  * producer, which now computes what the folded node did. Autodiff then differentiates the
  * fused ops directly: their backward calls are the kernels' fused ones (the bias gradient
- * comes out of the weight-gradient call, the relu mask from the fused output). */
+ * comes out of the weight-gradient call, the relu mask from the fused output), and a
+ * convolution's whole backward (weights, bias, data) becomes one node: one pass over the
+ * images while each one's data is in cache. */
 #include "passes.h"
 
 #include <stdlib.h>
@@ -69,5 +71,6 @@ int graph_fuse(graph *g, mk_err *err)
         folded++;
     }
     free(users);
+    g->fused = 1;
     return folded;
 }

@@ -31,6 +31,7 @@ static const char *const op_names[] = {
     "softmax_xent",
     "conv2d_bwd_data",
     "conv2d_bwd_weights",
+    "conv2d_bwd",
     "dense_bwd",
     "bias_bwd",
     "relu_bwd",
@@ -646,6 +647,13 @@ graph_cost graph_node_cost(const graph_node *n)
     case GRAPH_OP_CONV2D_BWD_WEIGHTS: { /* x, dy -> dw (O, I, KH, KW) */
         const graph_node *dy = n->src[1];
         c.flops = 2.0 * (double)graph_nelem(dy) * (double)(n->ne[1] * n->ne[2] * n->ne[3]);
+        if (n->slots[GRAPH_SLOT_DB]) c.flops += (double)graph_nelem(dy);
+        break;
+    }
+    case GRAPH_OP_CONV2D_BWD: { /* x, dy -> dw (O, I, KH, KW), db, dx */
+        const graph_node *dy = n->src[1];
+        const double mac = (double)graph_nelem(dy) * (double)(n->ne[1] * n->ne[2] * n->ne[3]);
+        c.flops = 2.0 * mac * (n->slots[GRAPH_SLOT_DX] ? 2 : 1);
         if (n->slots[GRAPH_SLOT_DB]) c.flops += (double)graph_nelem(dy);
         break;
     }

@@ -20,7 +20,7 @@
 #include "mk_err.h"
 
 #define GRAPH_MAX_SRC    5
-#define GRAPH_MAX_PARAMS 8
+#define GRAPH_MAX_PARAMS 10
 
 /* The ops. Forward ops first, then those autodiff creates, then views and slots. Keep
  * op_names (graph.c) in step: a _Static_assert checks the count. Fusion folds bias_add and
@@ -48,6 +48,10 @@ typedef enum graph_op {
     /* backward ops (flags GRAPH_F_BACKWARD, fwd = the forward node) */
     GRAPH_OP_CONV2D_BWD_DATA,    /* src: dy, w -> dx */
     GRAPH_OP_CONV2D_BWD_WEIGHTS, /* src: x, dy -> dw. slot 1: db when the conv has a bias */
+    GRAPH_OP_CONV2D_BWD,         /* fused, one pass over the images: src: x, dy, w [, y]
+                                    -> dw; slot 1: db (bias), slot 2: dx (when x needs it).
+                                    With y (the forward's relu output) dy is masked in place:
+                                    autodiff gives it only a dy nothing else reads */
     GRAPH_OP_DENSE_BWD,          /* src: x, w, dy -> dw. slot 1: db (bias), slot 2: dx */
     GRAPH_OP_BIAS_BWD,           /* src: dy -> db (sum over N, H, W) */
     GRAPH_OP_RELU_BWD,           /* src: y, dy -> dy * (y > 0) */
@@ -68,8 +72,8 @@ typedef enum graph_op {
 #define GRAPH_MAX_SLOTS 3 /* slot numbers 1..2 (0 is the node itself) */
 enum {
     GRAPH_SLOT_AUX = 1,    /* maxpool argmax, batchnorm stats, softmax_xent probs */
-    GRAPH_SLOT_DB = 1,     /* conv2d_bwd_weights, dense_bwd */
-    GRAPH_SLOT_DX = 2,     /* dense_bwd */
+    GRAPH_SLOT_DB = 1,     /* conv2d_bwd_weights, conv2d_bwd, dense_bwd */
+    GRAPH_SLOT_DX = 2,     /* conv2d_bwd, dense_bwd */
     GRAPH_SLOT_DGAMMA = 1, /* batchnorm_bwd */
     GRAPH_SLOT_DBETA = 2,  /* batchnorm_bwd */
 };
@@ -110,8 +114,10 @@ enum {
     GRAPH_P_PAD_W = 3,
     GRAPH_P_KERNEL_H = 4, /* pools only (conv takes it from w) */
     GRAPH_P_KERNEL_W = 5,
-    GRAPH_P_ALGO = 6, /* conv2d: a kern_conv_algo (kernels/kern.h), set by the algo pass */
-    GRAPH_P_ACT = 7,  /* conv2d, dense, batchnorm, add */
+    GRAPH_P_ALGO = 6,             /* conv2d: a kern_conv_algo (kernels/kern.h) for the forward */
+    GRAPH_P_ACT = 7,              /* conv2d, dense, batchnorm, add */
+    GRAPH_P_ALGO_BWD_DATA = 8,    /* conv2d: the algorithm of the backward-data pass */
+    GRAPH_P_ALGO_BWD_WEIGHTS = 9, /* conv2d: the algorithm of the backward-weights pass */
     /* pad */
     GRAPH_P_PAD_C0 = 0,
     GRAPH_P_PAD_C1 = 1,
@@ -166,6 +172,7 @@ typedef struct graph {
     graph_node *input, *labels, *logits, *loss;
     int n_dropout; /* streams handed out so far */
     int n_forward; /* nodes created before autodiff ran (0 = it has not) */
+    int fused;     /* fusion ran: autodiff then uses the fused backward ops */
 } graph;
 
 /* An ordered list of nodes (topological: every source before its users). */

@@ -237,6 +237,16 @@ int graph_plan_memory(graph *g, graph_seq order, graph_plan_mode mode, int reuse
 int graph_plan_check(const graph *g, const graph_plan *p, mk_err *err)
 {
     const graph_seq o = p->order;
+    /* a node that overwrites a source (conv2d_bwd masking dy) must be its last reader */
+    for (int i = 0; i < o.n; i++) {
+        const graph_node *n = o.v[i];
+        if (n->op != GRAPH_OP_CONV2D_BWD || !n->src[3]) continue;
+        int st = storage_id(p, n->src[1], (graph *)g);
+        if (p->loc[st] != GRAPH_LOC_ARENA || p->last[st] != i)
+            return mk_err_set(err, MK_EINTERNAL, NULL, 0, 0,
+                              "plan: '%s' masks '%s' in place, which is read later", n->name,
+                              n->src[1]->name);
+    }
     for (int i = 0; i < o.n; i++) {
         const graph_node *a = o.v[i];
         if (p->loc[a->id] != GRAPH_LOC_ARENA) continue;

@@ -28,10 +28,12 @@ graph_seq graph_train_order(graph *g);
 /* The order of inference: the forward only. */
 graph_seq graph_infer_order(graph *g);
 
-/* Algorithm choice: sets op_params[GRAPH_P_ALGO] of every conv2d (and of its backward
- * nodes) to a kern_conv_algo. generic: the per-image im2col everywhere (what a framework
- * without a per-shape choice does). Returns the number of convolutions. */
-int graph_choose_algos(graph *g, int generic);
+/* Algorithm choice: sets the forward, backward-data and backward-weights algorithms
+ * (op_params[GRAPH_P_ALGO...], kern_conv_algo values) of every conv2d. generic: the
+ * per-image im2col everywhere (what a framework without a per-shape choice does). Returns
+ * the number of convolutions, or -1 (err) when a graph file asked for an algorithm the
+ * layer's shape does not allow. */
+int graph_choose_algos(graph *g, int generic, mk_err *err);
 
 /* Threading: for a machine with `threads` cores, how many threads each node is worth
  * (a node with little work runs on fewer: waking a thread costs a few microseconds).

@@ -25,6 +25,7 @@ static int batch_split(const graph_node *n)
     case GRAPH_OP_CONV2D:
     case GRAPH_OP_CONV2D_BWD_DATA:
     case GRAPH_OP_CONV2D_BWD_WEIGHTS:
+    case GRAPH_OP_CONV2D_BWD:
     case GRAPH_OP_MAXPOOL:
     case GRAPH_OP_MAXPOOL_BWD:
     case GRAPH_OP_AVGPOOL:

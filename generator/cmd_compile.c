@@ -35,6 +35,8 @@ static void usage(FILE *out)
           "                      mnist_cnn and resnet20, 32 otherwise)\n"
           "  -o, --output BIN    where to write the binary (default: ./NAME-train)\n"
           "      --emit-c FILE   write the generated C program to FILE; without -o, only that\n"
+          "      --emit-graph FILE  write NET in modak's graph JSON (docs/graph-format.md);\n"
+          "                      without -o, only that\n"
           "      --generic       build what a stock image ships: -O2, baseline x86-64, no\n"
           "                      fusion, no memory planning, im2col everywhere\n"
           "      --cc CC         the C compiler (default: $CC, else cc)\n"
@@ -79,19 +81,14 @@ static int parse_batch(const char *s, int64_t *out)
 int cmd_compile(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"target", required_argument, NULL, 't'},
-        {"batch", required_argument, NULL, 'b'},
-        {"output", required_argument, NULL, 'o'},
-        {"emit-c", required_argument, NULL, 'E'},
-        {"generic", no_argument, NULL, 'G'},
-        {"cc", required_argument, NULL, 'C'},
-        {"list-targets", no_argument, NULL, 'L'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"profile", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"target", required_argument, NULL, 't'}, {"batch", required_argument, NULL, 'b'},
+        {"output", required_argument, NULL, 'o'}, {"emit-c", required_argument, NULL, 'E'},
+        {"generic", no_argument, NULL, 'G'},      {"cc", required_argument, NULL, 'C'},
+        {"list-targets", no_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
+        {"profile", no_argument, NULL, 'P'},      {"emit-graph", required_argument, NULL, 'J'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
-    const char *target = "host", *output = NULL, *emit_c = NULL, *cc = NULL;
+    const char *target = "host", *output = NULL, *emit_c = NULL, *cc = NULL, *emit_graph = NULL;
     int64_t batch = 0;
     int generic = 0, quiet = 0, profile = 0, c;
     optind = 1;
@@ -123,6 +120,9 @@ int cmd_compile(int argc, char **argv)
             break;
         case 'P':
             profile = 1;
+            break;
+        case 'J':
+            emit_graph = optarg;
             break;
         case 'L':
             list_targets();
@@ -186,7 +186,16 @@ int cmd_compile(int argc, char **argv)
     graph_compiled out = {0};
     graph_build_result br = {0};
     char *bin = NULL;
-    int build = output || !emit_c;
+    int build = output || (!emit_c && !emit_graph);
+    if (emit_graph) { /* before the passes: the graph as written, unfused */
+        char *text = graph_to_json(g, &err);
+        int bad = !text || mk_file_write_atomic(emit_graph, text, strlen(text), 0, &err);
+        free(text);
+        if (bad) {
+            rc = fail(&err);
+            goto done;
+        }
+    }
     if (build) {
         if (graph_toolchain_detect(cc, &tc, &err) ||
             graph_target_cflags(&tc, march, generic, cflags, sizeof cflags, &err)) {
@@ -234,9 +243,10 @@ int cmd_compile(int argc, char **argv)
                (long long)out.param_elems, out.nparams);
         printf("flops      %.4g GFLOP/image forward, %.4g training\n", out.flops_fwd / 1e9,
                out.flops_train / 1e9);
-        printf("passes     %s; %d convolutions; %d nodes per training step; threads %d\n",
-               generic ? "no fusion, no memory planning" : "fusion", out.nconv, out.nodes_train,
-               out.threads);
+        printf(
+            "passes     %s; %d convolutions; %d nodes per training step; up to %d threads useful\n",
+            generic ? "no fusion, no memory planning" : "fusion", out.nconv, out.nodes_train,
+            out.threads);
         if (!generic) printf("fused      %d nodes folded away\n", out.folded);
         printf("memory     arena %.2f MiB per training step (%.2f MiB without reuse), %.2f MiB "
                "inference\n",
@@ -249,6 +259,7 @@ int cmd_compile(int argc, char **argv)
             printf("binary     %s\n", bin);
         }
         if (emit_c) printf("program    %s\n", emit_c);
+        if (emit_graph) printf("graph      %s\n", emit_graph);
     }
 done:
     free(bin);

@@ -53,6 +53,9 @@ for net in mnist_cnn resnet20 resnet50; do
     grep -q 'return kern_main(argc, argv, nn);' "$tmp/$net$opt.c" || { echo "FAIL: $net$opt.c has no main"; fails=$((fails + 1)); }
   done
 done
+# the zoo as a graph file, compiled back: the same network
+check "emit graph" 0 "$modak" compile resnet20 --emit-graph "$tmp/r20.json" && contains "emit graph" "graph      $tmp/r20.json"
+check "graph back" 0 "$modak" compile "$tmp/r20.json" --emit-c "$tmp/r20b.c" && contains "graph back" "parameters 269722 trainable"
 check "zen4 target" 0 "$modak" compile resnet20 --target zen4 --emit-c "$tmp/z.c" && contains "zen4" "target     zen4"
 check "graph file" 0 "$modak" compile "${MODAK_SOURCE_DIR:-.}/tests/compiler/fixtures/keras2_mnist_cnn.json" --emit-c "$tmp/k.c" && contains "keras" "parameters 1199882 trainable"
 

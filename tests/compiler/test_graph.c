@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfile.h"
 #include "graph.h"
 #include "passes.h"
 #include "zoo.h"
@@ -234,6 +235,45 @@ static void test_fusion(void **state)
     graph_free(g);
 }
 
+/* A fused conv's backward masks dy in place only when no other node reads that gradient:
+ * c2's gradient is also the add's (and so c1's partial one), c1's is a sum of its own. */
+static void test_conv_bwd_mask(void **state)
+{
+    const char *text =
+        "{\"format\": \"modak-graph\", \"version\": 1, \"input\": {\"shape\": [2, 6, 6]}, "
+        "\"layers\": [{\"name\": \"c1\", \"op\": \"conv2d\", \"filters\": 3, \"kernel\": 3, "
+        "\"padding\": 1, \"activation\": \"relu\"}, {\"name\": \"c2\", \"op\": \"conv2d\", "
+        "\"filters\": 3, \"kernel\": 3, \"padding\": 1, \"activation\": \"relu\"}, {\"name\": "
+        "\"add\", \"op\": \"add\", \"inputs\": [\"c2\", \"c1\"]}, {\"op\": \"global_avgpool\"}, "
+        "{\"op\": \"dense\", \"units\": 3}]}";
+    mk_err e;
+    mk_err_clear(&e);
+    graph *g = graph_load_text(text, strlen(text), "t.json", 4, &e);
+    assert_non_null(g);
+    assert_true(graph_fuse(g, &e) > 0);
+    assert_int_equal(graph_autodiff(g, &e), 0);
+    int masked = 0, unmasked = 0, relu_bwd = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *n = g->nodes[i];
+        if (n->op == GRAPH_OP_CONV2D_BWD && n->src[3]) {
+            masked++;
+            assert_string_equal(n->fwd->name, "c1");
+        } else if (n->op == GRAPH_OP_CONV2D_BWD) {
+            unmasked++;
+            assert_string_equal(n->fwd->name, "c2");
+            assert_int_equal(n->src[1]->op, GRAPH_OP_RELU_BWD);
+        }
+        relu_bwd += n->op == GRAPH_OP_RELU_BWD;
+    }
+    assert_int_equal(masked, 1);
+    assert_int_equal(unmasked, 1);
+    assert_int_equal(relu_bwd, 1);
+    graph_plan p;
+    assert_int_equal(graph_plan_memory(g, graph_train_order(g), GRAPH_PLAN_TRAIN, 1, &p, &e), 0);
+    assert_int_equal(graph_plan_check(g, &p, &e), 0);
+    graph_free(g);
+}
+
 static void test_autodiff(void **state)
 {
     mk_err e;
@@ -327,15 +367,11 @@ static void test_memplan_check_catches(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_op_names),
-        cmocka_unit_test(test_shapes),
-        cmocka_unit_test(test_shape_errors),
-        cmocka_unit_test(test_zoo_params),
-        cmocka_unit_test(test_flops),
-        cmocka_unit_test(test_fusion),
-        cmocka_unit_test(test_autodiff),
-        cmocka_unit_test(test_memplan),
-        cmocka_unit_test(test_memplan_check_catches),
+        cmocka_unit_test(test_op_names),     cmocka_unit_test(test_shapes),
+        cmocka_unit_test(test_shape_errors), cmocka_unit_test(test_zoo_params),
+        cmocka_unit_test(test_flops),        cmocka_unit_test(test_fusion),
+        cmocka_unit_test(test_autodiff),     cmocka_unit_test(test_conv_bwd_mask),
+        cmocka_unit_test(test_memplan),      cmocka_unit_test(test_memplan_check_catches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
