@@ -1,6 +1,7 @@
 /* mk_buf — see mk_buf.h. */
 #include "mk_buf.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,4 +274,27 @@ void mk_buf_put_yaml_str_wrap(mk_buf *b, const char *s, size_t col, size_t inden
 void mk_buf_put_yaml_str(mk_buf *b, const char *s)
 {
     mk_buf_put_yaml_str_wrap(b, s, 0, 0, 0);
+}
+
+size_t mk_edit_distance(const char *a, const char *b, int nocase)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return (size_t)-1;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            int same = nocase ? tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1])
+                              : a[i - 1] == b[j - 1];
+            size_t best = diag + !same;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
 }

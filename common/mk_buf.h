@@ -44,6 +44,10 @@ void mk_buf_put_yaml_str_wrap(mk_buf *b, const char *s, size_t col, size_t inden
  * at a byte that does not start a well-formed sequence (overlong, surrogate, > U+10FFFF). */
 size_t mk_utf8_decode(const char *s, unsigned long *cp);
 
+/* Levenshtein distance between a and b (bytes, or ASCII letters case-folded when nocase),
+ * for "did you mean" hints; SIZE_MAX when either is longer than 64 bytes. */
+size_t mk_edit_distance(const char *a, const char *b, int nocase);
+
 /* malloc/realloc/strdup that abort on failure (see above). */
 void *mk_xmalloc(size_t n);
 void *mk_xcalloc(size_t n, size_t m);

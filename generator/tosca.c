@@ -775,34 +775,13 @@ static diag *warn_at(chk *k, const doc_node *n, const char *rule, const char *pt
     return d;
 }
 
-/* Levenshtein distance, for "did you mean" hints. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64) return 99;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best) best = row[j] + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
 
 static const char *closest(const char *name, const char *const *cands, size_t n)
 {
     const char *best = NULL;
     size_t bd = 99, len = strlen(name);
     for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(name, cands[i]);
+        size_t d = mk_edit_distance(name, cands[i], 0);
         if (d < bd) {
             bd = d;
             best = cands[i];
@@ -819,7 +798,7 @@ static const char *closest_type(const tosca_scope *s, tkind k, const char *name)
         for (size_t j = 0; j < s->files[i]->ntypes; j++) {
             const ttype *t = &s->files[i]->types[j];
             if (t->kind != k) continue;
-            size_t d = edit_distance(name, t->name);
+            size_t d = mk_edit_distance(name, t->name, 0);
             if (d < bd) {
                 bd = d;
                 best = t->name;

@@ -201,10 +201,10 @@ static void set_key(dctx *c, decide_cand *d)
            d->staged_from ? "<" : "", d->staged_from ? d->staged_from : "");
 }
 
-static const char *fmt_time(char *buf, size_t n, double s)
+const char *decide_fmt_seconds(char *buf, size_t n, double s, const char *unknown)
 {
     if (s <= 0)
-        snprintf(buf, n, "?");
+        snprintf(buf, n, "%s", unknown);
     else if (s < 1e-3)
         snprintf(buf, n, "%.1f us", 1e6 * s);
     else if (s < 1)
@@ -216,6 +216,11 @@ static const char *fmt_time(char *buf, size_t n, double s)
     else
         snprintf(buf, n, "%.1f h", s / 3600);
     return buf;
+}
+
+static const char *fmt_time(char *buf, size_t n, double s)
+{
+    return decide_fmt_seconds(buf, n, s, "?");
 }
 
 /* ---- constraints shared by every candidate ----------------------------------------------- */

@@ -199,4 +199,7 @@ void decide_record_to_text(const decide_record *r, size_t limit, mk_buf *out);
 /* One paragraph: what was decided and why. */
 void decide_record_summary(const decide_record *r, mk_buf *out);
 
+/* A duration for people: "12.3 ms", "4.5 min", ...; `unknown` for s <= 0. Returns buf. */
+const char *decide_fmt_seconds(char *buf, size_t n, double s, const char *unknown);
+
 #endif

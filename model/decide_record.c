@@ -351,19 +351,7 @@ done:
 
 static const char *t_time(char *buf, size_t n, double s)
 {
-    if (s <= 0)
-        snprintf(buf, n, "-");
-    else if (s < 1e-3)
-        snprintf(buf, n, "%.1f us", 1e6 * s);
-    else if (s < 1)
-        snprintf(buf, n, "%.1f ms", 1e3 * s);
-    else if (s < 120)
-        snprintf(buf, n, "%.1f s", s);
-    else if (s < 7200)
-        snprintf(buf, n, "%.1f min", s / 60);
-    else
-        snprintf(buf, n, "%.1f h", s / 3600);
-    return buf;
+    return decide_fmt_seconds(buf, n, s, "-");
 }
 
 static void cand_row(const decide_cand *d, mk_buf *out)

@@ -29,28 +29,6 @@ const microarch *microarch_find(const char *name)
     return NULL;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63) return (size_t)-1;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
-            size_t best = diag + (same ? 0 : 1);
-            if (row[j] + 1 < best) best = row[j] + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
 
 const char *microarch_suggest(const char *name)
 {
@@ -58,7 +36,7 @@ const char *microarch_suggest(const char *name)
     const char *best = NULL;
     size_t bestd = (size_t)-1;
     for (size_t i = 0; i < microarch_table_len; i++) {
-        size_t d = edit_distance(name, microarch_table[i].name);
+        size_t d = mk_edit_distance(name, microarch_table[i].name, 1);
         if (d < bestd) {
             bestd = d;
             best = microarch_table[i].name;

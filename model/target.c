@@ -294,25 +294,6 @@ static const char *kind_name(const json_t *v)
     }
 }
 
-static size_t lev(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[64];
-    if (la > 63 || lb > 63) return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
 
 /* Every key of obj must be in `keys` (NULL-terminated). */
 static int check_keys(rd *r, const json_t *obj, const char *ptr, const char *const *keys)
@@ -326,7 +307,7 @@ static int check_keys(rd *r, const json_t *obj, const char *ptr, const char *con
         size_t bestd = 4;
         for (const char *const *p = keys; *p; p++) {
             if (!strcmp(*p, k)) ok = 1;
-            size_t d = lev(k, *p);
+            size_t d = mk_edit_distance(k, *p, 0);
             if (d < bestd) {
                 bestd = d;
                 near = *p;
