@@ -11,13 +11,16 @@
  * to an uninterrupted run). Two things override it: a graph file's per-layer "algo" (all
  * three passes; refused when the shape does not allow it), and --generic, which takes the
  * per-image im2col everywhere, as a framework without a per-shape choice would (darknet,
- * Caffe). Measured before the kernels had a register-blocked direct kernel, a fixed
+ * Caffe). The rules depend on the target's vector registers (DIRECT's column block is one
+ * register), so the choice is made for the target's width, not for modak's own build's:
+ * an x86-64-baseline modak choosing for an AVX-512 binary once never picked DIRECT, which
+ * cost ResNet-20 a third of its step. Measured before the kernels had a register-blocked direct kernel, a fixed
  * "im2col unless 1x1 or narrow" rule lost up to 2x on ResNet-20's 16-channel layers to the
  * shape-aware choice; that is why the pass asks the kernels rather than keeping its own. */
 #include "kern.h"
 #include "passes.h"
 
-int graph_choose_algos(graph *g, int generic, mk_err *err)
+int graph_choose_algos(graph *g, int generic, int vec_floats, mk_err *err)
 {
     int count = 0;
     for (int i = 0; i < g->n_nodes; i++) {
@@ -41,6 +44,7 @@ int graph_choose_algos(graph *g, int generic, mk_err *err)
             .algo = want,
             .algo_bwd_data = want,
             .algo_bwd_weights = want,
+            .vec = vec_floats,
         };
         kern_err ke = {0};
         if (kern_conv_init(&cv, &ke))

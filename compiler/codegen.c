@@ -483,7 +483,7 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
         if (res->folded < 0) return -1;
     }
     if (graph_autodiff(g, err)) return -1;
-    res->nconv = graph_choose_algos(g, o->generic, err);
+    res->nconv = graph_choose_algos(g, o->generic, o->vec_floats, err);
     if (res->nconv < 0) return -1;
     graph_threads_plan tp;
     graph_threads(g, o->threads > 0 ? o->threads : 1024, &tp); /* unknown cores: no cap */

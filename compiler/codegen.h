@@ -49,6 +49,9 @@ int graph_march_cflags(const char *arch, const char *compiler, const char *versi
 const char *graph_march_detect(const char *vendor, const char *flags);
 /* The same for this machine. */
 const char *graph_march_host(void);
+/* Floats per vector register of a micro-architecture ("native": this machine's): 16 with
+ * AVX-512, 8 with AVX, 4 otherwise (SSE, NEON, unknown names). */
+int graph_march_vector_floats(const char *name);
 
 /* ---- code generation (codegen.c) ---- */
 
@@ -58,6 +61,8 @@ typedef struct graph_options {
     const char *target; /* for the build note: "host (zen4)", "zen4", ... */
     const char *build;  /* the compiler command's summary, recorded in the binary's `info` */
     int profile;        /* time every node of the training step; print the table at exit */
+    int vec_floats;     /* floats per vector register of the target (graph_march_vector_floats);
+                         * the convolution algorithms are chosen for it. 0: modak's own build's */
 } graph_options;
 
 typedef struct graph_compiled {

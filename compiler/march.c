@@ -483,3 +483,14 @@ const char *graph_march_host(void)
     return "unknown";
 #endif
 }
+
+int graph_march_vector_floats(const char *name)
+{
+    if (!strcmp(name, "native")) name = graph_march_host();
+    const graph_march *m = graph_march_find(name);
+    if (!m || strcmp(m->family, "x86_64")) return 4;
+    static const char avx512[] = "avx512f", avx[] = "avx";
+    if (has_word(m->features, avx512, sizeof avx512 - 1)) return 16;
+    if (has_word(m->features, avx, sizeof avx - 1)) return 8;
+    return 4;
+}

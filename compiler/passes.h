@@ -32,8 +32,9 @@ graph_seq graph_infer_order(graph *g);
  * (op_params[GRAPH_P_ALGO...], kern_conv_algo values) of every conv2d. generic: the
  * per-image im2col everywhere (what a framework without a per-shape choice does). Returns
  * the number of convolutions, or -1 (err) when a graph file asked for an algorithm the
- * layer's shape does not allow. */
-int graph_choose_algos(graph *g, int generic, mk_err *err);
+ * layer's shape does not allow. vec_floats: floats per vector register of the target
+ * (graph_march_vector_floats; 0: modak's own build's). */
+int graph_choose_algos(graph *g, int generic, int vec_floats, mk_err *err);
 
 /* Threading: for a machine with `threads` cores, how many threads each node is worth
  * (a node with little work runs on fewer: waking a thread costs a few microseconds).

@@ -210,7 +210,8 @@ int cmd_compile(int argc, char **argv)
                        .threads = threads,
                        .target = target_desc,
                        .build = build_note,
-                       .profile = profile};
+                       .profile = profile,
+                       .vec_floats = graph_march_vector_floats(march)};
     if (graph_codegen(g, &o, &out, &err)) {
         rc = fail(&err);
         goto done;

@@ -251,7 +251,7 @@ static int compile(void *ud, const char *network, const opt_decision *d, char **
     if (snprintf(note, sizeof note, "%s %s %s", p->tc.cc, p->tc.version, cflags) >= (int)sizeof note)
         note[sizeof note - 1] = 0; /* only a note in the binary's `info` */
     graph_options go = {.generic = d->generic, .threads = d->threads, .target = march,
-                        .build = note};
+                        .build = note, .vec_floats = graph_march_vector_floats(march)};
     char *tmp = mk_path_join(p->tmpdir, "train");
     if (!graph_codegen(g, &go, &gc, err) &&
         !graph_build(gc.c_source, &p->tc, cflags, key, tmp, &br, err)) {

@@ -117,6 +117,10 @@ typedef struct kern_conv {
     kern_conv_algo algo;             /* forward */
     kern_conv_algo algo_bwd_data;    /* backward-data */
     kern_conv_algo algo_bwd_weights; /* backward-weights */
+    /* AUTO's rules depend on the vector registers of the CPU the code runs on: floats per
+     * register of that target (16 with AVX-512, 8 with AVX, 4 otherwise). 0: this build's.
+     * A compiler choosing for another target (modak compile --target) sets it. */
+    int vec;
 } kern_conv;
 
 int kern_conv_init(kern_conv *cv, kern_err *err);

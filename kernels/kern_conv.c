@@ -74,10 +74,11 @@ static int direct_ok(const kern_conv *cv)
     return cv->stride_h == 1 && cv->stride_w == 1 && cv->pad_h < cv->r && cv->pad_w < cv->s;
 }
 
-/* The share of DIRECT's column blocks (one vector) that holds real columns for rows of `len`. */
-static double lane_use(int len)
+/* The share of DIRECT's column blocks (one vector of vw floats) that holds real columns for
+ * rows of `len`. */
+static double lane_use(int len, int vw)
 {
-    return (double)len / round_up(len, DQB);
+    return (double)len / round_up(len, vw);
 }
 
 /* AUTO's choice for one pass, from single-thread measurements on a zen4 core (bench/kernels.sh):
@@ -88,20 +89,20 @@ static double lane_use(int len)
  * backward-weights with at most 16 output channels (where the GEMM's m is too small). */
 static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
 {
-    int pq = cv->p * cv->q;
+    int pq = cv->p * cv->q, vw = cv->vec > 0 ? cv->vec : DQB;
     kern_conv_algo gemm = pq < 64            ? KERN_CONV_IM2COL_BATCHED
                           : is_pointwise(cv) ? KERN_CONV_1X1
                                              : KERN_CONV_IM2COL;
     /* measured with AVX and AVX-512 only; below 64 output pixels the batched GEMM wins */
-    if (!direct_ok(cv) || is_pointwise(cv) || DQB < 8 || pq < 64) return gemm;
+    if (!direct_ok(cv) || is_pointwise(cv) || vw < 8 || pq < 64) return gemm;
     switch (pass) {
     case FWD:
-        return lane_use(cv->q) >= 0.75 ? KERN_CONV_DIRECT : gemm;
+        return lane_use(cv->q, vw) >= 0.75 ? KERN_CONV_DIRECT : gemm;
     case BWD_DATA:
-        return cv->c >= 16 && lane_use(cv->w) >= (cv->k <= 32 ? 0.75 : 0.85) ? KERN_CONV_DIRECT
+        return cv->c >= 16 && lane_use(cv->w, vw) >= (cv->k <= 32 ? 0.75 : 0.85) ? KERN_CONV_DIRECT
                                                                              : gemm;
     default:
-        return cv->k <= 16 && lane_use(cv->q) >= 0.75 ? KERN_CONV_DIRECT : gemm;
+        return cv->k <= 16 && lane_use(cv->q, vw) >= 0.75 ? KERN_CONV_DIRECT : gemm;
     }
 }
 

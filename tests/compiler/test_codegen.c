@@ -51,6 +51,20 @@ static void test_march_flags(void **state)
     assert_non_null(strstr(e.msg, "unknown micro-architecture 'pentium5'"));
 }
 
+static void test_vector_floats(void **state)
+{
+    (void)state;
+    assert_int_equal(graph_march_vector_floats("skylake_avx512"), 16);
+    assert_int_equal(graph_march_vector_floats("zen4"), 16);
+    assert_int_equal(graph_march_vector_floats("haswell"), 8);
+    assert_int_equal(graph_march_vector_floats("x86_64_v3"), 8);
+    assert_int_equal(graph_march_vector_floats("x86_64"), 4);
+    assert_int_equal(graph_march_vector_floats("neoverse_v1"), 4);
+    assert_int_equal(graph_march_vector_floats("no-such-cpu"), 4);
+    int host = graph_march_vector_floats("native");
+    assert_true(host == 4 || host == 8 || host == 16);
+}
+
 static void test_version_ranges(void **state)
 {
     assert_true(graph_march_version_in("12.2.0", "10.3:12.2"));
@@ -272,6 +286,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_march_flags),
         cmocka_unit_test(test_version_ranges),
+        cmocka_unit_test(test_vector_floats),
         cmocka_unit_test(test_host_detect),
         cmocka_unit_test(test_cache_dir),
         cmocka_unit_test(test_codegen_zoo),

@@ -104,7 +104,7 @@ static const struct conv_case conv_cases[] = {
 static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int threads)
 {
     kern_conv cv = {cc->n,  cc->c,  cc->h,  cc->w, cc->k, cc->r, cc->s, cc->sh,
-                    cc->sw, cc->ph, cc->pw, 0,     0,     algo,  algo,  algo};
+                    cc->sw, cc->ph, cc->pw, 0,     0,     algo,  algo,  algo, 0};
     kern_err err = {0};
     if ((algo == KERN_CONV_1X1 && (cc->r != 1 || cc->s != 1 || cc->sh != 1 || cc->ph != 0)) ||
         (algo == KERN_CONV_DIRECT &&
@@ -233,6 +233,20 @@ static void test_conv_auto_choice(void **state)
     assert_int_equal(c5.algo, direct);
     assert_int_equal(c5.algo_bwd_data, direct);
     assert_int_equal(c5.algo_bwd_weights, direct);
+    /* a compiler choosing for another target names its vector width: the choice follows it,
+     * whatever this build's own */
+    kern_conv c5w = {.n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3,
+                     .pad_h = 1, .pad_w = 1, .vec = 16};
+    kern_conv c5n = c5w;
+    c5n.vec = 4;
+    assert_int_equal(kern_conv_init(&c5w, NULL), 0);
+    assert_int_equal(kern_conv_init(&c5n, NULL), 0);
+    assert_int_equal(c5w.algo, KERN_CONV_DIRECT);
+    assert_int_equal(c5w.algo_bwd_data, KERN_CONV_DIRECT);
+    assert_int_equal(c5w.algo_bwd_weights, KERN_CONV_DIRECT);
+    assert_int_equal(c5n.algo, KERN_CONV_IM2COL);
+    assert_int_equal(c5n.algo_bwd_data, KERN_CONV_IM2COL);
+    assert_int_equal(c5n.algo_bwd_weights, KERN_CONV_IM2COL);
     /* a strided convolution never goes direct */
     kern_conv c6 = {.n = 8,
                     .c = 3,
