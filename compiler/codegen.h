@@ -53,6 +53,10 @@ const char *graph_march_host(void);
  * AVX-512, 8 with AVX, 4 otherwise (SSE, NEON, unknown names). */
 int graph_march_vector_floats(const char *name);
 
+/* kernels/calib/kern_calib.c, the performance model's kernel benchmarks (NUL-terminated):
+ * built with graph_build like a generated program. */
+extern const char graph_calib_source[];
+
 /* ---- code generation (codegen.c) ---- */
 
 typedef struct graph_options {

@@ -27,7 +27,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calib_kernels.h"
 #include "calibrate.h"
+#include "kern.h"
 #include "commands.h"
 #include "decide.h"
 #include "gfile.h"
@@ -41,6 +43,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: modak model calibrate [--target host|NAME|FILE] [-o PROFILE.json]\n"
             "                             [--threads N[,N...]] [--quick] [--no-reexec]\n"
+            "                             [--no-kernels]\n"
             "       modak model predict [NET] [--target host|NAME|FILE] [--profile PROFILE.json]\n"
             "                           [--batch N[,N...]] [--threads N[,N...]] [--samples N]\n"
             "                           [--epochs N] [--ranks N] [--nodes N] [--storage CLASS]\n"
@@ -51,9 +54,13 @@ static void usage(FILE *out)
             "                          [--generic] [--format text|json]\n\n"
             "NET is a zoo name (mnist_cnn, resnet20, resnet50) or a graph file.\n"
             "calibrate runs short microbenchmarks here (OpenBLAS sgemm at network shapes, a\n"
-            "STREAM triad) and fits the efficiencies of the performance model by least squares;\n"
-            "writes a target profile (JSON). --quick uses small shapes (for tests), --no-reexec\n"
-            "keeps OpenBLAS's own kernel choice instead of the target's OPENBLAS_CORETYPE.\n"
+            "STREAM triad, and the kernels themselves compiled for the target: every zoo\n"
+            "convolution with the algorithms the compiler picks and with im2col, every batch\n"
+            "normalisation) and fits the efficiencies of the performance model by least\n"
+            "squares; writes a target profile (JSON). --quick uses small shapes and mnist_cnn\n"
+            "only (for tests), --no-kernels skips the kernels (no C compiler needed),\n"
+            "--no-reexec keeps OpenBLAS's own kernel choice instead of the target's\n"
+            "OPENBLAS_CORETYPE.\n"
             "predict with one --batch and one --threads prints that configuration's per-layer\n"
             "prediction; otherwise it decides among every candidate (builds, images of the\n"
             "--job's framework, graph compilers, threads, batch, ranks, nodes, staging) and\n"
@@ -116,14 +123,34 @@ static void summary(const calib_profile *p, FILE *out)
             fprintf(out, "  note: efficiency above 1 means the nominal peak (from the target's "
                          "frequency) underestimates this CPU, e.g. a turbo clock\n");
     }
-    if (!p->conv_measured)
-        fprintf(out, "  convolution algorithms: not measured (kernels hook unset)\n");
+    if (!p->kernels_measured) {
+        fprintf(out, "  kernels: %s\n", p->kernels_note);
+        return;
+    }
+    fprintf(out, "  %-34s %-30s %3s %5s %9s %9s %8s\n", "convolution (c,h,w -> k, r, /s, +p)",
+            "algorithms (fwd/bwd-d/bwd-w)", "thr", "imgs", "fwd ms", "bwd ms", "GFLOP/s");
+    for (size_t i = 0; i < p->nconv; i++) {
+        const calib_conv_point *c = &p->conv[i];
+        char sh[64], al[64];
+        snprintf(sh, sizeof sh, "%d,%dx%d -> %d, %dx%d, /%d, +%d", c->c, c->h, c->w, c->k, c->r,
+                 c->s, c->stride, c->pad);
+        snprintf(al, sizeof al, "%s/%s/%s", kern_conv_algo_name(c->algo[0]),
+                 kern_conv_algo_name(c->algo[1]), kern_conv_algo_name(c->algo[2]));
+        fprintf(out, "  %-34s %-30s %3d %5d %9.3f %9.3f %8.1f\n", sh, al, c->threads, c->images,
+                1e3 * c->fwd_s, 1e3 * c->bwd_s, c->gflops);
+    }
+    for (size_t i = 0; i < p->nbn; i++) {
+        const calib_bn_point *b = &p->bn[i];
+        fprintf(out, "  batchnorm%-5s %4d ch x %5d px %3d thr %4d imgs: fwd %.3f ms, bwd %.3f ms\n",
+                b->relu ? "+relu" : "", b->c, b->hw, b->threads, b->images, 1e3 * b->fwd_s,
+                1e3 * b->bwd_s);
+    }
 }
 
 static int do_calibrate(int argc, char **argv)
 {
     const char *tname = "host", *out = NULL;
-    int quick = 0, no_reexec = 0, threads[8];
+    int quick = 0, no_reexec = 0, no_kernels = 0, threads[8];
     size_t nthreads = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -131,6 +158,8 @@ static int do_calibrate(int argc, char **argv)
             quick = 1;
         else if (!strcmp(a, "--no-reexec"))
             no_reexec = 1;
+        else if (!strcmp(a, "--no-kernels"))
+            no_kernels = 1;
         else if (v && !strcmp(a, "--target"))
             tname = argv[++i];
         else if (v && (!strcmp(a, "-o") || !strcmp(a, "--output")))
@@ -206,6 +235,16 @@ static int do_calibrate(int argc, char **argv)
         o.threads = threads;
         o.nthreads = nthreads;
     }
+    /* the kernels as the training binary runs them: compiled for the target */
+    static const char *const quick_nets[] = {"mnist_cnn"};
+    calib_kernels kb = {.march = !strcmp(tname, "host") ? "native" : t->cpu.microarch,
+                        .networks = quick ? quick_nets : NULL,
+                        .nnetworks = quick ? 1 : 0,
+                        .seconds = quick ? 0.002 : 0.1};
+    if (!no_kernels) {
+        o.kernels = calib_kernels_run;
+        o.kernels_ud = &kb;
+    }
     calib_profile p;
     int rc = EXIT_OK;
     if (calib_run(t, &o, &p, &e) != 0) {
@@ -226,6 +265,7 @@ static int do_calibrate(int argc, char **argv)
         mk_buf_fini(&b);
     }
     calib_profile_fini(&p);
+    calib_kernels_fini(&kb);
     target_free(t);
     return rc;
 }

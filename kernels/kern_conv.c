@@ -81,12 +81,15 @@ static double lane_use(int len, int vw)
     return (double)len / round_up(len, vw);
 }
 
-/* AUTO's choice for one pass, from single-thread measurements on a zen4 core (bench/kernels.sh):
- * the GEMM algorithms are plain 1x1 or per-image im2col unless an image has fewer than 64
- * output pixels (resnet50's 7x7 stage), where batching images widens the GEMM. DIRECT wins
- * the forward of stride-1 convolutions whose rows fill its column blocks, backward-data
- * with 16 or more input channels (and few output channels, or long rows), and
- * backward-weights with at most 16 output channels (where the GEMM's m is too small). */
+/* AUTO's choice for one pass, from measurements on a zen4 core (`modak model calibrate`
+ * times every zoo shape both ways): the GEMM algorithms are plain 1x1 or per-image im2col
+ * unless an image has fewer than 64 output pixels (resnet50's 7x7 stage), where batching
+ * images widens the GEMM. DIRECT wins where the GEMM is small or skinny: the forward with
+ * 16 to 64 input channels on rows that fill its column blocks (resnet20: 1.5-1.7x; with one
+ * input channel im2col is 3x faster, with 128 or more 10-15%), backward-data with 16 to 32
+ * input channels on full rows (2x on resnet20's first stage; behind by 2-5% from 64 input
+ * channels, by 60% on mnist_cnn's 26-pixel rows in 32-wide blocks), and
+ * backward-weights with at most 16 output channels from at least 16 input channels. */
 static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
 {
     int pq = cv->p * cv->q, vw = cv->vec > 0 ? cv->vec : DQB;
@@ -97,12 +100,14 @@ static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
     if (!direct_ok(cv) || is_pointwise(cv) || vw < 8 || pq < 64) return gemm;
     switch (pass) {
     case FWD:
-        return lane_use(cv->q, vw) >= 0.75 ? KERN_CONV_DIRECT : gemm;
+        return cv->c >= 16 && cv->c <= 64 && lane_use(cv->q, vw) >= 0.85 ? KERN_CONV_DIRECT
+                                                                          : gemm;
     case BWD_DATA:
-        return cv->c >= 16 && lane_use(cv->w, vw) >= (cv->k <= 32 ? 0.75 : 0.85) ? KERN_CONV_DIRECT
-                                                                             : gemm;
+        return cv->c >= 16 && cv->c <= 32 && lane_use(cv->w, vw) >= 0.85 ? KERN_CONV_DIRECT
+                                                                          : gemm;
     default:
-        return cv->k <= 16 && lane_use(cv->q, vw) >= 0.75 ? KERN_CONV_DIRECT : gemm;
+        return cv->k <= 16 && cv->c >= 16 && lane_use(cv->q, vw) >= 0.75 ? KERN_CONV_DIRECT
+                                                                          : gemm;
     }
 }
 
@@ -343,8 +348,10 @@ struct conv_job {
 /* dy (k rows of pq) masked in place where y <= 0. */
 static void mask_relu(float *restrict dy, const float *restrict y, size_t count)
 {
-    for (size_t i = 0; i < count; i++)
-        dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    for (size_t i = 0; i < count; i++) {
+        float d = dy[i];
+        dy[i] = y[i] > 0.0f ? d : 0.0f;
+    }
 }
 
 static void gemm_conv_task(void *p, int ith, int nth)

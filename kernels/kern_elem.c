@@ -93,8 +93,10 @@ static void bias_bwd_task(void *p, int ith, int nth)
             for (int i = 0; i < j->n; i++) {
                 const float *yr = j->y_in + (size_t)i * j->c, *dyr = j->dy + (size_t)i * j->c;
                 float *dxr = j->dx + (size_t)i * j->c;
-                for (size_t k = lo; k < hi; k++)
-                    dxr[k] = yr[k] > 0.0f ? dyr[k] : 0.0f;
+                for (size_t k = lo; k < hi; k++) {
+                    float d = dyr[k]; /* loaded unconditionally: if-converted */
+                    dxr[k] = yr[k] > 0.0f ? d : 0.0f;
+                }
             }
         const float *g = j->y_in ? j->dx : j->dy;
         for (size_t k = lo; k < hi; k++)
@@ -115,8 +117,10 @@ static void bias_bwd_task(void *p, int ith, int nth)
             if (j->y_in) {
                 const float *yr = j->y_in + off, *dyr = j->dy + off;
                 float *dxr = j->dx + off;
-                for (int l = 0; l < j->hw; l++)
-                    dxr[l] = yr[l] > 0.0f ? dyr[l] : 0.0f;
+                for (int l = 0; l < j->hw; l++) {
+                    float d = dyr[l]; /* loaded unconditionally: if-converted */
+                    dxr[l] = yr[l] > 0.0f ? d : 0.0f;
+                }
                 s += kernp_sum(dxr, (size_t)j->hw);
             } else {
                 s += kernp_sum(j->dy + off, (size_t)j->hw);
@@ -192,8 +196,10 @@ static void flat_task(void *p, int ith, int nth)
             y[i] = a[i] > 0.0f ? a[i] : 0.0f;
         break;
     case OP_RELU_BWD: /* a = y, b = dy */
-        for (size_t i = lo; i < hi; i++)
-            y[i] = a[i] > 0.0f ? b[i] : 0.0f;
+        for (size_t i = lo; i < hi; i++) {
+            float d = b[i]; /* loaded unconditionally: if-converted */
+            y[i] = a[i] > 0.0f ? d : 0.0f;
+        }
         break;
     case OP_ADD:
         for (size_t i = lo; i < hi; i++)

@@ -18,6 +18,7 @@
 #include <dlfcn.h>
 
 #include "calibrate.h"
+#include "kern.h"
 
 /* OpenBLAS is opened when calibration runs, not linked into modak: a linked OpenBLAS
  * starts its thread pool in every modak process, and its idle threads spin for a while,
@@ -382,40 +383,68 @@ static int calib_run_with(const blas_fns *blas, const target *t, const calib_opt
         p->triad_gbs[p->ntriad] = calib_triad(tb, threads[ti], min_s);
         p->ntriad++;
     }
-    /* convolution algorithms, through the kernels library's hook */
-    if (o->conv && o->conv_shapes && o->conv_algos) {
-        size_t na = 0;
-        while (o->conv_algos[na])
-            na++;
-        p->conv = mk_xcalloc(na * o->nconv_shapes * nthreads, sizeof *p->conv);
-        for (size_t ti = 0; ti < nthreads; ti++) {
-            double peak = p->peak_fp32_node * threads[ti] / (t->cpu.cores ? t->cpu.cores : 1);
-            for (size_t a = 0; a < na; a++)
-                for (size_t s = 0; s < o->nconv_shapes; s++) {
-                    double sec = 0, fl = 0;
-                    if (o->conv(o->conv_ud, o->conv_algos[a], &o->conv_shapes[s], threads[ti], &sec,
-                                &fl) != 0 ||
-                        sec <= 0)
-                        continue;
-                    calib_conv_point *c = &p->conv[p->nconv++];
-                    c->algo = o->conv_algos[a];
-                    c->what = o->conv_shapes[s].what;
-                    c->threads = threads[ti];
-                    c->seconds = sec;
-                    c->gflops = fl / sec / 1e9;
-                    c->efficiency = peak > 0 ? fl / sec / peak : 0;
-                }
-        }
-        p->conv_measured = 1;
+    /* the kernels' own microbenchmarks, through the hook */
+    if (o->kernels) {
+        for (size_t ti = 0; ti < nthreads; ti++)
+            if (o->kernels(o->kernels_ud, threads[ti], p, err)) return -1;
+        p->kernels_measured = 1;
+    } else {
+        snprintf(p->kernels_note, sizeof p->kernels_note,
+                 "not measured: the caller linked no kernel benchmarks (calib_opts.kernels)");
     }
     p->seconds = now() - t_start;
     return 0;
+}
+
+void calib_add_conv(calib_profile *p, const calib_conv_point *c)
+{
+    if (!(p->nconv & (p->nconv + 1))) /* 0, 1, 3, 7, ...: grow by doubling */
+        p->conv = mk_xrealloc(p->conv, (2 * p->nconv + 1) * sizeof *p->conv);
+    p->conv[p->nconv++] = *c;
+}
+
+void calib_add_bn(calib_profile *p, const calib_bn_point *b)
+{
+    if (!(p->nbn & (p->nbn + 1))) p->bn = mk_xrealloc(p->bn, (2 * p->nbn + 1) * sizeof *p->bn);
+    p->bn[p->nbn++] = *b;
+}
+
+static int same_conv(const calib_conv_point *a, const calib_conv_point *b)
+{
+    return a->c == b->c && a->h == b->h && a->w == b->w && a->k == b->k && a->r == b->r &&
+           a->s == b->s && a->stride == b->stride && a->pad == b->pad && a->algo[0] == b->algo[0] &&
+           a->algo[1] == b->algo[1] && a->algo[2] == b->algo[2];
+}
+
+const calib_conv_point *calib_conv_find(const calib_profile *p, const calib_conv_point *key,
+                                        int threads)
+{
+    const calib_conv_point *best = NULL;
+    for (size_t i = 0; i < p->nconv; i++)
+        if (same_conv(&p->conv[i], key) &&
+            (!best || abs(p->conv[i].threads - threads) < abs(best->threads - threads)))
+            best = &p->conv[i];
+    return best;
+}
+
+const calib_bn_point *calib_bn_find(const calib_profile *p, const calib_bn_point *key,
+                                    int threads)
+{
+    const calib_bn_point *best = NULL;
+    for (size_t i = 0; i < p->nbn; i++) {
+        const calib_bn_point *b = &p->bn[i];
+        if (b->c == key->c && b->hw == key->hw && b->relu == key->relu &&
+            (!best || abs(b->threads - threads) < abs(best->threads - threads)))
+            best = b;
+    }
+    return best;
 }
 
 void calib_profile_fini(calib_profile *p)
 {
     free(p->points);
     free(p->conv);
+    free(p->bn);
     memset(p, 0, sizeof *p);
 }
 
@@ -486,25 +515,38 @@ void calib_profile_to_json(const calib_profile *p, mk_buf *out)
     json_object_set_new(sg, "points", pts);
     json_object_set_new(sg, "fit", fits);
     json_object_set_new(root, "sgemm", sg);
-    json_t *cv = json_object();
-    json_object_set_new(cv, "measured", json_boolean(p->conv_measured));
-    if (!p->conv_measured)
-        json_object_set_new(cv, "reason",
-                            json_string("the kernels library's convolution benchmarks are not "
-                                        "linked yet (hook: calib_opts.conv)"));
+    json_t *kn = json_object();
+    json_object_set_new(kn, "measured", json_boolean(p->kernels_measured));
+    if (p->kernels_note[0]) json_object_set_new(kn, "note", json_string(p->kernels_note));
     json_t *cpts = json_array();
     for (size_t i = 0; i < p->nconv; i++) {
+        const calib_conv_point *c = &p->conv[i];
         json_t *o = json_object();
-        json_object_set_new(o, "algo", json_string(p->conv[i].algo));
-        if (p->conv[i].what) json_object_set_new(o, "what", json_string(p->conv[i].what));
-        json_object_set_new(o, "threads", json_integer(p->conv[i].threads));
-        json_object_set_new(o, "seconds", json_real(p->conv[i].seconds));
-        json_object_set_new(o, "gflops", r4(p->conv[i].gflops));
-        json_object_set_new(o, "efficiency", r4(p->conv[i].efficiency));
+        json_object_set_new(o, "shape", json_pack("[iiiiiiii]", c->c, c->h, c->w, c->k, c->r, c->s,
+                                                  c->stride, c->pad));
+        json_object_set_new(o, "algo", json_pack("[sss]", kern_conv_algo_name(c->algo[0]),
+                                                 kern_conv_algo_name(c->algo[1]),
+                                                 kern_conv_algo_name(c->algo[2])));
+        json_object_set_new(o, "threads", json_integer(c->threads));
+        json_object_set_new(o, "images", json_integer(c->images));
+        json_object_set_new(o, "fwd_seconds", json_real(c->fwd_s));
+        json_object_set_new(o, "bwd_seconds", json_real(c->bwd_s));
+        json_object_set_new(o, "bwd_weights_only_seconds", json_real(c->bwdw_s));
+        json_object_set_new(o, "gflops", r4(c->gflops));
         json_array_append_new(cpts, o);
     }
-    json_object_set_new(cv, "points", cpts);
-    json_object_set_new(root, "conv", cv);
+    json_object_set_new(kn, "conv", cpts);
+    json_t *bpts = json_array();
+    for (size_t i = 0; i < p->nbn; i++) {
+        const calib_bn_point *b = &p->bn[i];
+        json_array_append_new(bpts, json_pack("{s:i,s:i,s:b,s:i,s:i,s:f,s:f}", "channels", b->c,
+                                              "pixels", b->hw, "relu", b->relu, "threads",
+                                              b->threads, "images", b->images, "fwd_seconds",
+                                              b->fwd_s, "bwd_seconds", b->bwd_s));
+    }
+    json_object_set_new(kn, "batchnorm", bpts);
+    json_object_set_new(root, "kernels", kn);
+
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
     mk_buf_puts(out, s);
     mk_buf_putc(out, '\n');
@@ -519,6 +561,71 @@ static int pnum(json_t *o, const char *key, double *out)
     json_t *v = json_object_get(o, key);
     if (!json_is_number(v) || json_number_value(v) < 0) return -1;
     *out = json_number_value(v);
+    return 0;
+}
+
+static int algo_number(const char *name)
+{
+    for (int a = 0; a < KERN_CONV_ALGO_COUNT; a++)
+        if (!strcmp(kern_conv_algo_name((kern_conv_algo)a), name)) return a;
+    return -1;
+}
+
+/* /kernels: the convolution and batch-normalisation points. */
+static int load_kernels(json_t *kn, const char *path, calib_profile *p, mk_err *err)
+{
+    if (!kn) return 0;
+    p->kernels_measured = json_is_true(json_object_get(kn, "measured"));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(kn, "conv"), i, v)
+    {
+        calib_conv_point c = {0};
+        json_t *sh = json_object_get(v, "shape"), *al = json_object_get(v, "algo");
+        int *dims[] = {&c.c, &c.h, &c.w, &c.k, &c.r, &c.s, &c.stride, &c.pad};
+        int ok = json_array_size(sh) == 8 && json_array_size(al) == 3;
+        for (size_t d = 0; ok && d < 8; d++) {
+            json_t *x = json_array_get(sh, d);
+            ok = json_is_integer(x) && json_integer_value(x) >= 0 && json_integer_value(x) < 1 << 20;
+            if (ok) *dims[d] = (int)json_integer_value(x);
+        }
+        for (size_t d = 0; ok && d < 3; d++) {
+            c.algo[d] = algo_number(json_string_value(json_array_get(al, d)) ? json_string_value(json_array_get(al, d)) : "");
+            ok = c.algo[d] > 0;
+        }
+        double th = 0, im = 0;
+        if (!ok || pnum(v, "threads", &th) || th < 1 || pnum(v, "images", &im) || im < 1 ||
+            pnum(v, "fwd_seconds", &c.fwd_s) || pnum(v, "bwd_seconds", &c.bwd_s) ||
+            pnum(v, "bwd_weights_only_seconds", &c.bwdw_s))
+            return mk_err_set(err, MK_EINVAL, path, 0, 0,
+                              "/kernels/conv/%zu: needs shape [c,h,w,k,r,s,stride,pad], algo "
+                              "[3 algorithm names], threads and images >= 1, fwd_seconds, "
+                              "bwd_seconds and bwd_weights_only_seconds >= 0",
+                              i);
+        c.threads = (int)th;
+        c.images = (int)im;
+        pnum(v, "gflops", &c.gflops);
+        calib_add_conv(p, &c);
+    }
+    json_array_foreach(json_object_get(kn, "batchnorm"), i, v)
+    {
+        calib_bn_point b = {0};
+        double ch, px, th, im;
+        if (pnum(v, "channels", &ch) || ch < 1 || pnum(v, "pixels", &px) || px < 1 ||
+            pnum(v, "threads", &th) || th < 1 || pnum(v, "images", &im) || im < 1 ||
+            !json_is_boolean(json_object_get(v, "relu")) || pnum(v, "fwd_seconds", &b.fwd_s) ||
+            pnum(v, "bwd_seconds", &b.bwd_s))
+            return mk_err_set(err, MK_EINVAL, path, 0, 0,
+                              "/kernels/batchnorm/%zu: needs channels, pixels, threads and images "
+                              ">= 1, relu (a boolean), fwd_seconds and bwd_seconds >= 0",
+                              i);
+        b.c = (int)ch;
+        b.hw = (int)px;
+        b.threads = (int)th;
+        b.images = (int)im;
+        b.relu = json_is_true(json_object_get(v, "relu"));
+        calib_add_bn(p, &b);
+    }
     return 0;
 }
 
@@ -586,6 +693,7 @@ int calib_profile_load(const char *path, calib_profile *p, mk_err *err)
         pnum(eff, "large", &f->eff_large);
         p->nfits++;
     }
+    if (load_kernels(json_object_get(root, "kernels"), path, p, err)) rc = -1;
 done:
     json_decref(root);
     return rc;

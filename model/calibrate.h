@@ -26,15 +26,14 @@ typedef struct calib_shape {
     const char *what; /* where the shape comes from ("resnet50 conv3x3 64ch 56x56") */
 } calib_shape;
 
-/* The hook for convolution-algorithm microbenchmarks (the kernels library): times one
- * convolution of `shape` with algorithm `algo` on `threads` threads, returning seconds per
- * call and its FLOPs. Returns 0, or -1 when the algorithm does not apply. */
-typedef struct calib_conv_shape {
-    int batch, in_c, in_h, in_w, out_c, kh, kw, stride, pad;
-    const char *what;
-} calib_conv_shape;
-typedef int (*calib_conv_fn)(void *ud, const char *algo, const calib_conv_shape *shape, int threads,
-                             double *seconds, double *flops);
+typedef struct calib_profile calib_profile;
+
+/* The kernels' own microbenchmarks (kernels/calib/kern_calib.c compiled for the target, as
+ * the training binary is): every convolution shape of the networks with the algorithms the
+ * compiler picks for the target and with the generic build's im2col, and every batch
+ * normalisation shape, timed on `threads` threads. Appends to p->conv and p->bn. 0, or -1
+ * with err set. */
+typedef int (*calib_kernels_fn)(void *ud, int threads, calib_profile *p, mk_err *err);
 
 typedef struct calib_opts {
     const calib_shape *shapes; /* NULL: calib_default_shapes() */
@@ -43,11 +42,8 @@ typedef struct calib_opts {
     size_t nthreads;
     double min_seconds; /* per measurement; 0: 0.15 s */
     size_t triad_bytes; /* per array; 0: 64 MiB */
-    calib_conv_fn conv; /* NULL: convolutions not measured */
-    void *conv_ud;
-    const calib_conv_shape *conv_shapes;
-    size_t nconv_shapes;
-    const char *const *conv_algos; /* NULL-terminated */
+    calib_kernels_fn kernels; /* NULL: the kernels are not measured */
+    void *kernels_ud;
     const char *openblas_how;      /* what the caller did about OPENBLAS_CORETYPE */
 } calib_opts;
 
@@ -67,13 +63,25 @@ typedef struct calib_fit {
     double eff_small, eff_medium, eff_large; /* mean efficiency per shape class, 0 if none */
 } calib_fit;
 
+/* One convolution shape with one choice of algorithms (kern_conv_algo numbers for the
+ * forward, backward-data and backward-weights passes), timed over `images` images split
+ * among `threads` threads: a forward, a backward as the binary runs it (dx and dw), and a
+ * backward without dx (what a network's first layer runs). */
 typedef struct calib_conv_point {
-    const char *algo, *what;
-    int threads;
-    double seconds, gflops, efficiency;
+    int c, h, w, k, r, s, stride, pad;
+    int algo[3];
+    int threads, images;
+    double fwd_s, bwd_s, bwdw_s;
+    double gflops; /* forward + backward FLOPs over fwd_s + bwd_s */
 } calib_conv_point;
 
-typedef struct calib_profile {
+/* Batch normalisation (training mode) of `images` images of c x hw, fused ReLU or not. */
+typedef struct calib_bn_point {
+    int c, hw, relu, threads, images;
+    double fwd_s, bwd_s;
+} calib_bn_point;
+
+struct calib_profile {
     char target[128], microarch[64], created[32];
     char openblas_core[64], openblas_env[64], openblas_how[160], openblas_config[256];
     double peak_fp32_node; /* nominal, FLOP/s */
@@ -88,9 +96,12 @@ typedef struct calib_profile {
     double triad_array_bytes;
     calib_conv_point *conv;
     size_t nconv;
-    int conv_measured;
-    double seconds; /* wall time of the whole calibration */
-} calib_profile;
+    calib_bn_point *bn;
+    size_t nbn;
+    int kernels_measured;
+    char kernels_note[256]; /* how the kernels were measured, or why not */
+    double seconds;         /* wall time of the whole calibration */
+};
 
 const calib_shape *calib_default_shapes(size_t *n);
 /* Shape class by the smallest dimension: "small" (< 64), "medium" (< 256), "large". */
@@ -107,6 +118,17 @@ int calib_profile_load(const char *path, calib_profile *p, mk_err *err);
 const calib_fit *calib_fit_for(const calib_profile *p, int threads);
 /* The triad bandwidth (bytes/s) for `threads`, interpolated; 0 when none. */
 double calib_triad_for(const calib_profile *p, int threads);
+
+/* The measured point of a convolution shape and algorithm triple at the thread count
+ * nearest `threads` (NULL when that shape and triple were not measured). */
+const calib_conv_point *calib_conv_find(const calib_profile *p, const calib_conv_point *key,
+                                        int threads);
+/* The same for batch normalisation (c, hw, relu of key). */
+const calib_bn_point *calib_bn_find(const calib_profile *p, const calib_bn_point *key,
+                                    int threads);
+/* Appending (the kernels hook's helpers). */
+void calib_add_conv(calib_profile *p, const calib_conv_point *c);
+void calib_add_bn(calib_profile *p, const calib_bn_point *b);
 
 /* Least squares min ||A x - b|| (A is m x n, row-major; m >= n) by LAPACK's dgels. */
 int calib_lstsq(const double *A, const double *b, int m, int n, double *x, mk_err *err);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kern.h"
 #include "passes.h"
 #include "predict.h"
 #include "zoo.h"
@@ -12,15 +13,15 @@
 #define UNCALIBRATED_EFFICIENCY 0.5
 #define ELEMENTWISE_FLOP_SHARE  0.25 /* non-GEMM arithmetic runs at this share of GEMM's rate */
 
-/* How the training binary runs a convolution (the compiler's algo pass, compiler/algo.c,
- * and kernels/kern_conv.c): a 1x1/stride-1/unpadded convolution on a map of at least 256
- * pixels needs no unfolding (1x1); a tiny inner dimension (c*r*s <= 32) or a narrow map
- * (p*q < 256) unfolds several images side by side into one GEMM about 2048 columns wide
- * and scatters the result back (batched im2col); anything else unfolds one image at a time
- * (im2col). The generic build takes im2col everywhere. The context's threads take whole
- * images (or groups of them), each calling the single-threaded GEMM. */
-typedef enum conv_algo { CONV_IM2COL, CONV_BATCHED, CONV_1X1 } conv_algo;
-enum { NARROW_PQ = 256, TINY_CRS = 32, BATCH_COLS = 2048 };
+/* How the training binary runs a convolution: the compiler's algo pass (compiler/algo.c)
+ * chooses per pass, for the target's vector width, and the model runs the same pass on its
+ * graph. Without a measurement of the layer's shape and algorithms in the profile, the
+ * forward algorithm decides the roofline's GEMM shape: a 1x1 convolution needs no
+ * unfolding, the batched im2col unfolds several images side by side into one GEMM about 256
+ * columns wide and scatters the result back, im2col unfolds one image at a time, and DIRECT
+ * unfolds nothing. The context's threads take whole images (or groups of them). */
+typedef enum conv_algo { CONV_IM2COL, CONV_BATCHED, CONV_1X1, CONV_DIRECT } conv_algo;
+enum { BATCH_COLS = 256 };
 
 typedef struct conv_plan {
     conv_algo algo;
@@ -30,20 +31,16 @@ typedef struct conv_plan {
     double imbalance; /* >= 1: the busiest thread's share of the images over the mean */
 } conv_plan;
 
-static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads, int generic)
+static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads)
 {
     const graph_node *w = n->src[1];
     int64_t pq = n->ne[2] * n->ne[3], crs = w->ne[1] * w->ne[2] * w->ne[3], k = w->ne[0];
-    int pointwise = w->ne[2] == 1 && w->ne[3] == 1 && n->op_params[GRAPH_P_STRIDE_H] == 1 &&
-                    n->op_params[GRAPH_P_STRIDE_W] == 1 && n->op_params[GRAPH_P_PAD_H] == 0 &&
-                    n->op_params[GRAPH_P_PAD_W] == 0;
-    conv_plan p = {.algo = CONV_IM2COL, .per_call = 1};
-    if (!generic) {
-        if (pointwise)
-            p.algo = pq >= NARROW_PQ ? CONV_1X1 : CONV_BATCHED;
-        else if (crs <= TINY_CRS || pq < NARROW_PQ)
-            p.algo = CONV_BATCHED;
-    }
+    int32_t a = n->op_params[GRAPH_P_ALGO];
+    conv_plan p = {.algo = a == KERN_CONV_1X1              ? CONV_1X1
+                           : a == KERN_CONV_IM2COL_BATCHED ? CONV_BATCHED
+                           : a == KERN_CONV_DIRECT         ? CONV_DIRECT
+                                                           : CONV_IM2COL,
+                   .per_call = 1};
     if (p.algo == CONV_BATCHED) {
         p.per_call = (BATCH_COLS + pq - 1) / pq;
         if (p.per_call > batch) p.per_call = batch;
@@ -53,7 +50,7 @@ static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads, int 
     p.calls = units;
     double cols = 4.0 * (double)crs * (double)pq * (double)batch; /* the unfolded input */
     double outs = 4.0 * (double)k * (double)pq * (double)batch;
-    if (p.algo != CONV_1X1) {
+    if (p.algo == CONV_IM2COL || p.algo == CONV_BATCHED) {
         /* forward: write and read the columns; backward: the column gradient is written,
          * read back and folded into dx, and the weights' gradient unfolds again */
         p.unfold_fwd = 2 * cols;
@@ -66,6 +63,50 @@ static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads, int 
     int t = threads > 0 ? threads : 1;
     p.imbalance = units >= t ? ceil(units / t) * t / units : t / units;
     return p;
+}
+
+/* The measured forward and backward seconds of a convolution layer over `batch` images on
+ * `threads` threads, from the profile's point of the same shape and algorithms (the nearest
+ * thread count); 0 when the profile has none. Images are split among threads, so time goes
+ * with the images of the busiest thread. */
+static int conv_measured(const calib_profile *prof, const graph *g, const graph_node *n,
+                         int threads, double *fwd_s, double *bwd_s)
+{
+    if (!prof || !prof->nconv) return 0;
+    const graph_node *x = n->src[0], *w = n->src[1];
+    const int32_t *P = n->op_params;
+    calib_conv_point key = {.c = (int)x->ne[1], .h = (int)x->ne[2], .w = (int)x->ne[3],
+                            .k = (int)n->ne[1], .r = (int)w->ne[2], .s = (int)w->ne[3],
+                            .stride = P[GRAPH_P_STRIDE_H], .pad = P[GRAPH_P_PAD_H],
+                            .algo = {P[GRAPH_P_ALGO], P[GRAPH_P_ALGO_BWD_DATA],
+                                     P[GRAPH_P_ALGO_BWD_WEIGHTS]}};
+    const calib_conv_point *pt = calib_conv_find(prof, &key, threads);
+    if (!pt) return 0;
+    double per_thread_images = ceil((double)pt->images / pt->threads);
+    double scale = ceil((double)g->batch / threads) / per_thread_images;
+    if (pt->threads != threads) scale *= (double)pt->threads / threads; /* not measured: ideal */
+    /* the first layer computes no dx: its input is the data */
+    int needs_dx = x != g->input;
+    *fwd_s = scale * pt->fwd_s;
+    *bwd_s = scale * (needs_dx ? pt->bwd_s : pt->bwdw_s);
+    return 1;
+}
+
+/* The same for batch normalisation, split over channels: time goes with the images. */
+static int bn_measured(const calib_profile *prof, const graph *g, const graph_node *n,
+                       int threads, double *fwd_s, double *bwd_s)
+{
+    if (!prof || !prof->nbn) return 0;
+    calib_bn_point key = {.c = (int)n->ne[1],
+                          .hw = (int)(n->ne[2] * n->ne[3]),
+                          .relu = n->op_params[GRAPH_P_ACT] != 0};
+    const calib_bn_point *pt = calib_bn_find(prof, &key, threads);
+    if (!pt) return 0;
+    double scale = (double)g->batch / pt->images;
+    if (pt->threads != threads) scale *= (double)pt->threads / threads;
+    *fwd_s = scale * pt->fwd_s;
+    *bwd_s = scale * pt->bwd_s;
+    return 1;
 }
 
 /* GEMM dimensions of one call of a layer's forward, for its shape class; 0 when not
@@ -148,6 +189,9 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
      * build does not fuse. */
     if (!g->n_forward && !o->generic && graph_fuse(g, err) < 0) return -1;
     if (graph_layer_costs(g, &rows, &nrows, err) != 0) return -1;
+    /* the compiler's algorithm choice, for the target's vector registers */
+    int vec = t->cpu.simd_bits >= 512 ? 16 : t->cpu.simd_bits >= 256 ? 8 : 4;
+    if (graph_choose_algos(g, o->generic, vec, err) < 0) return -1;
     int threads = o->threads > 0 ? o->threads : t->cpu.cores;
     int ranks = o->ranks > 0 ? o->ranks : 1;
     int nodes = o->nodes > 0 ? o->nodes : ranks;
@@ -207,7 +251,30 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
         int ci = -1;
         int is_conv = c->node->op == GRAPH_OP_CONV2D && c->node->src[1];
         conv_plan cp = {0};
-        if (is_conv) cp = plan_conv(c->node, g->batch, threads, o->generic);
+        if (is_conv) cp = plan_conv(c->node, g->batch, threads);
+        double mf, mb;
+        if ((is_conv && conv_measured(prof, g, c->node, threads, &mf, &mb)) ||
+            (c->node->op == GRAPH_OP_BATCHNORM && bn_measured(prof, g, c->node, threads, &mf, &mb))) {
+            if (is_conv) {
+                gemm_dims(c->node, &cp, &m, &n, &k);
+                L->cls = calib_shape_class((int)m, (int)n, (int)k);
+                ci = !strcmp(L->cls, "small") ? 0 : !strcmp(L->cls, "medium") ? 1 : 2;
+            }
+            factor = ci >= 0 && o->class_factor[ci] > 0 ? o->class_factor[ci]
+                     : ci < 0                           ? other_factor
+                                                        : 1;
+            L->fwd_s = factor * mf;
+            L->bwd_s = factor * mb;
+            L->bound = "measured";
+            r->measured_layers++;
+            r->compute_s += L->fwd_s + L->bwd_s;
+            if (ci >= 0)
+                r->class_s[ci] += L->fwd_s + L->bwd_s;
+            else
+                r->other_s += L->fwd_s + L->bwd_s;
+            r->flops_per_step += c->fwd_flops + c->bwd_flops;
+            continue;
+        }
         if (gemm_dims(c->node, is_conv ? &cp : NULL, &m, &n, &k)) {
             L->cls = calib_shape_class((int)m, (int)n, (int)k);
             ci = !strcmp(L->cls, "small") ? 0 : !strcmp(L->cls, "medium") ? 1 : 2;
@@ -238,6 +305,11 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
         else
             r->other_s += L->fwd_s + L->bwd_s;
         r->flops_per_step += c->fwd_flops + c->bwd_flops;
+    }
+    if (r->measured_layers) {
+        size_t l = strlen(r->basis);
+        snprintf(r->basis + l, sizeof r->basis - l, "; %d layers timed by the kernels' benchmarks",
+                 r->measured_layers);
     }
     /* Adam (the training binary's default): read weight, gradient and both moments; write
      * the weight and the moments */

@@ -62,6 +62,7 @@ typedef struct predict_result {
     /* the step's compute split for refits (model/ingest): GEMM-like layers per shape class
      * (small, medium, large), and everything else (other layers and the update) */
     double class_s[3], other_s;
+    int measured_layers; /* layers timed from the profile's kernel measurements */
     int generic;
     /* memory of one rank, bytes: parameters + gradients + optimiser state, the arena of
      * one step (planned; without reuse in the generic build), the convolution workspace

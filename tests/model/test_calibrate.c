@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /* Tests of model/calibrate: the LAPACK least squares, the sgemm model fit on synthetic
  * points with known coefficients (and the dropping of a term that comes out negative),
  * the triad, and a quick calibration run whose profile JSON has every part. No timing is
@@ -12,6 +13,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "calibrate.h"
 #include "target_detect.h"
@@ -131,9 +134,9 @@ static void test_quick_run_profile(void **state)
     assert_string_equal(json_string_value(json_object_get(root, "format")), "modak-profile/1");
     assert_int_equal(json_array_size(json_object_get(json_object_get(root, "sgemm"), "points")), 8);
     assert_int_equal(json_array_size(json_object_get(json_object_get(root, "sgemm"), "fit")), 2);
-    json_t *conv = json_object_get(root, "conv");
-    assert_true(json_is_false(json_object_get(conv, "measured")));
-    assert_non_null(json_object_get(conv, "reason"));
+    json_t *kn = json_object_get(root, "kernels");
+    assert_true(json_is_false(json_object_get(kn, "measured")));
+    assert_non_null(strstr(json_string_value(json_object_get(kn, "note")), "not measured"));
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(root, "openblas"), "how")), "test");
     json_decref(root);
@@ -142,46 +145,89 @@ static void test_quick_run_profile(void **state)
     target_free(t);
 }
 
-/* the convolution hook: a fake kernels library */
-static int fake_conv(void *ud, const char *algo, const calib_conv_shape *s, int threads,
-                     double *seconds, double *flops)
+/* the kernels hook: a fake benchmark that adds one convolution and one batch norm per
+ * thread count */
+static int fake_kernels(void *ud, int threads, calib_profile *p, mk_err *err)
 {
+    (void)err;
     int *calls = ud;
     (*calls)++;
-    if (!strcmp(algo, "winograd") && s->kh != 3) return -1; /* not applicable */
-    *flops = 2.0 * s->batch * s->out_c * s->in_c * s->kh * s->kw * s->in_h * s->in_w;
-    *seconds = *flops / (threads * 10e9);
+    calib_conv_point c = {.c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3, .stride = 1,
+                          .pad = 1, .algo = {4, 4, 4}, .threads = threads, .images = 8 * threads,
+                          .fwd_s = 0.01 / threads, .bwd_s = 0.02 / threads,
+                          .bwdw_s = 0.01 / threads, .gflops = 12.5};
+    calib_bn_point b = {.c = 16, .hw = 1024, .relu = 1, .threads = threads, .images = 32,
+                        .fwd_s = 0.001, .bwd_s = 0.002};
+    calib_add_conv(p, &c);
+    calib_add_bn(p, &b);
     return 0;
 }
 
-static void test_conv_hook(void **state)
+static void test_kernels_hook(void **state)
 {
+    (void)state;
     target_detect_opts d = {.no_tools = 1};
     mk_err e;
     mk_err_clear(&e);
     target *t = target_detect(&d, &e);
     static const calib_shape shapes[] = {{16, 16, 16, "a"}, {24, 24, 24, "b"}, {32, 32, 32, "c"}};
-    static const calib_conv_shape cs[] = {{1, 3, 32, 32, 16, 3, 3, 1, 1, "3x3"},
-                                          {1, 16, 8, 8, 32, 1, 1, 1, 0, "1x1"}};
-    static const char *const algos[] = {"im2col", "winograd", NULL};
-    int threads[] = {1}, calls = 0;
+    int threads[] = {1, 2}, calls = 0;
     calib_opts o = {.shapes = shapes,
                     .nshapes = 3,
                     .threads = threads,
-                    .nthreads = 1,
+                    .nthreads = 2,
                     .min_seconds = 0.001,
                     .triad_bytes = 1 << 16,
-                    .conv = fake_conv,
-                    .conv_ud = &calls,
-                    .conv_shapes = cs,
-                    .nconv_shapes = 2,
-                    .conv_algos = algos};
+                    .kernels = fake_kernels,
+                    .kernels_ud = &calls};
     calib_profile p;
     assert_int_equal(calib_run(t, &o, &p, &e), 0);
-    assert_int_equal(calls, 4);
-    assert_int_equal(p.nconv, 3); /* winograd does not apply to 1x1 */
-    assert_true(p.conv_measured);
-    assert_true(fabs(p.conv[0].gflops - 10) < 1e-9);
+    assert_int_equal(calls, 2);
+    assert_int_equal(p.nconv, 2);
+    assert_int_equal(p.nbn, 2);
+    assert_true(p.kernels_measured);
+    /* the lookups take the nearest thread count, and only the same shape and algorithms */
+    calib_conv_point key = p.conv[0];
+    assert_ptr_equal(calib_conv_find(&p, &key, 2), &p.conv[1]);
+    assert_ptr_equal(calib_conv_find(&p, &key, 1), &p.conv[0]);
+    assert_ptr_equal(calib_conv_find(&p, &key, 64), &p.conv[1]);
+    key.algo[2] = 1;
+    assert_null(calib_conv_find(&p, &key, 1));
+    calib_bn_point bk = {.c = 16, .hw = 1024, .relu = 1};
+    assert_ptr_equal(calib_bn_find(&p, &bk, 2), &p.bn[1]);
+    bk.relu = 0;
+    assert_null(calib_bn_find(&p, &bk, 2));
+    /* written and read back */
+    mk_buf b;
+    mk_buf_init(&b);
+    calib_profile_to_json(&p, &b);
+    char path[] = "/tmp/modak-test-profile-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, b.s, b.len), (ssize_t)b.len);
+    close(fd);
+    calib_profile q;
+    assert_int_equal(calib_profile_load(path, &q, &e), 0);
+    assert_int_equal(q.nconv, 2);
+    assert_int_equal(q.nbn, 2);
+    assert_true(q.kernels_measured);
+    assert_int_equal(q.conv[1].algo[0], 4);
+    assert_int_equal(q.conv[1].images, 16);
+    assert_true(fabs(q.conv[1].bwd_s - 0.01) < 1e-12);
+    assert_int_equal(q.bn[0].relu, 1);
+    calib_profile_fini(&q);
+    /* a broken point is refused, naming the field */
+    char *bad = strstr(b.s, "\"bwd_seconds\"");
+    assert_non_null(bad);
+    memcpy(bad, "\"bwd_secondz\"", 13);
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_int_equal(write(fd, b.s, b.len), (ssize_t)b.len);
+    close(fd);
+    assert_int_equal(calib_profile_load(path, &q, &e), -1);
+    assert_non_null(strstr(e.msg, "/kernels/conv/0"));
+    calib_profile_fini(&q);
+    unlink(path);
+    mk_buf_fini(&b);
     calib_profile_fini(&p);
     target_free(t);
 }
@@ -194,7 +240,7 @@ int main(void)
         cmocka_unit_test(test_fit_drops_negative_terms),
         cmocka_unit_test(test_triad),
         cmocka_unit_test(test_quick_run_profile),
-        cmocka_unit_test(test_conv_hook),
+        cmocka_unit_test(test_kernels_hook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "mk_fs.h"
+#include "kern.h"
 #include "predict.h"
 #include "zoo.h"
 
@@ -96,11 +97,17 @@ static void test_mnist_layers(void **state)
     double flops = 2.0 * 64 * 576 * 288 * 32;
     assert_true(fabs(c2->fwd_flops - flops) / flops < 0.02); /* bias adds a little */
     double rate = 0.6 * t->cpu.peak[TARGET_FP32] / 40;
-    /* im2col one image at a time (c*r*s = 288, 576 pixels): the columns are written and read */
-    double unfold = 2 * 4.0 * 288 * 576 * 32 / 10e9;
-    assert_true(fabs(c2->fwd_s - (fmax(c2->fwd_flops / rate, c2->fwd_bytes / 10e9) + unfold)) <
-                1e-12);
+    /* the compiler's choice for this AVX2 target (8-float vectors, 24-pixel rows, 32 input
+     * channels) is the direct kernel: no unfolded columns to write and read */
+    assert_true(fabs(c2->fwd_s - fmax(c2->fwd_flops / rate, c2->fwd_bytes / 10e9)) < 1e-12);
     assert_string_equal(c2->bound, "compute");
+    /* conv1 (one input channel) unfolds one image at a time (c*r*s = 9, 676 pixels): the
+     * columns are written and read */
+    const predict_layer *c1 = layer(&r, "conv1");
+    double unfold = 2 * 4.0 * 9 * 676 * 32 / 10e9;
+    double rate1 = (!strcmp(c1->cls, "small") ? 0.3 : 0.6) * t->cpu.peak[TARGET_FP32] / 40;
+    assert_true(c1->fwd_s >= unfold + fmax(c1->fwd_flops / rate1, c1->fwd_bytes / 10e9) - 1e-12);
+    assert_int_equal(r.measured_layers, 0);
     /* the step adds up; epochs multiply */
     double sum = 0;
     for (int i = 0; i < r.nlayers; i++)
@@ -199,10 +206,72 @@ static void test_profile_round_trip(void **state)
     target_free(t);
 }
 
+/* layers the profile's kernel benchmarks timed take those times, scaled to the batch */
+static void test_measured_layers(void **state)
+{
+    (void)state;
+    target *t = fixture_target();
+    calib_profile p;
+    synthetic_profile(&p, t);
+    /* conv2 of mnist_cnn as the compiler runs it on this AVX2 target, 4 images on 1 thread;
+     * a point of another algorithm triple must not be taken */
+    calib_conv_point c = {.c = 32, .h = 26, .w = 26, .k = 64, .r = 3, .s = 3, .stride = 1,
+                          .pad = 0, .algo = {KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL},
+                          .threads = 1, .images = 4, .fwd_s = 1, .bwd_s = 1, .bwdw_s = 1};
+    calib_add_conv(&p, &c);
+    graph *g = mnist(32);
+    predict_opts o = {.threads = 1};
+    predict_result r;
+    mk_err e;
+    mk_err_clear(&e);
+    assert_int_equal(predict_graph(g, t, &p, &o, &r, &e), 0);
+    assert_int_equal(r.measured_layers, 0);
+    predict_result_fini(&r);
+    graph_free(g);
+    int algo[3] = {-1, -1, -1};
+    g = mnist(32);
+    assert_int_equal(predict_graph(g, t, &p, &o, &r, &e), 0); /* to learn the choice */
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i]->name && !strcmp(g->nodes[i]->name, "conv2") && !g->nodes[i]->fwd) {
+            algo[0] = g->nodes[i]->op_params[GRAPH_P_ALGO];
+            algo[1] = g->nodes[i]->op_params[GRAPH_P_ALGO_BWD_DATA];
+            algo[2] = g->nodes[i]->op_params[GRAPH_P_ALGO_BWD_WEIGHTS];
+        }
+    predict_result_fini(&r);
+    graph_free(g);
+    assert_int_equal(algo[0], KERN_CONV_DIRECT);
+    c.algo[0] = algo[0], c.algo[1] = algo[1], c.algo[2] = algo[2];
+    c.fwd_s = 0.004, c.bwd_s = 0.010, c.bwdw_s = 0.006;
+    calib_add_conv(&p, &c);
+    calib_bn_point b = {.c = 1, .hw = 1, .relu = 0, .threads = 1, .images = 1};
+    calib_add_bn(&p, &b); /* no batch norm in mnist_cnn: never taken */
+    g = mnist(32);
+    assert_int_equal(predict_graph(g, t, &p, &o, &r, &e), 0);
+    assert_int_equal(r.measured_layers, 1);
+    const predict_layer *c2 = layer(&r, "conv2");
+    assert_string_equal(c2->bound, "measured");
+    assert_true(fabs(c2->fwd_s - 0.004 * 32 / 4) < 1e-12); /* 32 images, measured on 4 */
+    assert_true(fabs(c2->bwd_s - 0.010 * 32 / 4) < 1e-12); /* it computes dx */
+    /* two threads: measured on one, scaled ideally */
+    predict_result_fini(&r);
+    graph_free(g);
+    g = mnist(32);
+    o.threads = 2;
+    assert_int_equal(predict_graph(g, t, &p, &o, &r, &e), 0);
+    c2 = layer(&r, "conv2");
+    assert_true(fabs(c2->fwd_s - 0.004 * 16 / 4 / 2) < 1e-12);
+    assert_non_null(strstr(r.basis, "1 layers timed"));
+    predict_result_fini(&r);
+    graph_free(g);
+    calib_profile_fini(&p);
+    target_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mnist_layers),
+        cmocka_unit_test(test_measured_layers),
         cmocka_unit_test(test_scaling_and_options),
         cmocka_unit_test(test_profile_round_trip),
     };

@@ -1,0 +1,252 @@
+/* calib_kernels — see calib_kernels.h. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "calib_kernels.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "codegen.h"
+#include "gfile.h"
+#include "kern.h"
+#include "mk_buf.h"
+#include "mk_fs.h"
+#include "passes.h"
+#include "zoo.h"
+
+extern char **environ;
+
+/* One request: a convolution (shape and algorithm triple) or a batch normalisation. */
+typedef struct calib_item {
+    int is_bn;
+    calib_conv_point conv;
+    calib_bn_point bn;
+    double image_flops; /* conv: forward FLOPs of one image */
+    int min_images;     /* conv: one group of the batched im2col */
+} calib_item;
+
+enum { PER_CALL_FLOPS = 200000000, PER_CALL_ELEMS = 4000000, MAX_PER_THREAD = 16 };
+
+static void add_item(calib_kernels *k, const calib_item *it)
+{
+    for (size_t i = 0; i < k->nitems; i++) {
+        const calib_item *o = &k->items[i];
+        if (o->is_bn != it->is_bn) continue;
+        if (it->is_bn ? o->bn.c == it->bn.c && o->bn.hw == it->bn.hw && o->bn.relu == it->bn.relu
+                      : !memcmp(&o->conv, &it->conv, sizeof it->conv))
+            return;
+    }
+    k->items = mk_xrealloc(k->items, (k->nitems + 1) * sizeof *k->items);
+    k->items[k->nitems++] = *it;
+}
+
+/* The requests of one network: every convolution with the target's algorithms and with
+ * im2col everywhere (the generic build), and every batch normalisation. */
+static int collect(calib_kernels *k, const char *net, int vec, mk_err *err)
+{
+    graph *g = graph_load_spec(net, 8, err);
+    if (!g) return -1;
+    int rc = graph_fuse(g, err) < 0 || graph_choose_algos(g, 0, vec, err) < 0 ? -1 : 0;
+    for (int i = 0; !rc && i < g->n_nodes; i++) {
+        const graph_node *n = g->nodes[i];
+        if (n->fused_into || n->fwd) continue;
+        calib_item it = {0};
+        if (n->op == GRAPH_OP_BATCHNORM) {
+            it.is_bn = 1;
+            it.bn.c = (int)n->ne[1];
+            it.bn.hw = (int)(n->ne[2] * n->ne[3]);
+            it.bn.relu = n->op_params[GRAPH_P_ACT] != 0;
+            add_item(k, &it);
+            continue;
+        }
+        if (n->op != GRAPH_OP_CONV2D || !n->src[1]) continue;
+        const graph_node *x = n->src[0], *w = n->src[1];
+        const int32_t *P = n->op_params;
+        calib_conv_point *c = &it.conv;
+        c->c = (int)x->ne[1];
+        c->h = (int)x->ne[2];
+        c->w = (int)x->ne[3];
+        c->k = (int)n->ne[1];
+        c->r = (int)w->ne[2];
+        c->s = (int)w->ne[3];
+        c->stride = P[GRAPH_P_STRIDE_H];
+        c->pad = P[GRAPH_P_PAD_H];
+        if (P[GRAPH_P_STRIDE_W] != c->stride || P[GRAPH_P_PAD_W] != c->pad)
+            continue; /* the benchmark takes square strides and padding */
+        int64_t pq = n->ne[2] * n->ne[3];
+        it.image_flops = 2.0 * (double)c->k * (double)pq * c->c * c->r * c->s;
+        it.min_images = pq < 64 ? (int)((256 + pq - 1) / pq) : 1;
+        c->algo[0] = P[GRAPH_P_ALGO];
+        c->algo[1] = P[GRAPH_P_ALGO_BWD_DATA];
+        c->algo[2] = P[GRAPH_P_ALGO_BWD_WEIGHTS];
+        add_item(k, &it);
+        c->algo[0] = c->algo[1] = c->algo[2] = KERN_CONV_IM2COL;
+        add_item(k, &it);
+    }
+    graph_free(g);
+    return rc;
+}
+
+/* Builds the benchmark program for the target (through the compiler's cache). */
+static int build(calib_kernels *k, mk_err *err)
+{
+    graph_toolchain tc;
+    char cflags[1024];
+    if (graph_toolchain_detect(NULL, &tc, err) ||
+        graph_target_cflags(&tc, k->march, 0, cflags, sizeof cflags, err))
+        return -1;
+    const char *tmp = getenv("TMPDIR");
+    char *templ = mk_xasprintf("%s/modak-calib-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(templ)) {
+        mk_err_set(err, MK_EIO, templ, 0, 0, "cannot create a temporary directory: %s",
+                   strerror(errno));
+        free(templ);
+        return -1;
+    }
+    k->dir = templ;
+    k->bin = mk_path_join(k->dir, "kern_calib");
+    graph_build_result br;
+    int rc = graph_build(graph_calib_source, &tc, cflags, "kern_calib", k->bin, &br, err);
+    if (rc && br.log) fprintf(stderr, "%s", br.log);
+    graph_build_result_fini(&br);
+    return rc;
+}
+
+/* Runs the program with the requests on stdin; its answers in *out (malloc'd). */
+static int run(calib_kernels *k, int threads, const char *requests, char **out, mk_err *err)
+{
+    char *in_path = mk_path_join(k->dir, "requests"), *out_path = mk_path_join(k->dir, "answers");
+    char th[16], secs[32];
+    snprintf(th, sizeof th, "%d", threads);
+    snprintf(secs, sizeof secs, "%g", k->seconds > 0 ? k->seconds : 0.1);
+    char *argv[] = {k->bin, th, secs, NULL};
+    int rc = -1, status = 0;
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, in_path, O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (mk_file_write(in_path, requests, strlen(requests), 0, err)) goto done;
+    int e = posix_spawn(&pid, k->bin, &fa, NULL, argv, environ);
+    if (e) {
+        mk_err_set(err, MK_EIO, k->bin, 0, 0, "cannot start the kernel benchmarks: %s",
+                   strerror(e));
+        goto done;
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        mk_err_set(err, MK_EIO, k->bin, 0, 0, "the kernel benchmarks failed (%s %d)",
+                   WIFEXITED(status) ? "exit status" : "signal",
+                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        goto done;
+    }
+    size_t len;
+    rc = mk_file_read(out_path, 1 << 24, out, &len, err);
+done:
+    posix_spawn_file_actions_destroy(&fa);
+    free(in_path);
+    free(out_path);
+    return rc;
+}
+
+static int clampi(double v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : (int)v;
+}
+
+int calib_kernels_run(void *ud, int threads, calib_profile *p, mk_err *err)
+{
+    calib_kernels *k = ud;
+    if (!k->bin) {
+        int vec = graph_march_vector_floats(k->march);
+        size_t nnet = k->networks ? k->nnetworks : 0;
+        const graph_zoo_entry *zoo = graph_zoo();
+        if (!k->networks)
+            while (zoo[nnet].name)
+                nnet++;
+        for (size_t i = 0; i < nnet; i++)
+            if (collect(k, k->networks ? k->networks[i] : zoo[i].name, vec, err)) return -1;
+        if (!k->quiet)
+            fprintf(stderr, "calibrate: building the kernel benchmarks for %s (%zu shapes)\n",
+                    k->march, k->nitems);
+        if (build(k, err)) return -1;
+    }
+    mk_buf req;
+    mk_buf_init(&req);
+    for (size_t i = 0; i < k->nitems; i++) {
+        calib_item *it = &k->items[i];
+        if (it->is_bn) {
+            calib_bn_point *b = &it->bn;
+            b->threads = threads;
+            b->images = clampi(ceil(PER_CALL_ELEMS / ((double)b->c * b->hw)), 2, 64);
+            mk_buf_printf(&req, "bn %d %d %d %d\n", b->images, b->c, b->hw, b->relu);
+        } else {
+            calib_conv_point *c = &it->conv;
+            int per = clampi(ceil(PER_CALL_FLOPS / it->image_flops), 2, MAX_PER_THREAD);
+            if (per < it->min_images) per = it->min_images;
+            c->threads = threads;
+            c->images = per * threads;
+            mk_buf_printf(&req, "conv %d %d %d %d %d %d %d %d %d %d %d %d\n", c->images, c->c,
+                          c->h, c->w, c->k, c->r, c->s, c->stride, c->pad, c->algo[0], c->algo[1],
+                          c->algo[2]);
+        }
+    }
+    if (!k->quiet)
+        fprintf(stderr, "calibrate: timing %zu kernel shapes on %d thread%s\n", k->nitems,
+                threads, threads == 1 ? "" : "s");
+    char *ans = NULL;
+    int rc = run(k, threads, req.s ? req.s : "", &ans, err);
+    mk_buf_fini(&req);
+    if (rc) return -1;
+    char *line = ans;
+    for (size_t i = 0; i < k->nitems; i++) {
+        calib_item *it = &k->items[i];
+        char *nl = line ? strchr(line, '\n') : NULL;
+        if (!nl) {
+            rc = mk_err_set(err, MK_EIO, k->bin, 0, 0,
+                            "the kernel benchmarks answered %zu of %zu requests", i, k->nitems);
+            break;
+        }
+        *nl = 0;
+        if (it->is_bn) {
+            if (sscanf(line, "bn %lf %lf", &it->bn.fwd_s, &it->bn.bwd_s) == 2)
+                calib_add_bn(p, &it->bn);
+        } else {
+            calib_conv_point *c = &it->conv;
+            if (sscanf(line, "conv %lf %lf %lf", &c->fwd_s, &c->bwd_s, &c->bwdw_s) == 3) {
+                double s = c->fwd_s + c->bwd_s;
+                c->gflops = s > 0 ? 3 * it->image_flops * c->images / s / 1e9 : 0;
+                calib_add_conv(p, c);
+            }
+        }
+        /* "error ..." answers (a shape the kernels refuse) are left out: the model falls
+         * back to the sgemm fit for them */
+        line = nl + 1;
+    }
+    free(ans);
+    if (!rc)
+        snprintf(p->kernels_note, sizeof p->kernels_note,
+                 "kernels/calib compiled for %s, timed for %g s per measurement (best of >= 3)",
+                 k->march, k->seconds > 0 ? k->seconds : 0.1);
+    return rc;
+}
+
+void calib_kernels_fini(calib_kernels *k)
+{
+    if (k->dir) mk_rm_rf(k->dir);
+    free(k->dir);
+    free(k->bin);
+    free(k->items);
+    k->dir = k->bin = NULL;
+    k->items = NULL;
+    k->nitems = 0;
+}
