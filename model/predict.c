@@ -176,6 +176,17 @@ static int rank_memory(graph *g, int threads, int generic, predict_result *r, mk
     return 0;
 }
 
+/* Adds a layer's times to the step and to its share (shape class ci, or -1: other). */
+static void account(predict_result *r, const predict_layer *L, int ci)
+{
+    r->compute_s += L->fwd_s + L->bwd_s;
+    if (ci >= 0)
+        r->class_s[ci] += L->fwd_s + L->bwd_s;
+    else
+        r->other_s += L->fwd_s + L->bwd_s;
+    r->flops_per_step += L->fwd_flops + L->bwd_flops;
+}
+
 int predict_graph(graph *g, const target *t, const calib_profile *prof, const predict_opts *o,
                   predict_result *r, mk_err *err)
 {
@@ -267,12 +278,7 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
             L->bwd_s = factor * mb;
             L->bound = "measured";
             r->measured_layers++;
-            r->compute_s += L->fwd_s + L->bwd_s;
-            if (ci >= 0)
-                r->class_s[ci] += L->fwd_s + L->bwd_s;
-            else
-                r->other_s += L->fwd_s + L->bwd_s;
-            r->flops_per_step += c->fwd_flops + c->bwd_flops;
+            account(r, L, ci);
             continue;
         }
         if (gemm_dims(c->node, is_conv ? &cp : NULL, &m, &n, &k)) {
@@ -299,12 +305,7 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
         L->fwd_s = factor * (fmax(tf_c, tf_m) + unfold_f + calls_f * overhead);
         L->bwd_s = factor * (fmax(tb_c, tb_m) + unfold_b + calls_b * overhead);
         L->bound = tf_c + tb_c >= tf_m + tb_m ? "compute" : "memory";
-        r->compute_s += L->fwd_s + L->bwd_s;
-        if (ci >= 0)
-            r->class_s[ci] += L->fwd_s + L->bwd_s;
-        else
-            r->other_s += L->fwd_s + L->bwd_s;
-        r->flops_per_step += c->fwd_flops + c->bwd_flops;
+        account(r, L, ci);
     }
     if (r->measured_layers) {
         size_t l = strlen(r->basis);
