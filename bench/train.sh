@@ -194,10 +194,10 @@ steady() { # steady METRICS BATCH
     END { k = last >= 4 ? 2 : 1; if (last > k) printf "%.1f", (last - k) * B / (T[last] - T[k]); else printf "%.1f", last * B / T[last] }'
 }
 
-run_modak() { # run_modak BIN BATCH STEPS DATA TAG
-  local bin=$1 b=$2 steps=$3 d=$4 tag=$5 args
+run_modak() { # run_modak BIN BATCH STEPS DATA TAG [CORETYPE]
+  local bin=$1 b=$2 steps=$3 d=$4 tag=$5 ct=${6:-} args
   if [[ $d == fashion ]]; then args=(--data "$data"); else args=(--synthetic); fi
-  /usr/bin/time -v "$bin" train "${args[@]}" --batch "$b" --threads "$threads" --max-steps "$steps" \
+  env ${ct:+OPENBLAS_CORETYPE=$ct} /usr/bin/time -v "$bin" train "${args[@]}" --batch "$b" --threads "$threads" --max-steps "$steps" \
     --metrics "$tmp/$tag.jsonl" >"$tmp/$tag.out" 2>"$tmp/$tag.time" || { cat "$tmp/$tag.out" "$tmp/$tag.time" >&2; return 1; }
   steady "$tmp/$tag.jsonl" "$b"
 }
@@ -229,12 +229,15 @@ for spec in "${nets[@]}"; do
   # rounds: every configuration once per round, interleaved, the best rate kept (the machine
   # is shared: the best of a few runs estimates what the code can do, not what the
   # neighbours left over); RSS is the largest seen
-  opt=0 gen=0 t_def=0 t_skx=0 opt_rss=0 gen_rss=0 r_def=0 r_skx=0
+  opt=0 gen=0 unk=0 t_def=0 t_skx=0 opt_rss=0 gen_rss=0 r_def=0 r_skx=0
   for ((round = 0; round < rounds; round++)); do
     v=$(run_modak "$tmp/$net" "$b" "$msteps" "$d" "$net-opt"); opt=$(best "$opt" "$v")
     opt_rss=$(best "$opt_rss" "$(rss_mib "$tmp/$net-opt.time")")
     v=$(run_modak "$tmp/$net-generic" "$b" "$((msteps / 2 > 3 ? msteps / 2 : 3))" "$d" "$net-gen"); gen=$(best "$gen" "$v")
     gen_rss=$(best "$gen_rss" "$(rss_mib "$tmp/$net-gen.time")")
+    # the generic build keeps OpenBLAS's own kernel choice, as a stock image does; on a CPU
+    # newer than Debian's OpenBLAS 0.3.21 knows, that choice is its Prescott fallback
+    v=$(run_modak "$tmp/$net-generic" "$b" "$((msteps / 4 > 2 ? msteps / 4 : 2))" "$d" "$net-unk" Prescott); unk=$(best "$unk" "$v")
     if ((have_torch)); then
       v=$(run_torch "$net" "$b" "$tsteps" "$d" "$net-torch" ""); t_def=$(best "$t_def" "$v")
       r_def=$(best "$r_def" "$(rss_mib "$tmp/$net-torch.time")")
@@ -248,7 +251,7 @@ for spec in "${nets[@]}"; do
   else
     t_def=- t_skx=-
   fi
-  rows+=("$net $b $opt $gen $t_def $t_skx $t_best $opt_rss $gen_rss $t_rss")
+  rows+=("$net $b $opt $gen $t_def $t_skx $t_best $opt_rss $gen_rss $t_rss $unk")
   # the biggest convolution: its shape from the program, its rate from the profile build
   read -r cname n c h w k r s sh sw p q <<<"$(awk '
     function v(key,   m) { if (match($0, "\\." key " = [0-9]+")) { m = substr($0, RSTART, RLENGTH); sub(/.*= /, "", m); return m + 0 } return 0 }
@@ -270,14 +273,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0 && a + 0 > 0) printf "%.
 echo "training images/s (steady state, best of $rounds interleaved runs; PyTorch: OpenBLAS default / SkylakeX, best kept)"
 printf "%-10s %5s %11s %11s %9s %20s %9s %9s\n" network batch modak generic opt/gen "pytorch def/skx" "best" modak/pt
 for row in "${rows[@]}"; do
-  read -r net b opt gen tdef tskx tbest orss grss trss <<<"$row"
+  read -r net b opt gen tdef tskx tbest orss grss trss unk <<<"$row"
   printf "%-10s %5s %11s %11s %9s %20s %9s %9s\n" "$net" "$b" "$opt" "$gen" "$(ratio "$opt" "$gen")" "$tdef / $tskx" "$tbest" "$(ratio "$opt" "$tbest")"
+done
+echo
+echo "the generic build on a CPU its OpenBLAS does not know (OPENBLAS_CORETYPE=Prescott, the"
+echo "fallback of Debian's OpenBLAS 0.3.21; the optimised binary picks its core from CPUID)"
+printf "%-10s %11s %11s %9s\n" network modak generic opt/gen
+for row in "${rows[@]}"; do
+  read -r net b opt gen tdef tskx tbest orss grss trss unk <<<"$row"
+  printf "%-10s %11s %11s %9s\n" "$net" "$opt" "$unk" "$(ratio "$opt" "$unk")"
 done
 echo
 echo "peak RSS (MiB)"
 printf "%-10s %9s %9s %9s %12s\n" network modak generic pytorch modak/pytorch
 for row in "${rows[@]}"; do
-  read -r net b opt gen tdef tskx tbest orss grss trss <<<"$row"
+  read -r net b opt gen tdef tskx tbest orss grss trss unk <<<"$row"
   printf "%-10s %9s %9s %9s %12s\n" "$net" "$orss" "$grss" "$trss" "$(ratio "$orss" "$trss")"
 done
 echo

@@ -672,10 +672,12 @@ static int codegen(graph *g, const graph_options *o, graph_compiled *res, mk_err
         "    .classes = %lld,\n    .nparams = %d,\n    .params = params,\n"
         "    .arena_bytes = %zu,\n    .workspace_bytes = 0, /* set in main() */\n"
         "    .flops_fwd = %.17g,\n    .flops_train = %.17g,\n"
-        "    .forward_backward = forward_backward,\n    .infer = infer,\n};\n\n",
+        "    .forward_backward = forward_backward,\n    .infer = infer,\n"
+        "    .stock_blas = %d,\n};\n\n",
         (long long)g->batch, (long long)in->ne[1], (long long)in->ne[2], (long long)in->ne[3],
         (long long)g->logits->ne[1], res->nparams,
-        arena < GRAPH_ALIGN ? (size_t)GRAPH_ALIGN : arena, res->flops_fwd, res->flops_train);
+        arena < GRAPH_ALIGN ? (size_t)GRAPH_ALIGN : arena, res->flops_fwd, res->flops_train,
+        o->generic);
     out(&c,
         "/* The network, its layer descriptors checked and the conv workspace sized (NULL and a\n"
         " * message in err when a descriptor is refused). Public for test harnesses, which build\n"

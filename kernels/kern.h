@@ -400,6 +400,9 @@ struct kern_net {
     /* Forward only, as in inference (s->training and s->grads are ignored): fills s->loss,
      * s->correct (when labels are given) and s->probs (when not NULL). 0 or -1. */
     int (*infer)(kern_ctx *ctx, const kern_net *net, kern_step *s);
+    /* A generic build (what a stock image ships): OpenBLAS keeps its own kernel choice, as a
+     * stock framework's does, even where CPUID says it chose a slow one. */
+    int stock_blas;
 };
 
 /* The training program: `BIN train|eval|info|--help`; see kernels/README.md. Returns the

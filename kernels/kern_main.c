@@ -219,13 +219,13 @@ static int emulated(void)
            (self.st_ino != prog.st_ino || self.st_dev != prog.st_dev);
 }
 
-static enum reexec_status configure_openblas(char **argv)
+static enum reexec_status configure_openblas(char **argv, int stock)
 {
     if (getenv("KERN_REEXECUTED")) return REEXEC_NONE;
     int reexec = 0;
     const char *active = kern_coretype_active();
     const char *want = kern_coretype_wanted();
-    int change_core = !getenv("OPENBLAS_CORETYPE") && want && strcasecmp(want, active);
+    int change_core = !stock && !getenv("OPENBLAS_CORETYPE") && want && strcasecmp(want, active);
     int change_threads = openblas_get_num_threads() > 1;
     if (!change_core && !change_threads) return REEXEC_NONE;
     if (emulated()) return REEXEC_EMULATED;
@@ -241,11 +241,16 @@ static enum reexec_status configure_openblas(char **argv)
     return REEXEC_FAILED;
 }
 
-static void describe_coretype(char *buf, size_t size, enum reexec_status rs)
+static void describe_coretype(char *buf, size_t size, enum reexec_status rs, int stock)
 {
     const char *active = kern_coretype_active(), *want = kern_coretype_wanted();
     const char *from = getenv("KERN_CORETYPE_FROM"), *env = getenv("OPENBLAS_CORETYPE");
-    if (from && env && strcasecmp(env, active))
+    if (stock && !env)
+        snprintf(buf, size,
+                 "%s (OpenBLAS's own choice, kept: a generic build selects nothing; CPUID "
+                 "wants %s)",
+                 active, want ? want : "nothing in particular");
+    else if (from && env && strcasecmp(env, active))
         snprintf(buf, size,
                  "%s (wanted %s, but OpenBLAS did not accept OPENBLAS_CORETYPE=%s "
                  "after the re-exec)",
@@ -762,7 +767,7 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
     fmt_bytes(pbytes, p, sizeof p);
     fmt_bytes((double)net->workspace_bytes, w, sizeof w);
     fmt_bytes(total, t, sizeof t);
-    describe_coretype(core, sizeof core, rs);
+    describe_coretype(core, sizeof core, rs, net->stock_blas);
     printf("network:     %s\n", net->name);
     printf("input:       %d x %d x %d (C x H x W), %d classes, compiled batch %d\n", net->in_c,
            net->in_h, net->in_w, net->classes, net->batch);
@@ -784,7 +789,7 @@ static int cmd_info(int argc, char **argv, const kern_net *net, const char *prog
 
 int kern_main(int argc, char **argv, const kern_net *net)
 {
-    enum reexec_status rs = configure_openblas(argv);
+    enum reexec_status rs = configure_openblas(argv, net->stock_blas);
     const char *prog = argc > 0 && argv[0] ? argv[0] : "train";
     const char *slash = strrchr(prog, '/');
     if (slash) prog = slash + 1;
