@@ -24,6 +24,7 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
+#include <stdint.h>
 #include <string.h>
 
 #include "kern.h"
@@ -82,22 +83,24 @@ static double lane_use(int len, int vw)
 }
 
 /* AUTO's choice for one pass, from measurements on a zen4 core (`modak model calibrate`
- * times every zoo shape both ways): the GEMM algorithms are plain 1x1 or per-image im2col
- * unless an image has fewer than 64 output pixels (resnet50's 7x7 stage), where batching
- * images widens the GEMM. DIRECT wins where the GEMM is small or skinny: the forward with
- * 16 to 64 input channels on rows that fill its column blocks (resnet20: 1.5-1.7x; with one
- * input channel im2col is 3x faster, with 128 or more 10-15%), backward-data with 16 to 32
- * input channels on full rows (2x on resnet20's first stage; behind by 2-5% from 64 input
- * channels, by 60% on mnist_cnn's 26-pixel rows in 32-wide blocks), and
- * backward-weights with at most 16 output channels from at least 16 input channels. */
+ * times every zoo shape both ways; kernels/calib answers ad-hoc requests): the GEMM
+ * algorithms are plain 1x1 or per-image im2col unless an image has at most 64 output pixels
+ * (resnet50's 7x7 stage, resnet20's 8x8 one), where batching images widens the GEMM (8x8:
+ * backward 6% and backward-weights alone 14% faster). DIRECT wins where the GEMM is small or
+ * skinny: the forward with 16 to 64 input channels on rows that fill its column blocks
+ * (resnet20: 1.5-1.7x; with one input channel im2col is 3x faster, with 128 or more 10-15%),
+ * backward-data with 16 to 32 input channels on full rows (2x on resnet20's first stage;
+ * behind by 2-5% from 64 input channels, by 60% on mnist_cnn's 26-pixel rows in 32-wide
+ * blocks), and backward-weights with at most 32 output channels from at least 16 input
+ * channels (resnet20's 32-channel stage: 17% faster than im2col). */
 static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
 {
     int pq = cv->p * cv->q, vw = cv->vec > 0 ? cv->vec : DQB;
-    kern_conv_algo gemm = pq < 64            ? KERN_CONV_IM2COL_BATCHED
+    kern_conv_algo gemm = pq <= 64           ? KERN_CONV_IM2COL_BATCHED
                           : is_pointwise(cv) ? KERN_CONV_1X1
                                              : KERN_CONV_IM2COL;
-    /* measured with AVX and AVX-512 only; below 64 output pixels the batched GEMM wins */
-    if (!direct_ok(cv) || is_pointwise(cv) || vw < 8 || pq < 64) return gemm;
+    /* measured with AVX and AVX-512 only; up to 64 output pixels the batched GEMM wins */
+    if (!direct_ok(cv) || is_pointwise(cv) || vw < 8 || pq <= 64) return gemm;
     switch (pass) {
     case FWD:
         return cv->c >= 16 && cv->c <= 64 && lane_use(cv->q, vw) >= 0.85 ? KERN_CONV_DIRECT
@@ -106,7 +109,7 @@ static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
         return cv->c >= 16 && cv->c <= 32 && lane_use(cv->w, vw) >= 0.85 ? KERN_CONV_DIRECT
                                                                           : gemm;
     default:
-        return cv->k <= 16 && cv->c >= 16 && lane_use(cv->q, vw) >= 0.75 ? KERN_CONV_DIRECT
+        return cv->k <= 32 && cv->c >= 16 && lane_use(cv->q, vw) >= 0.75 ? KERN_CONV_DIRECT
                                                                           : gemm;
     }
 }
@@ -192,7 +195,9 @@ static size_t direct_scratch(const kern_conv *cv, enum conv_pass pass)
     size_t qp = (size_t)round_up(cv->q, DQB), kp = (size_t)round_up(cv->k, DKB);
     size_t xpad = (size_t)cv->c * (cv->h + 2 * cv->pad_h) * (qp + cv->s - 1);
     if (pass == FWD) return xpad + kp * crs + crs;
-    if (pass == BWD_W) return xpad + kp * (size_t)cv->p * qp + crs;
+    /* padded input, padded dy, tap offsets, and one vector of partial sums per (output
+     * channel, tap) kept over all the thread's images (64-byte aligned: + DQB) */
+    if (pass == BWD_W) return xpad + kp * (size_t)cv->p * qp + crs + (kp * crs + 1) * DQB;
     size_t wq = (size_t)round_up(cv->w, DQB), cp = (size_t)round_up(cv->c, DKB);
     return (size_t)cv->k * (cv->p + 2 * (cv->r - 1 - cv->pad_h)) * (wq + cv->s - 1) + cp * krs +
            krs;
@@ -642,12 +647,16 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
     float *xpad = (float *)(ws + j->l.col);
     float *dypad = xpad + (size_t)C * hp * wpp;
     int *off = (int *)(dypad + (size_t)kp * P * qp);
+    /* the partial sums stay vectors over all images: reduced to floats once, at the end
+     * (reducing per image cost a fifth of the kernel on resnet20's first stage) */
+    uintptr_t va = (uintptr_t)(off + taps);
+    vecf *vacc = (vecf *)((va + sizeof(vecf) - 1) / sizeof(vecf) * sizeof(vecf));
     float *dwt = nth > 1 ? (float *)(ws + j->l.dw) : j->dw;
     for (int c = 0, t = 0; c < C; c++)
         for (int r = 0; r < R; r++)
             for (int s = 0; s < S; s++, t++)
                 off[t] = (c * hp + r) * wpp + s;
-    memset(dwt, 0, (size_t)K * taps * sizeof *dwt);
+    memset(vacc, 0, (size_t)kp * taps * sizeof *vacc);
     memset(dypad, 0, (size_t)kp * P * qp * sizeof *dypad);
     size_t lo, hi;
     kern_split((size_t)cv->n, ith, nth, &lo, &hi);
@@ -665,9 +674,10 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
                     dst[q] = src[q];
             }
         for (int k0 = 0; k0 < K; k0 += DKB) {
-            int kb = K - k0 < DKB ? K - k0 : DKB;
             for (int t = 0; t < taps; t++) {
-                vecf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                vecf *acc = vacc + (size_t)k0 * taps + (size_t)t * DKB;
+                vecf a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+                vecf a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
                 for (int op = 0; op < P; op++) {
                     const float *xr = xpad + off[t] + (size_t)op * wpp;
                     const float *dr = dypad + (size_t)k0 * ks + (size_t)op * qp;
@@ -680,15 +690,22 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
                         a6 += loadv(d + 6 * ks) * xv, a7 += loadv(d + 7 * ks) * xv;
                     }
                 }
-                vecf acc[DKB] = {a0, a1, a2, a3, a4, a5, a6, a7};
-                for (int kk = 0; kk < kb; kk++) {
-                    float sum = 0;
-                    for (int l = 0; l < DQB; l++)
-                        sum += acc[kk][l];
-                    dwt[(size_t)(k0 + kk) * taps + t] += sum;
-                }
+                acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+                acc[4] = a4, acc[5] = a5, acc[6] = a6, acc[7] = a7;
             }
         }
+    }
+    /* vacc[k0 * taps + t * DKB + kk] holds channel k0 + kk, tap t */
+    for (int k0 = 0; k0 < K; k0 += DKB) {
+        int kb = K - k0 < DKB ? K - k0 : DKB;
+        for (int t = 0; t < taps; t++)
+            for (int kk = 0; kk < kb; kk++) {
+                const vecf v = vacc[(size_t)k0 * taps + (size_t)t * DKB + kk];
+                float sum = 0;
+                for (int l = 0; l < DQB; l++)
+                    sum += v[l];
+                dwt[(size_t)(k0 + kk) * taps + t] = sum;
+            }
     }
 }
 

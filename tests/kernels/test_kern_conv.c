@@ -203,11 +203,11 @@ static void test_conv_auto_choice(void **state)
     /* The choices between DIRECT and GEMM depend on the target's vector width (DIRECT only
      * with AVX or wider); the GEMM choices do not. */
 #if defined(__AVX512F__)
-    const kern_conv_algo direct = KERN_CONV_DIRECT, fwd8x8 = KERN_CONV_IM2COL;
+    const kern_conv_algo direct = KERN_CONV_DIRECT;
 #elif defined(__AVX__)
-    const kern_conv_algo direct = KERN_CONV_DIRECT, fwd8x8 = KERN_CONV_DIRECT;
+    const kern_conv_algo direct = KERN_CONV_DIRECT;
 #else
-    const kern_conv_algo direct = KERN_CONV_IM2COL, fwd8x8 = KERN_CONV_IM2COL;
+    const kern_conv_algo direct = KERN_CONV_IM2COL;
 #endif
     /* mnist_cnn: one input channel, and 24-pixel rows in 32-wide blocks: GEMM everywhere */
     assert_int_equal(c1.algo, KERN_CONV_IM2COL);
@@ -217,8 +217,10 @@ static void test_conv_auto_choice(void **state)
     assert_int_equal(c2.algo_bwd_weights, KERN_CONV_IM2COL);
     assert_int_equal(c3.algo, KERN_CONV_1X1);
     assert_int_equal(c3.algo_bwd_data, KERN_CONV_1X1);
-    assert_int_equal(c4.algo, fwd8x8);
-    assert_int_equal(c4.algo_bwd_weights, KERN_CONV_IM2COL);
+    /* resnet20's 8x8 stage: 64 pixels per image, images batched in every pass */
+    assert_int_equal(c4.algo, KERN_CONV_IM2COL_BATCHED);
+    assert_int_equal(c4.algo_bwd_data, KERN_CONV_IM2COL_BATCHED);
+    assert_int_equal(c4.algo_bwd_weights, KERN_CONV_IM2COL_BATCHED);
     /* resnet50's last stage: 7x7 images, batched */
     kern_conv c7 = {
         .n = 8, .c = 512, .h = 7, .w = 7, .k = 512, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
