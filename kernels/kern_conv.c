@@ -255,10 +255,12 @@ static void valid_cols(int Q, int W, int stride, int pad, int s, int *q0, int *q
     *q1 = b;
 }
 
-/* col[(ci*r + ri)*s + si][pq], row stride ld, from one image x (c x h x w). */
-static void im2col(const kern_conv *cv, const float *x, float *col, size_t ld)
+/* col[(ci*r + ri)*s + si][(p - p0)*q + q], row stride ld, from one image x (c x h x w), for
+ * the output rows p in [p0, p1). */
+static void im2col_rows(const kern_conv *cv, const float *x, float *col, size_t ld, int p0,
+                        int p1)
 {
-    const int C = cv->c, H = cv->h, W = cv->w, R = cv->r, S = cv->s, P = cv->p, Q = cv->q;
+    const int C = cv->c, H = cv->h, W = cv->w, R = cv->r, S = cv->s, Q = cv->q;
     const int sh = cv->stride_h, sw = cv->stride_w, ph = cv->pad_h, pw = cv->pad_w;
     for (int c = 0; c < C; c++)
         for (int r = 0; r < R; r++)
@@ -266,8 +268,8 @@ static void im2col(const kern_conv *cv, const float *x, float *col, size_t ld)
                 float *row = col + ((size_t)(c * R + r) * S + s) * ld;
                 int q0, q1;
                 valid_cols(Q, W, sw, pw, s, &q0, &q1);
-                for (int p = 0; p < P; p++) {
-                    float *dst = row + (size_t)p * Q;
+                for (int p = p0; p < p1; p++) {
+                    float *dst = row + (size_t)(p - p0) * Q;
                     int ih = p * sh - ph + r;
                     if (ih < 0 || ih >= H) {
                         memset(dst, 0, (size_t)Q * sizeof *dst);
@@ -286,6 +288,24 @@ static void im2col(const kern_conv *cv, const float *x, float *col, size_t ld)
                         dst[q] = 0.0f;
                 }
             }
+}
+
+static void im2col(const kern_conv *cv, const float *x, float *col, size_t ld)
+{
+    im2col_rows(cv, x, col, ld, 0, cv->p);
+}
+
+/* Output rows per block of a tiled im2col: one image's unfolded matrix larger than this
+ * many bytes (resnet50's 7x7 stem: 7.4 MB) is unfolded and multiplied a block of rows at a
+ * time, so that the block is still in L2 when the GEMM reads it. */
+enum { TILE_BYTES = 512 << 10 };
+
+static int tile_rows(const kern_conv *cv)
+{
+    size_t row_bytes = (size_t)cv->c * cv->r * cv->s * cv->q * sizeof(float);
+    size_t rows = TILE_BYTES / (row_bytes ? row_bytes : 1);
+    if (rows < 1) rows = 1;
+    return rows >= (size_t)cv->p ? cv->p : (int)rows;
 }
 
 /* dx (one image, c x h x w) += the folding of col; dx must be zeroed first. */
@@ -392,10 +412,20 @@ static void gemm_conv_task(void *p, int ith, int nth)
         if (j->pass == FWD) {
             if (!batched) {
                 const float *xi = j->x + i0 * in_sz;
-                if (!pointwise) im2col(cv, xi, col, (size_t)PQ);
                 float *yi = j->y + i0 * out_sz;
-                kern_sgemm(0, 0, K, PQ, CRS, 1.0f, j->w, CRS, pointwise ? xi : col, PQ, 0.0f, yi,
-                           PQ);
+                if (pointwise) {
+                    kern_sgemm(0, 0, K, PQ, CRS, 1.0f, j->w, CRS, xi, PQ, 0.0f, yi, PQ);
+                } else {
+                    /* a block of output rows at a time (all of them unless the unfolded
+                     * image is larger than L2) */
+                    const int rows = tile_rows(cv);
+                    for (int p0 = 0; p0 < cv->p; p0 += rows) {
+                        int p1 = p0 + rows < cv->p ? p0 + rows : cv->p, n = (p1 - p0) * cv->q;
+                        im2col_rows(cv, xi, col, (size_t)n, p0, p1);
+                        kern_sgemm(0, 0, K, n, CRS, 1.0f, j->w, CRS, col, n, 0.0f,
+                                   yi + (size_t)p0 * cv->q, PQ);
+                    }
+                }
                 if (j->bias || j->relu)
                     epilogue(yi, (size_t)PQ, yi, (size_t)PQ, K, (size_t)PQ, j->bias, j->relu);
             } else {
@@ -424,7 +454,17 @@ static void gemm_conv_task(void *p, int ith, int nth)
                            dy + (i0 + t) * out_sz + (size_t)kk * PQ, (size_t)PQ * sizeof(float));
             dmat = tmp;
         }
-        if (do_w) {
+        if (do_w && !do_d && !batched && !pointwise) {
+            /* weights only (a network's first layer): the unfolding is not needed for dx, so
+             * it is done a block of rows at a time, as in the forward */
+            const int rows = tile_rows(cv);
+            for (int p0 = 0; p0 < cv->p; p0 += rows) {
+                int p1 = p0 + rows < cv->p ? p0 + rows : cv->p, n = (p1 - p0) * cv->q;
+                im2col_rows(cv, j->x + i0 * in_sz, col, (size_t)n, p0, p1);
+                kern_sgemm(0, 1, K, CRS, n, 1.0f, dmat + (size_t)p0 * cv->q, L, col, n,
+                           first && p0 == 0 ? 0.0f : 1.0f, dwt, CRS);
+            }
+        } else if (do_w) {
             const float *mat = col;
             if (pointwise)
                 mat = j->x + i0 * in_sz;

@@ -99,6 +99,7 @@ static const struct conv_case conv_cases[] = {
     {4, 6, 10, 9, 5, 2, 3, 1, 2, 0, 1},   /* rectangular kernel, mixed strides */
     {2, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2},    /* kernel as large as the input */
     {17, 4, 6, 6, 7, 3, 3, 1, 1, 1, 1},   /* many images: batching across them */
+    {2, 3, 96, 90, 4, 7, 7, 2, 2, 3, 3},  /* unfolded image > 512 KiB: im2col in row blocks */
 };
 
 static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int threads)
