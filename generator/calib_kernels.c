@@ -33,7 +33,7 @@ typedef struct calib_item {
     int min_images;     /* conv: one group of the batched im2col */
 } calib_item;
 
-enum { PER_CALL_FLOPS = 200000000, PER_CALL_ELEMS = 4000000, MAX_PER_THREAD = 16 };
+enum { PER_CALL_FLOPS = 200000000, PER_CALL_ELEMS = 4000000, MAX_PER_THREAD = 16, PASSES = 3 };
 
 static void add_item(calib_kernels *k, const calib_item *it)
 {
@@ -79,6 +79,8 @@ static int collect(calib_kernels *k, const char *net, int vec, mk_err *err)
         c->s = (int)w->ne[3];
         c->stride = P[GRAPH_P_STRIDE_H];
         c->pad = P[GRAPH_P_PAD_H];
+        c->bias = n->src[2] != NULL;
+        c->relu = P[GRAPH_P_ACT] != 0;
         if (P[GRAPH_P_STRIDE_W] != c->stride || P[GRAPH_P_PAD_W] != c->pad)
             continue; /* the benchmark takes square strides and padding */
         int64_t pq = n->ne[2] * n->ne[3];
@@ -126,7 +128,7 @@ static int run(calib_kernels *k, int threads, const char *requests, char **out, 
     char *in_path = mk_path_join(k->dir, "requests"), *out_path = mk_path_join(k->dir, "answers");
     char th[16], secs[32];
     snprintf(th, sizeof th, "%d", threads);
-    snprintf(secs, sizeof secs, "%g", k->seconds > 0 ? k->seconds : 0.1);
+    snprintf(secs, sizeof secs, "%g", k->seconds > 0 ? k->seconds : 0.04);
     char *argv[] = {k->bin, th, secs, NULL};
     int rc = -1, status = 0;
     pid_t pid;
@@ -195,48 +197,64 @@ int calib_kernels_run(void *ud, int threads, calib_profile *p, mk_err *err)
             if (per < it->min_images) per = it->min_images;
             c->threads = threads;
             c->images = per * threads;
-            mk_buf_printf(&req, "conv %d %d %d %d %d %d %d %d %d %d %d %d\n", c->images, c->c,
-                          c->h, c->w, c->k, c->r, c->s, c->stride, c->pad, c->algo[0], c->algo[1],
-                          c->algo[2]);
+            mk_buf_printf(&req, "conv %d %d %d %d %d %d %d %d %d %d %d %d %d %d\n", c->images,
+                          c->c, c->h, c->w, c->k, c->r, c->s, c->stride, c->pad, c->algo[0],
+                          c->algo[1], c->algo[2], c->bias, c->relu);
         }
     }
     if (!k->quiet)
         fprintf(stderr, "calibrate: timing %zu kernel shapes on %d thread%s\n", k->nitems,
                 threads, threads == 1 ? "" : "s");
-    char *ans = NULL;
-    int rc = run(k, threads, req.s ? req.s : "", &ans, err);
-    mk_buf_fini(&req);
-    if (rc) return -1;
-    char *line = ans;
-    for (size_t i = 0; i < k->nitems; i++) {
-        calib_item *it = &k->items[i];
-        char *nl = line ? strchr(line, '\n') : NULL;
-        if (!nl) {
-            rc = mk_err_set(err, MK_EIO, k->bin, 0, 0,
-                            "the kernel benchmarks answered %zu of %zu requests", i, k->nitems);
-            break;
-        }
-        *nl = 0;
-        if (it->is_bn) {
-            if (sscanf(line, "bn %lf %lf", &it->bn.fwd_s, &it->bn.bwd_s) == 2)
-                calib_add_bn(p, &it->bn);
-        } else {
-            calib_conv_point *c = &it->conv;
-            if (sscanf(line, "conv %lf %lf %lf", &c->fwd_s, &c->bwd_s, &c->bwdw_s) == 3) {
-                double s = c->fwd_s + c->bwd_s;
-                c->gflops = s > 0 ? 3 * it->image_flops * c->images / s / 1e9 : 0;
-                calib_add_conv(p, c);
+    /* PASSES runs of the whole list, the fastest answer per request kept: a disturbance
+     * from other work on a shared machine that lasts a whole measurement then spoils one
+     * pass, not the result (one pass once made mnist_cnn's 2-thread step look 40% slower) */
+    double *best = mk_xcalloc(3 * (k->nitems ? k->nitems : 1), sizeof *best);
+    int rc = 0;
+    for (int pass = 0; pass < PASSES && !rc; pass++) {
+        char *ans = NULL;
+        rc = run(k, threads, req.s ? req.s : "", &ans, err);
+        char *line = ans;
+        for (size_t i = 0; !rc && i < k->nitems; i++) {
+            char *nl = line ? strchr(line, '\n') : NULL;
+            if (!nl) {
+                rc = mk_err_set(err, MK_EIO, k->bin, 0, 0,
+                                "the kernel benchmarks answered %zu of %zu requests", i,
+                                k->nitems);
+                break;
             }
+            *nl = 0;
+            double v[3] = {0, 0, 0};
+            /* "error ..." answers (a shape the kernels refuse) stay 0 and are left out: the
+             * model falls back to the sgemm fit for them */
+            int got = k->items[i].is_bn ? sscanf(line, "bn %lf %lf", &v[0], &v[1]) == 2
+                                        : sscanf(line, "conv %lf %lf %lf", &v[0], &v[1], &v[2]) == 3;
+            for (int f = 0; got && f < 3; f++)
+                if (pass == 0 || v[f] < best[3 * i + f]) best[3 * i + f] = v[f];
+            line = nl + 1;
         }
-        /* "error ..." answers (a shape the kernels refuse) are left out: the model falls
-         * back to the sgemm fit for them */
-        line = nl + 1;
+        free(ans);
     }
-    free(ans);
+    mk_buf_fini(&req);
+    for (size_t i = 0; !rc && i < k->nitems; i++) {
+        calib_item *it = &k->items[i];
+        const double *v = best + 3 * i;
+        if (it->is_bn && v[0] > 0) {
+            it->bn.fwd_s = v[0], it->bn.bwd_s = v[1];
+            calib_add_bn(p, &it->bn);
+        } else if (!it->is_bn && v[0] > 0) {
+            calib_conv_point *c = &it->conv;
+            c->fwd_s = v[0], c->bwd_s = v[1], c->bwdw_s = v[2];
+            double t = c->fwd_s + c->bwd_s;
+            c->gflops = t > 0 ? 3 * it->image_flops * c->images / t / 1e9 : 0;
+            calib_add_conv(p, c);
+        }
+    }
+    free(best);
     if (!rc)
         snprintf(p->kernels_note, sizeof p->kernels_note,
-                 "kernels/calib compiled for %s, fastest of >= 5 calls in %g s per measurement, operands cycled through 96 MiB",
-                 k->march, k->seconds > 0 ? k->seconds : 0.1);
+                 "kernels/calib compiled for %s; per request the fastest of %d passes, each the "
+                 "fastest of >= 5 calls in %g s, operands cycled through 96 MiB",
+                 k->march, PASSES, k->seconds > 0 ? k->seconds : 0.04);
     return rc;
 }
 

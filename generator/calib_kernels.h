@@ -15,7 +15,7 @@ typedef struct calib_kernels {
     const char *march;              /* "native" (this machine) or an archspec name */
     const char *const *networks;    /* zoo names or graph files; NULL: the zoo */
     size_t nnetworks;
-    double seconds;                 /* per measurement; 0: 0.1 */
+    double seconds;                 /* per measurement (of each of 3 passes); 0: 0.04 */
     int quiet;                      /* no progress on stderr */
     /* private */
     char *dir, *bin;

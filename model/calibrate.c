@@ -412,7 +412,8 @@ void calib_add_bn(calib_profile *p, const calib_bn_point *b)
 static int same_conv(const calib_conv_point *a, const calib_conv_point *b)
 {
     return a->c == b->c && a->h == b->h && a->w == b->w && a->k == b->k && a->r == b->r &&
-           a->s == b->s && a->stride == b->stride && a->pad == b->pad && a->algo[0] == b->algo[0] &&
+           a->s == b->s && a->stride == b->stride && a->pad == b->pad && a->bias == b->bias &&
+           a->relu == b->relu && a->algo[0] == b->algo[0] &&
            a->algo[1] == b->algo[1] && a->algo[2] == b->algo[2];
 }
 
@@ -527,6 +528,8 @@ void calib_profile_to_json(const calib_profile *p, mk_buf *out)
         json_object_set_new(o, "algo", json_pack("[sss]", kern_conv_algo_name(c->algo[0]),
                                                  kern_conv_algo_name(c->algo[1]),
                                                  kern_conv_algo_name(c->algo[2])));
+        json_object_set_new(o, "bias", json_boolean(c->bias));
+        json_object_set_new(o, "relu", json_boolean(c->relu));
         json_object_set_new(o, "threads", json_integer(c->threads));
         json_object_set_new(o, "images", json_integer(c->images));
         json_object_set_new(o, "fwd_seconds", json_real(c->fwd_s));
@@ -604,6 +607,8 @@ static int load_kernels(json_t *kn, const char *path, calib_profile *p, mk_err *
                               i);
         c.threads = (int)th;
         c.images = (int)im;
+        c.bias = json_is_true(json_object_get(v, "bias")); /* absent: false */
+        c.relu = json_is_true(json_object_get(v, "relu"));
         pnum(v, "gflops", &c.gflops);
         calib_add_conv(p, &c);
     }

@@ -69,6 +69,7 @@ typedef struct calib_fit {
  * backward without dx (what a network's first layer runs). */
 typedef struct calib_conv_point {
     int c, h, w, k, r, s, stride, pad;
+    int bias, relu; /* the layer's fused bias and ReLU (forward epilogue, backward mask and db) */
     int algo[3];
     int threads, images;
     double fwd_s, bwd_s, bwdw_s;

@@ -78,6 +78,7 @@ static int conv_measured(const calib_profile *prof, const graph *g, const graph_
     calib_conv_point key = {.c = (int)x->ne[1], .h = (int)x->ne[2], .w = (int)x->ne[3],
                             .k = (int)n->ne[1], .r = (int)w->ne[2], .s = (int)w->ne[3],
                             .stride = P[GRAPH_P_STRIDE_H], .pad = P[GRAPH_P_PAD_H],
+                            .bias = n->src[2] != NULL, .relu = P[GRAPH_P_ACT] != 0,
                             .algo = {P[GRAPH_P_ALGO], P[GRAPH_P_ALGO_BWD_DATA],
                                      P[GRAPH_P_ALGO_BWD_WEIGHTS]}};
     const calib_conv_point *pt = calib_conv_find(prof, &key, threads);

@@ -5,9 +5,11 @@
  * usage: kern_calib THREADS SECONDS < requests
  *
  * One request per line, one answer line per request on stdout:
- *   conv N C H W K R S STRIDE PAD ALGO_FWD ALGO_BWD_DATA ALGO_BWD_WEIGHTS
- *     -> conv <fwd s> <bwd s> <bwdw s>: one forward (no bias), one backward as the binary runs
- *        it (kern_conv2d_bwd: dx and dw), one backward without dx (a network's first layer)
+ *   conv N C H W K R S STRIDE PAD ALGO_FWD ALGO_BWD_DATA ALGO_BWD_WEIGHTS BIAS RELU
+ *     -> conv <fwd s> <bwd s> <bwdw s>: one forward, one backward as the binary runs it
+ *        (kern_conv2d_bwd: dx and dw), one backward without dx (a network's first layer);
+ *        with BIAS and RELU (0 or 1) as the layer fuses them: the forward's epilogue, the
+ *        backward's ReLU mask and bias gradient
  *   bn N C HW RELU
  *     -> bn <fwd s> <bwd s>: batch normalisation in training mode, forward and backward
  * Times are the fastest of repeated calls (at least 5, for at least SECONDS in all) on the
@@ -111,25 +113,30 @@ static void conv(kern_ctx *ctx, double secs, const int *a)
     size_t ys = (size_t)cv.n * cv.k * cv.p * cv.q;
     int nc = copies_for(4 * (2 * xs + 2 * ys));
     float *x[MAX_COPIES] = {0}, *y[MAX_COPIES] = {0}, *dy[MAX_COPIES] = {0}, *dx[MAX_COPIES] = {0};
-    float *w = rnd(ws, 2), *dw = rnd(ws, 6);
-    int ok = w && dw && fill_copies(x, nc, xs, 1) && fill_copies(y, nc, ys, 3) &&
+    float *w = rnd(ws, 2), *dw = rnd(ws, 6), *bias = rnd((size_t)cv.k, 7), *db = rnd((size_t)cv.k, 8);
+    const int has_b = a[12], relu = a[13];
+    int ok = w && dw && bias && db && fill_copies(x, nc, xs, 1) && fill_copies(y, nc, ys, 3) &&
              fill_copies(dy, nc, ys, 4) && fill_copies(dx, nc, xs, 5);
     int rc = 0;
     if (!ok || kern_ctx_reserve(ctx, kern_conv_workspace(&cv) * (size_t)kern_ctx_threads(ctx))) {
         printf("error out of memory\n");
     } else {
-        double f = TIME_BEST(secs, nc, rc |= kern_conv2d_fwd(ctx, &cv, x[ci_], w, NULL, 0, y[ci_]));
-        double b = TIME_BEST(
-            secs, nc, rc |= kern_conv2d_bwd(ctx, &cv, x[ci_], NULL, dy[ci_], w, dx[ci_], dw, NULL));
-        double bw = TIME_BEST(
-            secs, nc, rc |= kern_conv2d_bwd(ctx, &cv, x[ci_], NULL, dy[ci_], w, NULL, dw, NULL));
+        const float *bi = has_b ? bias : NULL;
+        float *dbi = has_b ? db : NULL;
+        double f = TIME_BEST(secs, nc, rc |= kern_conv2d_fwd(ctx, &cv, x[ci_], w, bi, relu, y[ci_]));
+        double b = TIME_BEST(secs, nc,
+                             rc |= kern_conv2d_bwd(ctx, &cv, x[ci_], relu ? y[ci_] : NULL,
+                                                   dy[ci_], w, dx[ci_], dw, dbi));
+        double bw = TIME_BEST(secs, nc,
+                              rc |= kern_conv2d_bwd(ctx, &cv, x[ci_], relu ? y[ci_] : NULL,
+                                                    dy[ci_], w, NULL, dw, dbi));
         if (rc)
             printf("error a convolution failed\n");
         else
             printf("conv %.9g %.9g %.9g\n", f, b, bw);
     }
     free_all(x, nc), free_all(y, nc), free_all(dy, nc), free_all(dx, nc);
-    free(w), free(dw);
+    free(w), free(dw), free(bias), free(db);
 }
 
 static void bn(kern_ctx *ctx, double secs, const int *a)
@@ -175,15 +182,15 @@ int main(int argc, char **argv)
     }
     char line[512];
     while (fgets(line, sizeof line, stdin)) {
-        int a[12], k = 0;
+        int a[14], k = 0;
         char kind[8];
         if (sscanf(line, "%7s%n", kind, &k) != 1) continue;
         const char *p = line + k;
-        int want = !strcmp(kind, "conv") ? 12 : !strcmp(kind, "bn") ? 4 : 0, got = 0;
+        int want = !strcmp(kind, "conv") ? 14 : !strcmp(kind, "bn") ? 4 : 0, got = 0;
         for (int used; got < want && sscanf(p, "%d%n", &a[got], &used) == 1; got++)
             p += used;
         if (!want || got != want)
-            printf("error a request is 'conv' with 12 numbers or 'bn' with 4\n");
+            printf("error a request is 'conv' with 14 numbers or 'bn' with 4\n");
         else if (!strcmp(kind, "conv"))
             conv(ctx, secs, a);
         else if (a[0] < 1 || a[1] < 1 || a[2] < 1 || (double)a[0] * a[1] * a[2] > 5e8)

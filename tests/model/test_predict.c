@@ -216,7 +216,7 @@ static void test_measured_layers(void **state)
     /* conv2 of mnist_cnn as the compiler runs it on this AVX2 target, 4 images on 1 thread;
      * a point of another algorithm triple must not be taken */
     calib_conv_point c = {.c = 32, .h = 26, .w = 26, .k = 64, .r = 3, .s = 3, .stride = 1,
-                          .pad = 0, .algo = {KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL},
+                          .pad = 0, .bias = 1, .relu = 1, .algo = {KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL},
                           .threads = 1, .images = 4, .fwd_s = 1, .bwd_s = 1, .bwdw_s = 1};
     calib_add_conv(&p, &c);
     graph *g = mnist(32);
@@ -242,6 +242,11 @@ static void test_measured_layers(void **state)
     assert_int_equal(algo[0], KERN_CONV_DIRECT);
     c.algo[0] = algo[0], c.algo[1] = algo[1], c.algo[2] = algo[2];
     c.fwd_s = 0.004, c.bwd_s = 0.010, c.bwdw_s = 0.006;
+    c.relu = 0; /* the layer fuses a ReLU: a point without one is another measurement */
+    c.fwd_s = 1;
+    calib_add_conv(&p, &c);
+    c.relu = 1;
+    c.fwd_s = 0.004;
     calib_add_conv(&p, &c);
     calib_bn_point b = {.c = 1, .hw = 1, .relu = 0, .threads = 1, .images = 1};
     calib_add_bn(&p, &b); /* no batch norm in mnist_cnn: never taken */
