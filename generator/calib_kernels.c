@@ -40,7 +40,8 @@ static void add_item(calib_kernels *k, const calib_item *it)
     for (size_t i = 0; i < k->nitems; i++) {
         const calib_item *o = &k->items[i];
         if (o->is_bn != it->is_bn) continue;
-        if (it->is_bn ? o->bn.c == it->bn.c && o->bn.hw == it->bn.hw && o->bn.relu == it->bn.relu
+        if (it->is_bn ? o->bn.c == it->bn.c && o->bn.hw == it->bn.hw &&
+                            o->bn.relu == it->bn.relu && o->bn.generic == it->bn.generic
                       : !memcmp(&o->conv, &it->conv, sizeof it->conv))
             return;
     }
@@ -48,13 +49,16 @@ static void add_item(calib_kernels *k, const calib_item *it)
     k->items[k->nitems++] = *it;
 }
 
-/* The requests of one network: every convolution with the target's algorithms and with
- * im2col everywhere (the generic build), and every batch normalisation. */
-static int collect(calib_kernels *k, const char *net, int vec, mk_err *err)
+/* The requests of one network for one build: every convolution with the algorithms the
+ * compiler picks (for the optimised build: fused, for the target's vector width; for the
+ * generic one: unfused, im2col everywhere), and every batch normalisation. */
+static int collect(calib_kernels *k, const char *net, int vec, int generic, mk_err *err)
 {
     graph *g = graph_load_spec(net, 8, err);
     if (!g) return -1;
-    int rc = graph_fuse(g, err) < 0 || graph_choose_algos(g, 0, vec, err) < 0 ? -1 : 0;
+    int rc = (!generic && graph_fuse(g, err) < 0) || graph_choose_algos(g, generic, vec, err) < 0
+                 ? -1
+                 : 0;
     for (int i = 0; !rc && i < g->n_nodes; i++) {
         const graph_node *n = g->nodes[i];
         if (n->fused_into || n->fwd) continue;
@@ -64,6 +68,7 @@ static int collect(calib_kernels *k, const char *net, int vec, mk_err *err)
             it.bn.c = (int)n->ne[1];
             it.bn.hw = (int)(n->ne[2] * n->ne[3]);
             it.bn.relu = n->op_params[GRAPH_P_ACT] != 0;
+            it.bn.generic = generic;
             add_item(k, &it);
             continue;
         }
@@ -81,6 +86,7 @@ static int collect(calib_kernels *k, const char *net, int vec, mk_err *err)
         c->pad = P[GRAPH_P_PAD_H];
         c->bias = n->src[2] != NULL;
         c->relu = P[GRAPH_P_ACT] != 0;
+        c->generic = generic;
         if (P[GRAPH_P_STRIDE_W] != c->stride || P[GRAPH_P_PAD_W] != c->pad)
             continue; /* the benchmark takes square strides and padding */
         int64_t pq = n->ne[2] * n->ne[3];
@@ -90,21 +96,17 @@ static int collect(calib_kernels *k, const char *net, int vec, mk_err *err)
         c->algo[1] = P[GRAPH_P_ALGO_BWD_DATA];
         c->algo[2] = P[GRAPH_P_ALGO_BWD_WEIGHTS];
         add_item(k, &it);
-        c->algo[0] = c->algo[1] = c->algo[2] = KERN_CONV_IM2COL;
-        add_item(k, &it);
     }
     graph_free(g);
     return rc;
 }
 
-/* Builds the benchmark program for the target (through the compiler's cache). */
+/* Builds the benchmark program for the target, optimised and generic (through the
+ * compiler's cache). */
 static int build(calib_kernels *k, mk_err *err)
 {
     graph_toolchain tc;
-    char cflags[1024];
-    if (graph_toolchain_detect(NULL, &tc, err) ||
-        graph_target_cflags(&tc, k->march, 0, cflags, sizeof cflags, err))
-        return -1;
+    if (graph_toolchain_detect(NULL, &tc, err)) return -1;
     const char *tmp = getenv("TMPDIR");
     char *templ = mk_xasprintf("%s/modak-calib-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(templ)) {
@@ -114,22 +116,46 @@ static int build(calib_kernels *k, mk_err *err)
         return -1;
     }
     k->dir = templ;
-    k->bin = mk_path_join(k->dir, "kern_calib");
-    graph_build_result br;
-    int rc = graph_build(graph_calib_source, &tc, cflags, "kern_calib", k->bin, &br, err);
-    if (rc && br.log) fprintf(stderr, "%s", br.log);
-    graph_build_result_fini(&br);
-    return rc;
+    for (int generic = 0; generic < 2; generic++) {
+        char cflags[1024];
+        char **bin = generic ? &k->bin_generic : &k->bin;
+        *bin = mk_path_join(k->dir, generic ? "kern_calib_generic" : "kern_calib");
+        if (graph_target_cflags(&tc, k->march, generic, cflags, sizeof cflags, err)) return -1;
+        graph_build_result br;
+        int rc = graph_build(graph_calib_source, &tc, cflags, "kern_calib", *bin, &br, err);
+        if (rc && br.log) fprintf(stderr, "%s", br.log);
+        graph_build_result_fini(&br);
+        if (rc) return -1;
+    }
+    return 0;
 }
 
-/* Runs the program with the requests on stdin; its answers in *out (malloc'd). */
-static int run(calib_kernels *k, int threads, const char *requests, char **out, mk_err *err)
+/* The environment of the generic build's benchmarks: a stock image's OpenBLAS picks its own
+ * kernels, so the core type `modak model calibrate` set for the target is taken out again
+ * (one the caller set stays). */
+static char **stock_env(void)
 {
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = mk_xcalloc(n + 1, sizeof *env);
+    int ours = getenv("MODAK_CALIBRATE_REEXEC") != NULL;
+    for (size_t i = 0, j = 0; i < n; i++)
+        if (!ours || strncmp(environ[i], "OPENBLAS_CORETYPE=", 18)) env[j++] = environ[i];
+    return env;
+}
+
+/* Runs a benchmark program with the requests on stdin; its answers in *out (malloc'd). */
+static int run(calib_kernels *k, int generic, int threads, const char *requests, char **out,
+               mk_err *err)
+{
+    char *bin = generic ? k->bin_generic : k->bin;
     char *in_path = mk_path_join(k->dir, "requests"), *out_path = mk_path_join(k->dir, "answers");
     char th[16], secs[32];
     snprintf(th, sizeof th, "%d", threads);
     snprintf(secs, sizeof secs, "%g", k->seconds > 0 ? k->seconds : 0.04);
-    char *argv[] = {k->bin, th, secs, NULL};
+    char *argv[] = {bin, th, secs, NULL};
+    char **env = generic ? stock_env() : environ;
     int rc = -1, status = 0;
     pid_t pid;
     posix_spawn_file_actions_t fa;
@@ -137,16 +163,16 @@ static int run(calib_kernels *k, int threads, const char *requests, char **out, 
     posix_spawn_file_actions_addopen(&fa, 0, in_path, O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (mk_file_write(in_path, requests, strlen(requests), 0, err)) goto done;
-    int e = posix_spawn(&pid, k->bin, &fa, NULL, argv, environ);
+    int e = posix_spawn(&pid, bin, &fa, NULL, argv, env);
     if (e) {
-        mk_err_set(err, MK_EIO, k->bin, 0, 0, "cannot start the kernel benchmarks: %s",
+        mk_err_set(err, MK_EIO, bin, 0, 0, "cannot start the kernel benchmarks: %s",
                    strerror(e));
         goto done;
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-        mk_err_set(err, MK_EIO, k->bin, 0, 0, "the kernel benchmarks failed (%s %d)",
+        mk_err_set(err, MK_EIO, bin, 0, 0, "the kernel benchmarks failed (%s %d)",
                    WIFEXITED(status) ? "exit status" : "signal",
                    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
         goto done;
@@ -154,6 +180,7 @@ static int run(calib_kernels *k, int threads, const char *requests, char **out, 
     size_t len;
     rc = mk_file_read(out_path, 1 << 24, out, &len, err);
 done:
+    if (env != environ) free(env);
     posix_spawn_file_actions_destroy(&fa);
     free(in_path);
     free(out_path);
@@ -175,66 +202,73 @@ int calib_kernels_run(void *ud, int threads, calib_profile *p, mk_err *err)
         if (!k->networks)
             while (zoo[nnet].name)
                 nnet++;
-        for (size_t i = 0; i < nnet; i++)
-            if (collect(k, k->networks ? k->networks[i] : zoo[i].name, vec, err)) return -1;
+        for (int generic = 0; generic < 2; generic++)
+            for (size_t i = 0; i < nnet; i++)
+                if (collect(k, k->networks ? k->networks[i] : zoo[i].name, vec, generic, err))
+                    return -1;
         if (!k->quiet)
             fprintf(stderr, "calibrate: building the kernel benchmarks for %s (%zu shapes)\n",
                     k->march, k->nitems);
         if (build(k, err)) return -1;
     }
-    mk_buf req;
-    mk_buf_init(&req);
+    mk_buf req[2];
+    mk_buf_init(&req[0]);
+    mk_buf_init(&req[1]);
     for (size_t i = 0; i < k->nitems; i++) {
         calib_item *it = &k->items[i];
         if (it->is_bn) {
             calib_bn_point *b = &it->bn;
             b->threads = threads;
             b->images = clampi(ceil(PER_CALL_ELEMS / ((double)b->c * b->hw)), 2, 64);
-            mk_buf_printf(&req, "bn %d %d %d %d\n", b->images, b->c, b->hw, b->relu);
+            mk_buf_printf(&req[b->generic], "bn %d %d %d %d\n", b->images, b->c, b->hw, b->relu);
         } else {
             calib_conv_point *c = &it->conv;
             int per = clampi(ceil(PER_CALL_FLOPS / it->image_flops), 2, MAX_PER_THREAD);
             if (per < it->min_images) per = it->min_images;
             c->threads = threads;
             c->images = per * threads;
-            mk_buf_printf(&req, "conv %d %d %d %d %d %d %d %d %d %d %d %d %d %d\n", c->images,
-                          c->c, c->h, c->w, c->k, c->r, c->s, c->stride, c->pad, c->algo[0],
-                          c->algo[1], c->algo[2], c->bias, c->relu);
+            mk_buf_printf(&req[c->generic], "conv %d %d %d %d %d %d %d %d %d %d %d %d %d %d\n",
+                          c->images, c->c, c->h, c->w, c->k, c->r, c->s, c->stride, c->pad,
+                          c->algo[0], c->algo[1], c->algo[2], c->bias, c->relu);
         }
     }
     if (!k->quiet)
-        fprintf(stderr, "calibrate: timing %zu kernel shapes on %d thread%s\n", k->nitems,
-                threads, threads == 1 ? "" : "s");
+        fprintf(stderr, "calibrate: timing %zu kernel shapes (optimised and generic builds) on %d thread%s\n",
+                k->nitems, threads, threads == 1 ? "" : "s");
     /* PASSES runs of the whole list, the fastest answer per request kept: a disturbance
      * from other work on a shared machine that lasts a whole measurement then spoils one
      * pass, not the result (one pass once made mnist_cnn's 2-thread step look 40% slower) */
     double *best = mk_xcalloc(3 * (k->nitems ? k->nitems : 1), sizeof *best);
     int rc = 0;
-    for (int pass = 0; pass < PASSES && !rc; pass++) {
-        char *ans = NULL;
-        rc = run(k, threads, req.s ? req.s : "", &ans, err);
-        char *line = ans;
-        for (size_t i = 0; !rc && i < k->nitems; i++) {
-            char *nl = line ? strchr(line, '\n') : NULL;
-            if (!nl) {
-                rc = mk_err_set(err, MK_EIO, k->bin, 0, 0,
-                                "the kernel benchmarks answered %zu of %zu requests", i,
-                                k->nitems);
-                break;
+    for (int pass = 0; pass < PASSES && !rc; pass++)
+        for (int generic = 0; generic < 2 && !rc; generic++) {
+            char *ans = NULL;
+            rc = run(k, generic, threads, req[generic].s ? req[generic].s : "", &ans, err);
+            char *line = ans;
+            for (size_t i = 0; !rc && i < k->nitems; i++) {
+                const calib_item *it = &k->items[i];
+                if ((it->is_bn ? it->bn.generic : it->conv.generic) != generic) continue;
+                char *nl = line ? strchr(line, '\n') : NULL;
+                if (!nl) {
+                    rc = mk_err_set(err, MK_EIO, generic ? k->bin_generic : k->bin, 0, 0,
+                                    "the kernel benchmarks stopped answering");
+                    break;
+                }
+                *nl = 0;
+                double v[3] = {0, 0, 0};
+                /* "error ..." answers (a shape the kernels refuse) stay 0 and are left out:
+                 * the model falls back to the sgemm fit for them */
+                int got = it->is_bn
+                              ? sscanf(line, "bn %lf %lf", &v[0], &v[1]) == 2
+                              : sscanf(line, "conv %lf %lf %lf", &v[0], &v[1], &v[2]) == 3;
+                for (int f = 0; got && f < 3; f++)
+                    if (pass == 0 || v[f] < best[3 * i + f]) best[3 * i + f] = v[f];
+                line = nl + 1;
             }
-            *nl = 0;
-            double v[3] = {0, 0, 0};
-            /* "error ..." answers (a shape the kernels refuse) stay 0 and are left out: the
-             * model falls back to the sgemm fit for them */
-            int got = k->items[i].is_bn ? sscanf(line, "bn %lf %lf", &v[0], &v[1]) == 2
-                                        : sscanf(line, "conv %lf %lf %lf", &v[0], &v[1], &v[2]) == 3;
-            for (int f = 0; got && f < 3; f++)
-                if (pass == 0 || v[f] < best[3 * i + f]) best[3 * i + f] = v[f];
-            line = nl + 1;
+            free(ans);
         }
-        free(ans);
-    }
-    mk_buf_fini(&req);
+    mk_buf_fini(&req[0]);
+    mk_buf_fini(&req[1]);
     for (size_t i = 0; !rc && i < k->nitems; i++) {
         calib_item *it = &k->items[i];
         const double *v = best + 3 * i;
@@ -263,8 +297,9 @@ void calib_kernels_fini(calib_kernels *k)
     if (k->dir) mk_rm_rf(k->dir);
     free(k->dir);
     free(k->bin);
+    free(k->bin_generic);
     free(k->items);
-    k->dir = k->bin = NULL;
+    k->dir = k->bin = k->bin_generic = NULL;
     k->items = NULL;
     k->nitems = 0;
 }

@@ -1,11 +1,13 @@
 /* calib_kernels — the hook through which `modak model calibrate` times the kernels the
  * training binary will run (calibrate.h, calib_kernels_fn).
  *
- * The networks' convolution shapes (with the algorithms the compiler's algo pass picks for
- * the target's vector width, and with the generic build's im2col) and batch-normalisation
- * shapes are collected from their graphs; kernels/calib/kern_calib.c is compiled with the
- * target's flags through the compiler's cache (so it links the very kernel objects a training
- * binary links) and run once per thread count with those requests. */
+ * The networks' convolution and batch-normalisation shapes are collected from their graphs
+ * twice: as the optimised build runs them (fused, with the algorithms the compiler's algo
+ * pass picks for the target's vector width) and as the generic build does (unfused, im2col
+ * everywhere). kernels/calib/kern_calib.c is compiled with each build's flags through the
+ * compiler's cache (so it links the very kernel objects a training binary links) and run
+ * with those requests, three passes per thread count; the generic one with OpenBLAS's own
+ * kernel choice, as a stock image has it. */
 #ifndef MODAK_CALIB_KERNELS_H
 #define MODAK_CALIB_KERNELS_H
 
@@ -18,7 +20,7 @@ typedef struct calib_kernels {
     double seconds;                 /* per measurement (of each of 3 passes); 0: 0.04 */
     int quiet;                      /* no progress on stderr */
     /* private */
-    char *dir, *bin;
+    char *dir, *bin, *bin_generic;
     struct calib_item *items;
     size_t nitems;
 } calib_kernels;

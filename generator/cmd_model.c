@@ -127,8 +127,9 @@ static void summary(const calib_profile *p, FILE *out)
         fprintf(out, "  kernels: %s\n", p->kernels_note);
         return;
     }
-    fprintf(out, "  %-34s %-30s %3s %5s %9s %9s %8s\n", "convolution (c,h,w -> k, r, /s, +p)",
-            "algorithms (fwd/bwd-d/bwd-w)", "thr", "imgs", "fwd ms", "bwd ms", "GFLOP/s");
+    fprintf(out, "  %-34s %-30s %-9s %3s %5s %9s %9s %8s\n",
+            "convolution (c,h,w -> k, r, /s, +p)", "algorithms (fwd/bwd-d/bwd-w)", "build", "thr",
+            "imgs", "fwd ms", "bwd ms", "GFLOP/s");
     for (size_t i = 0; i < p->nconv; i++) {
         const calib_conv_point *c = &p->conv[i];
         char sh[64], al[64];
@@ -136,14 +137,16 @@ static void summary(const calib_profile *p, FILE *out)
                  c->s, c->stride, c->pad);
         snprintf(al, sizeof al, "%s/%s/%s", kern_conv_algo_name(c->algo[0]),
                  kern_conv_algo_name(c->algo[1]), kern_conv_algo_name(c->algo[2]));
-        fprintf(out, "  %-34s %-30s %3d %5d %9.3f %9.3f %8.1f\n", sh, al, c->threads, c->images,
-                1e3 * c->fwd_s, 1e3 * c->bwd_s, c->gflops);
+        fprintf(out, "  %-34s %-30s %-9s %3d %5d %9.3f %9.3f %8.1f\n", sh, al,
+                c->generic ? "generic" : "optimised", c->threads, c->images, 1e3 * c->fwd_s,
+                1e3 * c->bwd_s, c->gflops);
     }
     for (size_t i = 0; i < p->nbn; i++) {
         const calib_bn_point *b = &p->bn[i];
-        fprintf(out, "  batchnorm%-5s %4d ch x %5d px %3d thr %4d imgs: fwd %.3f ms, bwd %.3f ms\n",
-                b->relu ? "+relu" : "", b->c, b->hw, b->threads, b->images, 1e3 * b->fwd_s,
-                1e3 * b->bwd_s);
+        fprintf(out,
+                "  batchnorm%-5s %4d ch x %5d px %-9s %3d thr %4d imgs: fwd %.3f ms, bwd %.3f ms\n",
+                b->relu ? "+relu" : "", b->c, b->hw, b->generic ? "generic" : "optimised",
+                b->threads, b->images, 1e3 * b->fwd_s, 1e3 * b->bwd_s);
     }
 }
 

@@ -413,7 +413,7 @@ static int same_conv(const calib_conv_point *a, const calib_conv_point *b)
 {
     return a->c == b->c && a->h == b->h && a->w == b->w && a->k == b->k && a->r == b->r &&
            a->s == b->s && a->stride == b->stride && a->pad == b->pad && a->bias == b->bias &&
-           a->relu == b->relu && a->algo[0] == b->algo[0] &&
+           a->relu == b->relu && a->generic == b->generic && a->algo[0] == b->algo[0] &&
            a->algo[1] == b->algo[1] && a->algo[2] == b->algo[2];
 }
 
@@ -435,6 +435,7 @@ const calib_bn_point *calib_bn_find(const calib_profile *p, const calib_bn_point
     for (size_t i = 0; i < p->nbn; i++) {
         const calib_bn_point *b = &p->bn[i];
         if (b->c == key->c && b->hw == key->hw && b->relu == key->relu &&
+            b->generic == key->generic &&
             (!best || abs(b->threads - threads) < abs(best->threads - threads)))
             best = b;
     }
@@ -530,6 +531,7 @@ void calib_profile_to_json(const calib_profile *p, mk_buf *out)
                                                  kern_conv_algo_name(c->algo[2])));
         json_object_set_new(o, "bias", json_boolean(c->bias));
         json_object_set_new(o, "relu", json_boolean(c->relu));
+        json_object_set_new(o, "build", json_string(c->generic ? "generic" : "optimised"));
         json_object_set_new(o, "threads", json_integer(c->threads));
         json_object_set_new(o, "images", json_integer(c->images));
         json_object_set_new(o, "fwd_seconds", json_real(c->fwd_s));
@@ -542,10 +544,11 @@ void calib_profile_to_json(const calib_profile *p, mk_buf *out)
     json_t *bpts = json_array();
     for (size_t i = 0; i < p->nbn; i++) {
         const calib_bn_point *b = &p->bn[i];
-        json_array_append_new(bpts, json_pack("{s:i,s:i,s:b,s:i,s:i,s:f,s:f}", "channels", b->c,
-                                              "pixels", b->hw, "relu", b->relu, "threads",
-                                              b->threads, "images", b->images, "fwd_seconds",
-                                              b->fwd_s, "bwd_seconds", b->bwd_s));
+        json_array_append_new(
+            bpts, json_pack("{s:i,s:i,s:b,s:s,s:i,s:i,s:f,s:f}", "channels", b->c, "pixels", b->hw,
+                            "relu", b->relu, "build", b->generic ? "generic" : "optimised",
+                            "threads", b->threads, "images", b->images, "fwd_seconds", b->fwd_s,
+                            "bwd_seconds", b->bwd_s));
     }
     json_object_set_new(kn, "batchnorm", bpts);
     json_object_set_new(root, "kernels", kn);
@@ -572,6 +575,12 @@ static int algo_number(const char *name)
     for (int a = 0; a < KERN_CONV_ALGO_COUNT; a++)
         if (!strcmp(kern_conv_algo_name((kern_conv_algo)a), name)) return a;
     return -1;
+}
+
+/* A point's "build": "generic", else (also when absent) the optimised build. */
+static int build_is_generic(json_t *v)
+{
+    return json_is_string(v) && !strcmp(json_string_value(v), "generic");
 }
 
 /* /kernels: the convolution and batch-normalisation points. */
@@ -609,6 +618,7 @@ static int load_kernels(json_t *kn, const char *path, calib_profile *p, mk_err *
         c.images = (int)im;
         c.bias = json_is_true(json_object_get(v, "bias")); /* absent: false */
         c.relu = json_is_true(json_object_get(v, "relu"));
+        c.generic = build_is_generic(json_object_get(v, "build"));
         pnum(v, "gflops", &c.gflops);
         calib_add_conv(p, &c);
     }
@@ -629,6 +639,7 @@ static int load_kernels(json_t *kn, const char *path, calib_profile *p, mk_err *
         b.threads = (int)th;
         b.images = (int)im;
         b.relu = json_is_true(json_object_get(v, "relu"));
+        b.generic = build_is_generic(json_object_get(v, "build"));
         calib_add_bn(p, &b);
     }
     return 0;

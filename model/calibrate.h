@@ -70,6 +70,7 @@ typedef struct calib_fit {
 typedef struct calib_conv_point {
     int c, h, w, k, r, s, stride, pad;
     int bias, relu; /* the layer's fused bias and ReLU (forward epilogue, backward mask and db) */
+    int generic;    /* timed as the generic build compiles the kernels (and its OpenBLAS core) */
     int algo[3];
     int threads, images;
     double fwd_s, bwd_s, bwdw_s;
@@ -78,7 +79,7 @@ typedef struct calib_conv_point {
 
 /* Batch normalisation (training mode) of `images` images of c x hw, fused ReLU or not. */
 typedef struct calib_bn_point {
-    int c, hw, relu, threads, images;
+    int c, hw, relu, generic, threads, images;
     double fwd_s, bwd_s;
 } calib_bn_point;
 
@@ -124,7 +125,7 @@ double calib_triad_for(const calib_profile *p, int threads);
  * nearest `threads` (NULL when that shape and triple were not measured). */
 const calib_conv_point *calib_conv_find(const calib_profile *p, const calib_conv_point *key,
                                         int threads);
-/* The same for batch normalisation (c, hw, relu of key). */
+/* The same for batch normalisation (c, hw, relu, generic of key). */
 const calib_bn_point *calib_bn_find(const calib_profile *p, const calib_bn_point *key,
                                     int threads);
 /* Appending (the kernels hook's helpers). */

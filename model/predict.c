@@ -70,7 +70,7 @@ static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads)
  * thread count); 0 when the profile has none. Images are split among threads, so time goes
  * with the images of the busiest thread. */
 static int conv_measured(const calib_profile *prof, const graph *g, const graph_node *n,
-                         int threads, double *fwd_s, double *bwd_s)
+                         int threads, int generic, double *fwd_s, double *bwd_s)
 {
     if (!prof || !prof->nconv) return 0;
     const graph_node *x = n->src[0], *w = n->src[1];
@@ -79,6 +79,7 @@ static int conv_measured(const calib_profile *prof, const graph *g, const graph_
                             .k = (int)n->ne[1], .r = (int)w->ne[2], .s = (int)w->ne[3],
                             .stride = P[GRAPH_P_STRIDE_H], .pad = P[GRAPH_P_PAD_H],
                             .bias = n->src[2] != NULL, .relu = P[GRAPH_P_ACT] != 0,
+                            .generic = generic,
                             .algo = {P[GRAPH_P_ALGO], P[GRAPH_P_ALGO_BWD_DATA],
                                      P[GRAPH_P_ALGO_BWD_WEIGHTS]}};
     const calib_conv_point *pt = calib_conv_find(prof, &key, threads);
@@ -95,12 +96,13 @@ static int conv_measured(const calib_profile *prof, const graph *g, const graph_
 
 /* The same for batch normalisation, split over channels: time goes with the images. */
 static int bn_measured(const calib_profile *prof, const graph *g, const graph_node *n,
-                       int threads, double *fwd_s, double *bwd_s)
+                       int threads, int generic, double *fwd_s, double *bwd_s)
 {
     if (!prof || !prof->nbn) return 0;
     calib_bn_point key = {.c = (int)n->ne[1],
                           .hw = (int)(n->ne[2] * n->ne[3]),
-                          .relu = n->op_params[GRAPH_P_ACT] != 0};
+                          .relu = n->op_params[GRAPH_P_ACT] != 0,
+                          .generic = generic};
     const calib_bn_point *pt = calib_bn_find(prof, &key, threads);
     if (!pt) return 0;
     double scale = (double)g->batch / pt->images;
@@ -265,8 +267,9 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
         conv_plan cp = {0};
         if (is_conv) cp = plan_conv(c->node, g->batch, threads);
         double mf, mb;
-        if ((is_conv && conv_measured(prof, g, c->node, threads, &mf, &mb)) ||
-            (c->node->op == GRAPH_OP_BATCHNORM && bn_measured(prof, g, c->node, threads, &mf, &mb))) {
+        if ((is_conv && conv_measured(prof, g, c->node, threads, o->generic, &mf, &mb)) ||
+            (c->node->op == GRAPH_OP_BATCHNORM &&
+             bn_measured(prof, g, c->node, threads, o->generic, &mf, &mb))) {
             if (is_conv) {
                 gemm_dims(c->node, &cp, &m, &n, &k);
                 L->cls = calib_shape_class((int)m, (int)n, (int)k);
