@@ -6,9 +6,9 @@
 #    mnist_cnn and resnet20 at batch 32 and 128, resnet50 at batch 8 and 16, and runs each
 #    for a few steps on synthetic data with 1 and 2 threads (--metrics). The measured time
 #    per step leaves the first (warm-up) step out: (T_S - T_1) / (S - 1), T_k = k * B /
-#    images_per_s of step k. With --repeat R each configuration runs R times and the fastest
-#    counts (as calibration keeps the fastest repetition: on a shared machine the minimum is
-#    the least disturbed by other work).
+#    images_per_s of step k. With --repeat R every configuration runs once per round, R
+#    rounds interleaved, and the fastest counts (as calibration keeps the fastest repetition:
+#    on a shared machine the minimum is the least disturbed by other work).
 # 3. Table: predicted (`modak model predict NET --batch B --threads T [--generic]`) against
 #    measured, with the error. Acceptance: every optimised-build prediction within +/-20%.
 # 4. Regret: for each network, `modak model predict NET --batch b1,b2 --threads 1,2`
@@ -80,35 +80,43 @@ json_field() { # file key
 
 results=$tmp/results.txt   # net build batch threads measured_s
 : > "$results"
+# every configuration once per round, rounds interleaved, the fastest kept: a disturbance
+# from other work on this shared machine then spoils one run of a configuration, not all
+configs=()
 for spec in "${nets[@]}"; do
   read -r net b1 b2 steps <<<"$spec"
   [[ -n $only && $only != "$net" ]] && continue
   for build in "${builds[@]}"; do
     for b in $b1 $b2; do
-      bin=$tmp/$net-$build-$b
       flags=()
       [[ $build == generic ]] && flags=(--generic)
-      "$compile" compile "$net" -b "$b" "${flags[@]}" -o "$bin" -q
-      for th in "${threads[@]}"; do
-        m=$tmp/$net-$build-$b-$th.jsonl
-        best=
-        for ((r = 0; r < repeat; r++)); do
-          "$bin" train --synthetic --batch "$b" --threads "$th" --max-steps "$steps" \
-            --metrics "$tmp/raw.jsonl" > "$tmp/run.out" 2>&1 || { cat "$tmp/run.out" >&2; exit 1; }
-          # a header line, so that `modak model ingest` knows what ran
-          printf '{"network": "%s", "batch": %d, "threads": %d, "build": "%s"}\n' \
-            "$net" "$b" "$th" "$build" > "$tmp/try.jsonl"
-          cat "$tmp/raw.jsonl" >> "$tmp/try.jsonl"
-          s=$(step_of "$tmp/try.jsonl" "$b")
-          if [[ -z $best ]] || "$py" -c "import sys; sys.exit(0 if $s < $best else 1)"; then
-            best=$s
-            cp "$tmp/try.jsonl" "$m"
-          fi
-        done
-        echo "$net $build $b $th $best" >> "$results"
-      done
+      "$compile" compile "$net" -b "$b" "${flags[@]}" -o "$tmp/$net-$build-$b" -q
+      for th in "${threads[@]}"; do configs+=("$net $build $b $th $steps"); done
     done
   done
+done
+declare -A best=()
+for ((r = 0; r < repeat; r++)); do
+  for cfg in "${configs[@]}"; do
+    read -r net build b th steps <<<"$cfg"
+    m=$tmp/$net-$build-$b-$th.jsonl
+    "$tmp/$net-$build-$b" train --synthetic --batch "$b" --threads "$th" --max-steps "$steps" \
+      --metrics "$tmp/raw.jsonl" > "$tmp/run.out" 2>&1 || { cat "$tmp/run.out" >&2; exit 1; }
+    # a header line, so that `modak model ingest` knows what ran
+    printf '{"network": "%s", "batch": %d, "threads": %d, "build": "%s"}\n' \
+      "$net" "$b" "$th" "$build" > "$tmp/try.jsonl"
+    cat "$tmp/raw.jsonl" >> "$tmp/try.jsonl"
+    s=$(step_of "$tmp/try.jsonl" "$b")
+    key="$net $build $b $th"
+    if [[ -z ${best[$key]:-} ]] || "$py" -c "import sys; sys.exit(0 if $s < ${best[$key]} else 1)"; then
+      best[$key]=$s
+      cp "$tmp/try.jsonl" "$m"
+    fi
+  done
+done
+for cfg in "${configs[@]}"; do
+  read -r net build b th steps <<<"$cfg"
+  echo "$net $build $b $th ${best["$net $build $b $th"]}" >> "$results"
 done
 
 predict_step() { # profile net build batch threads
