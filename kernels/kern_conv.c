@@ -206,7 +206,8 @@ static size_t direct_scratch(const kern_conv *cv, enum conv_pass pass)
 /* Each thread's slice of the workspace for one pass and algorithm: the unfolded block (or
  * DIRECT's scratch), the gathered dy block (batched), a partial dW and a partial db. */
 struct ws_layout {
-    size_t col, tmp, dw, db, total;
+    size_t col, tmp, dw, db, xpad, total;
+    int padded; /* stride 1: im2col copies rows of a zero-padded image (at xpad) */
 };
 
 static struct ws_layout layout_of(const kern_conv *cv, kern_conv_algo algo, enum conv_pass pass)
@@ -223,7 +224,11 @@ static struct ws_layout layout_of(const kern_conv *cv, kern_conv_algo algo, enum
     l.tmp = kernp_align64(col * sizeof(float));
     l.dw = l.tmp + kernp_align64(tmp * sizeof(float));
     l.db = l.dw + (needs_partials ? kernp_align64(k * crs * sizeof(float)) : 0);
-    l.total = l.db + (needs_partials ? kernp_align64(k * sizeof(double)) : 0);
+    l.xpad = l.db + (needs_partials ? kernp_align64(k * sizeof(double)) : 0);
+    l.padded = (algo == KERN_CONV_IM2COL || algo == KERN_CONV_IM2COL_BATCHED) &&
+               cv->stride_h == 1 && cv->stride_w == 1 && !is_pointwise(cv);
+    size_t xpad = l.padded ? (size_t)cv->c * (cv->h + 2 * cv->pad_h) * (cv->w + 2 * cv->pad_w) : 0;
+    l.total = l.xpad + kernp_align64(xpad * sizeof(float));
     return l;
 }
 
@@ -242,6 +247,21 @@ size_t kern_conv_workspace(const kern_conv *cv)
 
 /* ---- unfolding ---- */
 
+/* Copies one image (c x h x w) into dst (c x hp x wpp) at offset (ph, pw), zeros around. */
+static void pad_plane(const float *restrict src, int C, int H, int W, int ph, int pw, int hp,
+                      int wpp, float *restrict dst)
+{
+    memset(dst, 0, (size_t)C * hp * wpp * sizeof *dst);
+    for (int c = 0; c < C; c++)
+        for (int h = 0; h < H; h++) {
+            const float *s = src + ((size_t)c * H + h) * W;
+            float *d = dst + ((size_t)c * hp + h + ph) * wpp + pw;
+            for (int w = 0; w < W; w++)
+                d[w] = s[w];
+        }
+}
+
+
 /* The q range [*q0, *q1) whose input column q*stride - pad + s lies inside [0, w). */
 static void valid_cols(int Q, int W, int stride, int pad, int s, int *q0, int *q1)
 {
@@ -256,11 +276,28 @@ static void valid_cols(int Q, int W, int stride, int pad, int s, int *q0, int *q
 }
 
 /* col[(ci*r + ri)*s + si][(p - p0)*q + q], row stride ld, from one image x (c x h x w), for
- * the output rows p in [p0, p1). */
-static void im2col_rows(const kern_conv *cv, const float *x, float *col, size_t ld, int p0,
-                        int p1)
+ * the output rows p in [p0, p1). With xpad (stride 1 only), x is not read: xpad holds the
+ * image zero-padded (pad_image), and every row is a plain copy of q floats. On resnet20's
+ * 8x8 maps the bounds-checked loops below took half as long as the GEMM they feed. */
+static void im2col_rows(const kern_conv *cv, const float *x, const float *xpad, float *col,
+                        size_t ld, int p0, int p1)
 {
     const int C = cv->c, H = cv->h, W = cv->w, R = cv->r, S = cv->s, Q = cv->q;
+    if (xpad) {
+        const int hp = H + 2 * cv->pad_h, wp = W + 2 * cv->pad_w;
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < R; r++)
+                for (int s = 0; s < S; s++) {
+                    float *row = col + ((size_t)(c * R + r) * S + s) * ld;
+                    for (int p = p0; p < p1; p++) {
+                        const float *src = xpad + ((size_t)c * hp + p + r) * wp + s;
+                        float *dst = row + (size_t)(p - p0) * Q;
+                        for (int q = 0; q < Q; q++)
+                            dst[q] = src[q];
+                    }
+                }
+        return;
+    }
     const int sh = cv->stride_h, sw = cv->stride_w, ph = cv->pad_h, pw = cv->pad_w;
     for (int c = 0; c < C; c++)
         for (int r = 0; r < R; r++)
@@ -290,9 +327,18 @@ static void im2col_rows(const kern_conv *cv, const float *x, float *col, size_t 
             }
 }
 
-static void im2col(const kern_conv *cv, const float *x, float *col, size_t ld)
+/* The zero-padded copy of image x for im2col_rows, when the layout has one (else NULL). */
+static const float *pad_image(const kern_conv *cv, const float *x, float *xpad)
 {
-    im2col_rows(cv, x, col, ld, 0, cv->p);
+    if (!xpad) return NULL;
+    pad_plane(x, cv->c, cv->h, cv->w, cv->pad_h, cv->pad_w, cv->h + 2 * cv->pad_h,
+              cv->w + 2 * cv->pad_w, xpad);
+    return xpad;
+}
+
+static void im2col(const kern_conv *cv, const float *x, float *xpad, float *col, size_t ld)
+{
+    im2col_rows(cv, x, pad_image(cv, x, xpad), col, ld, 0, cv->p);
 }
 
 /* Output rows per block of a tiled im2col: one image's unfolded matrix larger than this
@@ -332,6 +378,31 @@ static void col2im(const kern_conv *cv, const float *col, size_t ld, float *dx)
                             dst[q * sw] += src[q];
                 }
             }
+}
+
+/* dx (one image) = the folding of col, stride 1: accumulated without bounds checks into the
+ * zero-padded plane xpad (c x hp x wp), whose interior is then copied to dx. */
+static void col2im_padded(const kern_conv *cv, const float *col, size_t ld, float *xpad,
+                          float *dx)
+{
+    const int C = cv->c, H = cv->h, W = cv->w, R = cv->r, S = cv->s, P = cv->p, Q = cv->q;
+    const int hp = H + 2 * cv->pad_h, wp = W + 2 * cv->pad_w;
+    memset(xpad, 0, (size_t)C * hp * wp * sizeof *xpad);
+    for (int c = 0; c < C; c++)
+        for (int r = 0; r < R; r++)
+            for (int s = 0; s < S; s++) {
+                const float *row = col + ((size_t)(c * R + r) * S + s) * ld;
+                for (int p = 0; p < P; p++) {
+                    const float *src = row + (size_t)p * Q;
+                    float *dst = xpad + ((size_t)c * hp + p + r) * wp + s;
+                    for (int q = 0; q < Q; q++)
+                        dst[q] += src[q];
+                }
+            }
+    for (int c = 0; c < C; c++)
+        for (int h = 0; h < H; h++)
+            memcpy(dx + ((size_t)c * H + h) * W,
+                   xpad + ((size_t)c * hp + h + cv->pad_h) * wp + cv->pad_w, (size_t)W * sizeof *dx);
 }
 
 /* y (k rows of len floats, row stride ld) -> out rows (stride out_ld): + bias, ReLU. */
@@ -392,6 +463,7 @@ static void gemm_conv_task(void *p, int ith, int nth)
     const int B = batched ? batch_images(cv) : 1;
     char *ws = j->ws + (size_t)ith * j->ws_per_thread;
     float *col = (float *)(ws + j->l.col), *tmp = (float *)(ws + j->l.tmp);
+    float *xpad = j->l.padded ? (float *)(ws + j->l.xpad) : NULL;
     float *dwt = nth > 1 ? (float *)(ws + j->l.dw) : j->dw;
     double *dbt = (double *)(ws + j->l.db);
     const int do_w = (j->pass == BWD_W || j->pass == BWD_ALL) && j->dw;
@@ -419,9 +491,10 @@ static void gemm_conv_task(void *p, int ith, int nth)
                     /* a block of output rows at a time (all of them unless the unfolded
                      * image is larger than L2) */
                     const int rows = tile_rows(cv);
+                    const float *xp = pad_image(cv, xi, xpad);
                     for (int p0 = 0; p0 < cv->p; p0 += rows) {
                         int p1 = p0 + rows < cv->p ? p0 + rows : cv->p, n = (p1 - p0) * cv->q;
-                        im2col_rows(cv, xi, col, (size_t)n, p0, p1);
+                        im2col_rows(cv, xi, xp, col, (size_t)n, p0, p1);
                         kern_sgemm(0, 0, K, n, CRS, 1.0f, j->w, CRS, col, n, 0.0f,
                                    yi + (size_t)p0 * cv->q, PQ);
                     }
@@ -430,7 +503,7 @@ static void gemm_conv_task(void *p, int ith, int nth)
                     epilogue(yi, (size_t)PQ, yi, (size_t)PQ, K, (size_t)PQ, j->bias, j->relu);
             } else {
                 for (int t = 0; t < b; t++)
-                    im2col(cv, j->x + (i0 + t) * in_sz, col + (size_t)t * PQ, (size_t)L);
+                    im2col(cv, j->x + (i0 + t) * in_sz, xpad, col + (size_t)t * PQ, (size_t)L);
                 kern_sgemm(0, 0, K, L, CRS, 1.0f, j->w, CRS, col, L, 0.0f, tmp, L);
                 for (int t = 0; t < b; t++)
                     epilogue(tmp + (size_t)t * PQ, (size_t)L, j->y + (i0 + t) * out_sz, (size_t)PQ,
@@ -458,9 +531,10 @@ static void gemm_conv_task(void *p, int ith, int nth)
             /* weights only (a network's first layer): the unfolding is not needed for dx, so
              * it is done a block of rows at a time, as in the forward */
             const int rows = tile_rows(cv);
+            const float *xp = pad_image(cv, j->x + i0 * in_sz, xpad);
             for (int p0 = 0; p0 < cv->p; p0 += rows) {
                 int p1 = p0 + rows < cv->p ? p0 + rows : cv->p, n = (p1 - p0) * cv->q;
-                im2col_rows(cv, j->x + i0 * in_sz, col, (size_t)n, p0, p1);
+                im2col_rows(cv, j->x + i0 * in_sz, xp, col, (size_t)n, p0, p1);
                 kern_sgemm(0, 1, K, CRS, n, 1.0f, dmat + (size_t)p0 * cv->q, L, col, n,
                            first && p0 == 0 ? 0.0f : 1.0f, dwt, CRS);
             }
@@ -470,7 +544,7 @@ static void gemm_conv_task(void *p, int ith, int nth)
                 mat = j->x + i0 * in_sz;
             else
                 for (int t = 0; t < b; t++)
-                    im2col(cv, j->x + (i0 + t) * in_sz, col + (size_t)t * PQ, (size_t)L);
+                    im2col(cv, j->x + (i0 + t) * in_sz, xpad, col + (size_t)t * PQ, (size_t)L);
             kern_sgemm(0, 1, K, CRS, L, 1.0f, dmat, L, mat, L, first ? 0.0f : 1.0f, dwt, CRS);
         }
         if (do_d) {
@@ -485,6 +559,8 @@ static void gemm_conv_task(void *p, int ith, int nth)
                         for (int c = 0; c < C; c++)
                             memcpy(dxi + (size_t)c * PQ, col + (size_t)c * L + (size_t)t * PQ,
                                    (size_t)PQ * sizeof(float));
+                    } else if (xpad) { /* the unfolding is done with xpad: dx folds into it */
+                        col2im_padded(cv, col + (size_t)t * PQ, (size_t)L, xpad, dxi);
                     } else {
                         memset(dxi, 0, in_sz * sizeof(float));
                         col2im(cv, col + (size_t)t * PQ, (size_t)L, dxi);
@@ -566,19 +642,6 @@ typedef float vecf __attribute__((vector_size(DQB * sizeof(float))));
         v_;                                                                                        \
     })
 
-/* Copies one image (c x h x w) into dst (c x hp x wpp) at offset (ph, pw), zeros around. */
-static void pad_plane(const float *restrict src, int C, int H, int W, int ph, int pw, int hp,
-                      int wpp, float *restrict dst)
-{
-    memset(dst, 0, (size_t)C * hp * wpp * sizeof *dst);
-    for (int c = 0; c < C; c++)
-        for (int h = 0; h < H; h++) {
-            const float *s = src + ((size_t)c * H + h) * W;
-            float *d = dst + ((size_t)c * hp + h + ph) * wpp + pw;
-            for (int w = 0; w < W; w++)
-                d[w] = s[w];
-        }
-}
 
 /* y (k x p x q) = correlation of xpad (cin x hp x wpp) with the packed weights (+ bias, relu).
  * off[t] is the offset in xpad of tap t = (c, r, s). */
