@@ -8,7 +8,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build_pkgs=(build-essential cmake pkg-config libyaml-dev libjansson-dev libxml2-dev
             libopenblas-dev zlib1g-dev libcmocka-dev)
 test_pkgs=(shellcheck python3 python3-tosca-parser python3-yaml hwloc-nox
-           dataset-fashion-mnist)
+           dataset-fashion-mnist valgrind)
 [ -f "$here/deps-extra.txt" ] && mapfile -t extra < <(grep -v '^#' "$here/deps-extra.txt" | grep .) || extra=()
 
 want=("${build_pkgs[@]}")
