@@ -527,9 +527,9 @@ static void gemm_conv_task(void *p, int ith, int nth)
                            dy + (i0 + t) * out_sz + (size_t)kk * PQ, (size_t)PQ * sizeof(float));
             dmat = tmp;
         }
-        if (do_w && !do_d && !batched && !pointwise) {
-            /* weights only (a network's first layer): the unfolding is not needed for dx, so
-             * it is done a block of rows at a time, as in the forward */
+        if (do_w && !batched && !pointwise) {
+            /* dW += dy . col^T, a block of output rows at a time as in the forward (dx below
+             * does not read the unfolding: it writes its own columns into col) */
             const int rows = tile_rows(cv);
             const float *xp = pad_image(cv, j->x + i0 * in_sz, xpad);
             for (int p0 = 0; p0 < cv->p; p0 += rows) {
