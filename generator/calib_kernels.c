@@ -145,6 +145,12 @@ static char **stock_env(void)
     return env;
 }
 
+/* Seconds per measurement (the default when the caller gave none). */
+static double seconds_of(const calib_kernels *k)
+{
+    return k->seconds > 0 ? k->seconds : 0.04;
+}
+
 /* Runs a benchmark program with the requests on stdin; its answers in *out (malloc'd). */
 static int run(calib_kernels *k, int generic, int threads, const char *requests, char **out,
                mk_err *err)
@@ -153,7 +159,7 @@ static int run(calib_kernels *k, int generic, int threads, const char *requests,
     char *in_path = mk_path_join(k->dir, "requests"), *out_path = mk_path_join(k->dir, "answers");
     char th[16], secs[32];
     snprintf(th, sizeof th, "%d", threads);
-    snprintf(secs, sizeof secs, "%g", k->seconds > 0 ? k->seconds : 0.04);
+    snprintf(secs, sizeof secs, "%g", seconds_of(k));
     char *argv[] = {bin, th, secs, NULL};
     char **env = generic ? stock_env() : environ;
     int rc = -1, status = 0;
@@ -288,7 +294,7 @@ int calib_kernels_run(void *ud, int threads, calib_profile *p, mk_err *err)
         snprintf(p->kernels_note, sizeof p->kernels_note,
                  "kernels/calib compiled for %s; per request the fastest of %d passes, each the "
                  "fastest of >= 5 calls in %g s, operands cycled through 96 MiB",
-                 k->march, PASSES, k->seconds > 0 ? k->seconds : 0.04);
+                 k->march, PASSES, seconds_of(k));
     return rc;
 }
 

@@ -50,28 +50,22 @@ static float *rnd(size_t n, unsigned seed)
 enum { MAX_REPS = 4096, MAX_COPIES = 16 };
 #define COLD_BYTES ((size_t)96 << 20) /* more than the last-level caches of today's CPUs */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Runs stmt (which may use the copy index `ci_`) until `secs` have passed and at least 5
- * times; the fastest call. */
+ * times (at most MAX_REPS); the fastest call. */
 #define TIME_BEST(secs, copies, stmt)                                                            \
     __extension__({                                                                                \
-        static double t_[MAX_REPS];                                                                \
-        double start_ = now_s();                                                                   \
+        double best_ = 1e30, start_ = now_s();                                                     \
         int reps_ = 0;                                                                             \
         do {                                                                                       \
             int ci_ = reps_ % (copies);                                                            \
             double t0_ = now_s();                                                                  \
             stmt;                                                                                  \
-            t_[reps_++] = now_s() - t0_;                                                           \
+            double dt_ = now_s() - t0_;                                                            \
+            if (dt_ < best_) best_ = dt_;                                                          \
+            reps_++;                                                                               \
             (void)ci_;                                                                             \
         } while (reps_ < MAX_REPS && (reps_ < 5 || now_s() - start_ < (secs)));                  \
-        qsort(t_, (size_t)reps_, sizeof *t_, cmp_double);                                          \
-        t_[0];                                                                                     \
+        best_;                                                                                     \
     })
 
 /* How many copies of `bytes` of operands exceed the caches (at most MAX_COPIES). */
