@@ -35,11 +35,12 @@ _Static_assert((int)GRAPH_INIT_GLOROT_UNIFORM == (int)KERN_INIT_GLOROT_UNIFORM &
 
 static const char *const algo_enum[] = {"KERN_CONV_AUTO", "KERN_CONV_IM2COL",
                                         "KERN_CONV_IM2COL_BATCHED", "KERN_CONV_1X1",
-                                        "KERN_CONV_DIRECT"};
+                                        "KERN_CONV_DIRECT", "KERN_CONV_WINOGRAD"};
 _Static_assert(sizeof algo_enum / sizeof *algo_enum == KERN_CONV_ALGO_COUNT,
                "one name per kern_conv_algo");
 /* modak links no kernel code itself: the names for the summary are ours */
-static const char *const algo_label[] = {"auto", "im2col", "im2col-batched", "1x1", "direct"};
+static const char *const algo_label[] = {"auto",   "im2col", "im2col-batched",
+                                         "1x1",    "direct", "winograd"};
 _Static_assert(sizeof algo_label / sizeof *algo_label == KERN_CONV_ALGO_COUNT,
                "one label per kern_conv_algo");
 

@@ -187,7 +187,8 @@ static int get_init(gf_reader *r, const char *ptr, json_t *l, graph_init def, gr
 }
 
 /* "algo": the kernels' convolution algorithm, instead of the compiler's choice. */
-static const char *const algo_names[] = {"auto", "im2col", "im2col_batched", "1x1", "direct"};
+static const char *const algo_names[] = {"auto",   "im2col", "im2col_batched",
+                                         "1x1",    "direct", "winograd"};
 _Static_assert(sizeof algo_names / sizeof *algo_names == KERN_CONV_ALGO_COUNT,
                "one name per kern_conv_algo");
 
@@ -204,11 +205,17 @@ static int get_algo(gf_reader *r, const char *ptr, json_t *l, graph_node *conv)
                 (conv->src[1]->ne[2] != 1 || conv->src[1]->ne[3] != 1 || P[GRAPH_P_STRIDE_H] != 1 ||
                  P[GRAPH_P_STRIDE_W] != 1 || P[GRAPH_P_PAD_H] || P[GRAPH_P_PAD_W]))
                 return gf_err(r, p, "\"1x1\" needs a 1x1 kernel, stride 1 and no padding");
+            if (i == KERN_CONV_WINOGRAD &&
+                (conv->src[1]->ne[2] != 3 || conv->src[1]->ne[3] != 3 || P[GRAPH_P_STRIDE_H] != 1 ||
+                 P[GRAPH_P_STRIDE_W] != 1 || P[GRAPH_P_PAD_H] > 2 || P[GRAPH_P_PAD_W] > 2))
+                return gf_err(r, p,
+                              "\"winograd\" needs a 3x3 kernel, stride 1 and padding of at most 2");
             conv->op_params[GRAPH_P_ALGO] = i;
             return 0;
         }
     return gf_err(r, p,
-                  "must be one of \"auto\", \"im2col\", \"im2col_batched\", \"1x1\", \"direct\"");
+                  "must be one of \"auto\", \"im2col\", \"im2col_batched\", \"1x1\", \"direct\", "
+                  "\"winograd\"");
 }
 
 /* "padding": int | [h, w] | "valid" | "same" (stride 1, odd kernel: (k-1)/2). */

@@ -104,6 +104,7 @@ typedef enum kern_conv_algo {
     KERN_CONV_IM2COL_BATCHED, /* im2col of several images side by side, one wide GEMM */
     KERN_CONV_1X1,            /* 1x1, stride 1, no padding: the input is already the matrix */
     KERN_CONV_DIRECT,         /* direct loops, vectorised along the output row: small c (e.g. 1) */
+    KERN_CONV_WINOGRAD,       /* 3x3, stride 1: Winograd F(2x2, 3x3), 2.25x fewer products */
     KERN_CONV_ALGO_COUNT
 } kern_conv_algo;
 

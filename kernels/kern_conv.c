@@ -30,7 +30,8 @@
 #include "kern.h"
 #include "kern_impl.h"
 
-static const char *const algo_names[] = {"auto", "im2col", "im2col-batched", "1x1", "direct"};
+static const char *const algo_names[] = {"auto",   "im2col", "im2col-batched",
+                                          "1x1",    "direct", "winograd"};
 _Static_assert(sizeof algo_names / sizeof *algo_names == KERN_CONV_ALGO_COUNT,
                "one name per conv algorithm");
 
@@ -73,6 +74,13 @@ static int round_up(int v, int m)
 static int direct_ok(const kern_conv *cv)
 {
     return cv->stride_h == 1 && cv->stride_w == 1 && cv->pad_h < cv->r && cv->pad_w < cv->s;
+}
+
+/* WINOGRAD handles 3x3 kernels at stride 1 with padding up to 2. */
+static int wino_ok(const kern_conv *cv)
+{
+    return cv->r == 3 && cv->s == 3 && cv->stride_h == 1 && cv->stride_w == 1 && cv->pad_h <= 2 &&
+           cv->pad_w <= 2;
 }
 
 /* The share of DIRECT's column blocks (one vector of vw floats) that holds real columns for
@@ -137,6 +145,18 @@ static int resolve(kern_conv *cv, kern_conv_algo *algo, enum conv_pass pass, ker
                                 pass_names[pass], cv->stride_h, cv->stride_w, cv->pad_h, cv->pad_w,
                                 cv->r, cv->s);
         return 0;
+    case KERN_CONV_WINOGRAD:
+        if (pass == BWD_W)
+            return kern_err_set(err, KERN_EINVAL,
+                                "conv backward-weights: algorithm winograd runs the forward and "
+                                "backward-data passes only");
+        if (!wino_ok(cv))
+            return kern_err_set(err, KERN_EINVAL,
+                                "conv %s: algorithm winograd needs a 3x3 kernel, stride 1 and "
+                                "padding of at most 2 (got %dx%d, stride %d,%d, pad %d,%d)",
+                                pass_names[pass], cv->r, cv->s, cv->stride_h, cv->stride_w,
+                                cv->pad_h, cv->pad_w);
+        return 0;
     case KERN_CONV_IM2COL:
     case KERN_CONV_IM2COL_BATCHED:
         return 0;
@@ -189,6 +209,8 @@ double kern_conv_flops(const kern_conv *cv)
 
 /* Floats of DIRECT's per-thread scratch for one pass: padded input (or padded dy), packed
  * weights and tap offsets. */
+static size_t wino_scratch(const kern_conv *cv, enum conv_pass pass);
+
 static size_t direct_scratch(const kern_conv *cv, enum conv_pass pass)
 {
     size_t crs = (size_t)cv->c * cv->r * cv->s, krs = (size_t)cv->k * cv->r * cv->s;
@@ -215,6 +237,7 @@ static struct ws_layout layout_of(const kern_conv *cv, kern_conv_algo algo, enum
     size_t crs = (size_t)cv->c * cv->r * cv->s, pq = (size_t)cv->p * cv->q, k = (size_t)cv->k;
     size_t b = algo == KERN_CONV_IM2COL_BATCHED ? (size_t)batch_images(cv) : 1;
     size_t col = algo == KERN_CONV_DIRECT          ? direct_scratch(cv, pass)
+                 : algo == KERN_CONV_WINOGRAD      ? wino_scratch(cv, pass)
                  : algo == KERN_CONV_1X1 && b == 1 ? 0
                                                    : crs * b * pq;
     size_t tmp = algo == KERN_CONV_IM2COL_BATCHED ? k * b * pq : 0;
@@ -642,6 +665,21 @@ typedef float vecf __attribute__((vector_size(DQB * sizeof(float))));
         v_;                                                                                        \
     })
 
+/* A store of DQB floats, unaligned. */
+#define storev(p, v)                                                                               \
+    do {                                                                                           \
+        const vecf sv_ = (v);                                                                      \
+        memcpy((p), &sv_, sizeof sv_);                                                             \
+    } while (0)
+
+typedef int veci __attribute__((vector_size(DQB * sizeof(int))));
+
+static vecf relu_v(vecf a)
+{
+    const vecf zero = {0};
+    return (vecf)((veci)a & (a > zero));
+}
+
 
 /* y (k x p x q) = correlation of xpad (cin x hp x wpp) with the packed weights (+ bias, relu).
  * off[t] is the offset in xpad of tap t = (c, r, s). */
@@ -671,12 +709,12 @@ static void direct_core(const float *restrict xpad, int wpp, const float *restri
                 int n = Q - q0 < DQB ? Q - q0 : DQB;
                 for (int kk = 0; kk < kb; kk++) {
                     float *yr = y + ((size_t)(k0 + kk) * P + op) * Q + q0;
-                    if (relu)
-                        for (int l = 0; l < n; l++)
-                            yr[l] = acc[kk][l] > 0.0f ? acc[kk][l] : 0.0f;
+                    const vecf v = relu ? relu_v(acc[kk]) : acc[kk];
+                    if (n == DQB)
+                        storev(yr, v);
                     else
                         for (int l = 0; l < n; l++)
-                            yr[l] = acc[kk][l];
+                            yr[l] = v[l];
                 }
             }
     }
@@ -739,6 +777,82 @@ static void direct_bwd_data_task(void *p, int ith, int nth)
     }
 }
 
+/* Backward-weights, one (block of output channels, input channel, kernel row) over `rows`
+ * output rows: dW's partial sums, one vector per (tap, channel) at acc[s * DKB + kk], kept in
+ * registers over the rows. xr: the row's input at tap s = 0 (row stride wpp), dr: the first
+ * channel's dy (channel stride ks, row stride qp, zero beyond the real columns). */
+
+/* Loads v once, into a register: without it GCC folds the load into each multiplication
+ * that uses v (three loads instead of one, and bww_row3 became load-bound). */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
+#else
+#define KEEP_IN_REGISTER(v) ((void)0)
+#endif
+
+/* Output channels per register block of bww_row3 and wino_gemm: 3 taps (or 2 vectors of
+ * tiles) x 8 channels = 24 (16) accumulators fit the 32 vector registers of AVX-512; with 16
+ * registers, 4 channels. EACH_K(M) expands M(0) .. M(RK - 1). */
+#if DQB >= 16
+#define RK 8
+#define EACH_K(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
+#else
+#define RK 4
+#define EACH_K(M) M(0) M(1) M(2) M(3)
+#endif
+
+/* the three taps of a 3-wide kernel row together: 3 input loads and RK dy loads feed
+ * 3 * RK FMAs (one tap at a time needed 9 loads for 8 FMAs and was load-bound) */
+static void bww_row3(vecf *restrict acc, const float *restrict xr, int wpp,
+                     const float *restrict dr, size_t ks, int qp, int rows)
+{
+#define BWW_DECL(kk) vecf a0##kk = acc[kk], a1##kk = acc[DKB + kk], a2##kk = acc[2 * DKB + kk];
+#define BWW_STEP(kk)                                                                             \
+    {                                                                                              \
+        vecf d = loadv(dq + (kk) * ks);                                                            \
+        KEEP_IN_REGISTER(d);                                                                       \
+        a0##kk += d * x0, a1##kk += d * x1, a2##kk += d * x2;                                      \
+    }
+#define BWW_STORE(kk) acc[kk] = a0##kk, acc[DKB + kk] = a1##kk, acc[2 * DKB + kk] = a2##kk;
+    EACH_K(BWW_DECL)
+    for (int op = 0; op < rows; op++, xr += wpp, dr += qp)
+        for (int q0 = 0; q0 < qp; q0 += DQB) {
+            const vecf x0 = loadv(xr + q0), x1 = loadv(xr + q0 + 1), x2 = loadv(xr + q0 + 2);
+            const float *dq = dr + q0;
+            EACH_K(BWW_STEP)
+        }
+    EACH_K(BWW_STORE)
+#undef BWW_DECL
+#undef BWW_STEP
+#undef BWW_STORE
+}
+
+/* one tap (any kernel width) x DKB channels */
+static void bww_tap(vecf *restrict acc, const float *restrict xr, int wpp,
+                    const float *restrict dr, size_t ks, int qp, int rows)
+{
+    vecf a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    vecf a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
+    for (int op = 0; op < rows; op++, xr += wpp, dr += qp)
+        for (int q0 = 0; q0 < qp; q0 += DQB) {
+            const vecf xv = loadv(xr + q0);
+            const float *d = dr + q0;
+            a0 += loadv(d) * xv, a1 += loadv(d + ks) * xv;
+            a2 += loadv(d + 2 * ks) * xv, a3 += loadv(d + 3 * ks) * xv;
+            a4 += loadv(d + 4 * ks) * xv, a5 += loadv(d + 5 * ks) * xv;
+            a6 += loadv(d + 6 * ks) * xv, a7 += loadv(d + 7 * ks) * xv;
+        }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    acc[4] = a4, acc[5] = a5, acc[6] = a6, acc[7] = a7;
+}
+
+/* Output rows per chunk: the chunk's dy rows of all output channels in 16 KiB (half an L1). */
+static int bww_rows(int K, int qp, int P)
+{
+    int rb = (16 << 10) / (int)sizeof(float) / (round_up(K, DKB) * qp);
+    return rb < 1 ? 1 : rb > P ? P : rb;
+}
+
 static void direct_bwd_w_task(void *p, int ith, int nth)
 {
     struct conv_job *j = p;
@@ -765,6 +879,7 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
     kern_split((size_t)cv->n, ith, nth, &lo, &hi);
     j->has_partial[ith] = hi > lo;
     const size_t ks = (size_t)P * qp; /* stride between channels in dypad */
+    const int rb = bww_rows(K, qp, P);
     for (size_t i = lo; i < hi; i++) {
         pad_plane(j->x + i * (size_t)C * cv->h * cv->w, C, cv->h, cv->w, cv->pad_h, cv->pad_w, hp,
                   wpp, xpad);
@@ -776,26 +891,25 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
                 for (int q = 0; q < Q; q++)
                     dst[q] = src[q];
             }
-        for (int k0 = 0; k0 < K; k0 += DKB) {
-            for (int t = 0; t < taps; t++) {
-                vecf *acc = vacc + (size_t)k0 * taps + (size_t)t * DKB;
-                vecf a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-                vecf a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
-                for (int op = 0; op < P; op++) {
-                    const float *xr = xpad + off[t] + (size_t)op * wpp;
-                    const float *dr = dypad + (size_t)k0 * ks + (size_t)op * qp;
-                    for (int q0 = 0; q0 < qp; q0 += DQB) {
-                        const vecf xv = loadv(xr + q0);
-                        const float *d = dr + q0;
-                        a0 += loadv(d) * xv, a1 += loadv(d + ks) * xv;
-                        a2 += loadv(d + 2 * ks) * xv, a3 += loadv(d + 3 * ks) * xv;
-                        a4 += loadv(d + 4 * ks) * xv, a5 += loadv(d + 5 * ks) * xv;
-                        a6 += loadv(d + 6 * ks) * xv, a7 += loadv(d + 7 * ks) * xv;
+        /* a chunk of output rows at a time, so that its dy rows (all channels) stay in L1
+         * while every (input channel, kernel row) is multiplied with them */
+        for (int op0 = 0; op0 < P; op0 += rb) {
+            const int rows = P - op0 < rb ? P - op0 : rb;
+            for (int c = 0; c < C; c++)
+                for (int r = 0; r < R; r++) {
+                    const int t0 = (c * R + r) * S; /* the row's first tap */
+                    const float *xr = xpad + off[t0] + (size_t)op0 * wpp;
+                    for (int k0 = 0; k0 < K; k0 += DKB) {
+                        vecf *acc = vacc + (size_t)k0 * taps + (size_t)t0 * DKB;
+                        const float *dr = dypad + (size_t)k0 * ks + (size_t)op0 * qp;
+                        if (S == 3)
+                            for (int h = 0; h < DKB; h += RK)
+                                bww_row3(acc + h, xr, wpp, dr + (size_t)h * ks, ks, qp, rows);
+                        else
+                            for (int s = 0; s < S; s++)
+                                bww_tap(acc + (size_t)s * DKB, xr + s, wpp, dr, ks, qp, rows);
                     }
                 }
-                acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
-                acc[4] = a4, acc[5] = a5, acc[6] = a6, acc[7] = a7;
-            }
         }
     }
     /* vacc[k0 * taps + t * DKB + kk] holds channel k0 + kk, tap t */
@@ -808,6 +922,281 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
                 for (int l = 0; l < DQB; l++)
                     sum += v[l];
                 dwt[(size_t)(k0 + kk) * taps + t] = sum;
+            }
+    }
+}
+
+/* ---- WINOGRAD: F(2x2, 3x3) ----
+ *
+ * Stride 1, a 3x3 kernel, padding of at most 2 (Lavin and Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2015). Each 2x2 block of output pixels (a tile) comes from
+ * the 4x4 patch d of the padded input under it: Y = A^T [(G g G^T) . (B^T d B)] A, 16
+ * products per tile and channel pair where the definition takes 36. Summed over the input
+ * channels, the 16 element-wise products are 16 matrix products M[xi] (cout x tiles) =
+ * U[xi] (cout x cin) . V[xi] (cin x tiles), register-blocked like DIRECT's core (its
+ * "taps" are the input channels). Backward-data is the same on dy padded by 2 - pad, with
+ * the weights flipped and their channels swapped.
+ *
+ * Per thread: U for all 16 xi (packed as DIRECT's weights), then blocks of "units" (one row
+ * of tiles of one image) small enough for V (16 x cin x T) and M (16 x cout x T) to stay in
+ * L2. The transforms run along a row of tiles, a vector of tiles at a time: their patches'
+ * even and odd columns are split in registers (and the output's interleaved). */
+
+struct wino_geom {
+    int cin, h, w, ph, pw; /* the input (x, or dy for backward-data) and its padding */
+    int cout, p, q;        /* the output (y, or dx) */
+    int th, tw;            /* rows and columns of tiles */
+    int ub;                /* units (tile rows) per block */
+    int tp;                /* columns of V and M: ub * tw rounded up to whole vectors */
+    int kp;                /* cout rounded up to DKB */
+};
+
+enum { WINO_BLOCK_BYTES = 768 << 10 }; /* V and M of one block: most of a 1 MiB L2 */
+
+static struct wino_geom wino_geom_of(const kern_conv *cv, enum conv_pass pass)
+{
+    struct wino_geom g;
+    if (pass == FWD) {
+        g.cin = cv->c, g.h = cv->h, g.w = cv->w, g.ph = cv->pad_h, g.pw = cv->pad_w;
+        g.cout = cv->k, g.p = cv->p, g.q = cv->q;
+    } else { /* dx = dy padded by 2 - pad, correlated with the flipped weights */
+        g.cin = cv->k, g.h = cv->p, g.w = cv->q, g.ph = 2 - cv->pad_h, g.pw = 2 - cv->pad_w;
+        g.cout = cv->c, g.p = cv->h, g.q = cv->w;
+    }
+    g.th = (g.p + 1) / 2, g.tw = (g.q + 1) / 2;
+    size_t per_col = (size_t)16 * (g.cin + g.cout) * sizeof(float);
+    size_t cols = WINO_BLOCK_BYTES / per_col;
+    int ub = (int)(cols / (size_t)g.tw);
+    int units = cv->n * g.th; /* no block needs more */
+    g.ub = ub < 1 ? 1 : ub > units ? units : ub;
+    /* whole vectors, and one more: a unit's transform writes whole vectors past its tiles,
+     * the products read and write two vectors at a time */
+    g.tp = round_up(g.ub * g.tw, DQB) + DQB;
+    g.kp = round_up(g.cout, DKB);
+    return g;
+}
+
+/* The padded image: rows 0 .. 2 th + 1 and whole vectors of tiles (two columns each) plus
+ * the two columns the last tile's patch reaches past its own */
+static int wino_hp(const struct wino_geom *g)
+{
+    return 2 * g->th + 2;
+}
+
+static int wino_wp(const struct wino_geom *g)
+{
+    return 2 * round_up(g->tw, DQB) + 2;
+}
+
+/* Floats of one thread's scratch: U, V, M, one zero-padded image (cin x hp x wp), four
+ * output rows of whole vectors, and room to align. */
+static size_t wino_scratch(const kern_conv *cv, enum conv_pass pass)
+{
+    struct wino_geom g = wino_geom_of(cv, pass);
+    return (size_t)16 * g.kp * g.cin + (size_t)16 * g.cin * g.tp + (size_t)16 * g.cout * g.tp +
+           (size_t)g.cin * wino_hp(&g) * wino_wp(&g) + (size_t)4 * round_up(g.tw, DQB) + 16;
+}
+
+/* U[xi] packed as DIRECT packs its weights: [o / DKB][i][o % DKB], xi = 4 * row + column of G g G^T.
+ * Forward: g = w[o][i]; backward-data: g = w[i][o] rotated by 180 degrees. */
+static void wino_weights(const float *w, int flip, const struct wino_geom *g, float *u)
+{
+    const size_t xs = (size_t)g->kp * g->cin; /* floats per xi */
+    memset(u, 0, 16 * xs * sizeof *u);
+    for (int o = 0; o < g->cout; o++)
+        for (int i = 0; i < g->cin; i++) {
+            float k9[9];
+            const float *src = flip ? w + ((size_t)i * g->cout + o) * 9 : w + ((size_t)o * g->cin + i) * 9;
+            for (int e = 0; e < 9; e++)
+                k9[e] = flip ? src[8 - e] : src[e];
+            float t[4][3], v[4][4];
+            for (int s = 0; s < 3; s++) { /* G g: rows */
+                float a = k9[s], b = k9[3 + s], c = k9[6 + s];
+                t[0][s] = a, t[1][s] = 0.5f * (a + b + c), t[2][s] = 0.5f * (a - b + c), t[3][s] = c;
+            }
+            for (int r = 0; r < 4; r++) { /* (G g) G^T: columns */
+                float a = t[r][0], b = t[r][1], c = t[r][2];
+                v[r][0] = a, v[r][1] = 0.5f * (a + b + c), v[r][2] = 0.5f * (a - b + c), v[r][3] = c;
+            }
+            float *dst = u + ((size_t)(o / DKB) * g->cin + i) * DKB + o % DKB;
+            for (int xi = 0; xi < 16; xi++)
+                dst[xi * xs] = v[xi / 4][xi % 4];
+        }
+}
+
+/* Two vectors' floats, split into the even and the odd ones (the columns 2b and 2b + 1 of
+ * consecutive tiles b), and the reverse: two vectors interleaved, low and high halves. */
+#if DQB == 16
+#define EVEN_IDX 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define ODD_IDX 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define ZIPLO_IDX 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
+#define ZIPHI_IDX 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
+#elif DQB == 8
+#define EVEN_IDX 0, 2, 4, 6, 8, 10, 12, 14
+#define ODD_IDX 1, 3, 5, 7, 9, 11, 13, 15
+#define ZIPLO_IDX 0, 8, 1, 9, 2, 10, 3, 11
+#define ZIPHI_IDX 4, 12, 5, 13, 6, 14, 7, 15
+#else
+#define EVEN_IDX 0, 2, 4, 6
+#define ODD_IDX 1, 3, 5, 7
+#define ZIPLO_IDX 0, 4, 1, 5
+#define ZIPHI_IDX 2, 6, 3, 7
+#endif
+#ifdef __clang__
+#define SHUF(a, b, idx) __builtin_shufflevector((a), (b), idx)
+#else
+#define SHUF(a, b, idx) __builtin_shuffle((a), (b), (veci){idx})
+#endif
+
+/* V[xi][b] = (B^T d B)[xi] for whole vectors of one unit's tiles (row stride of V per xi:
+ * vs), from the 4 padded rows at xp (row stride wp); tiles past tw read the padding. */
+static void wino_input(const float *restrict xp, int wp, int tw, float *restrict v, size_t vs)
+{
+    for (int b = 0; b < tw; b += DQB) {
+        vecf d[4][4], r[4][4];
+        for (int i = 0; i < 4; i++) {
+            const float *x = xp + (size_t)i * wp + 2 * b;
+            const vecf a0 = loadv(x), a1 = loadv(x + DQB), b0 = loadv(x + 2),
+                       b1 = loadv(x + 2 + DQB);
+            d[i][0] = SHUF(a0, a1, EVEN_IDX), d[i][1] = SHUF(a0, a1, ODD_IDX);
+            d[i][2] = SHUF(b0, b1, EVEN_IDX), d[i][3] = SHUF(b0, b1, ODD_IDX);
+        }
+        for (int j = 0; j < 4; j++) { /* B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3 */
+            r[0][j] = d[0][j] - d[2][j], r[1][j] = d[1][j] + d[2][j];
+            r[2][j] = d[2][j] - d[1][j], r[3][j] = d[1][j] - d[3][j];
+        }
+        for (int i = 0; i < 4; i++) { /* then B: the same on the columns */
+            float *vi = v + (size_t)(4 * i) * vs + b;
+            storev(vi, r[i][0] - r[i][2]);
+            storev(vi + vs, r[i][1] + r[i][2]);
+            storev(vi + 2 * vs, r[i][2] - r[i][1]);
+            storev(vi + 3 * vs, r[i][1] - r[i][3]);
+        }
+    }
+}
+
+/* Rows 2a and 2a+1 of output plane y (p x q) from M[xi][b] (row stride ms per xi) of one
+ * unit's tw tiles, + bias, ReLU. Whole vectors of tiles are interleaved in registers and
+ * stored; a last partial one goes through tmp (4 vectors). */
+static void wino_output(const float *restrict m, size_t ms, const struct wino_geom *g, int a,
+                        float bias, int relu, float *restrict tmp, float *restrict y)
+{
+    const int tw = g->tw, q = g->q, two = 2 * a + 1 < g->p;
+    float *restrict y0 = y + (size_t)(2 * a) * q, *restrict y1 = y0 + q;
+    for (int b = 0; b < tw; b += DQB) {
+        vecf u0[4], u1[4]; /* M A: per row i, the columns m0 + m1 + m2 and m1 - m2 - m3 */
+        for (int i = 0; i < 4; i++) {
+            const float *mi = m + (size_t)(4 * i) * ms + b;
+            const vecf m0 = loadv(mi), m1 = loadv(mi + ms), m2 = loadv(mi + 2 * ms),
+                       m3 = loadv(mi + 3 * ms);
+            u0[i] = m0 + m1 + m2, u1[i] = m1 - m2 - m3;
+        }
+        vecf a00 = u0[0] + u0[1] + u0[2] + bias, a10 = u0[1] - u0[2] - u0[3] + bias;
+        vecf a01 = u1[0] + u1[1] + u1[2] + bias, a11 = u1[1] - u1[2] - u1[3] + bias;
+        if (relu) a00 = relu_v(a00), a01 = relu_v(a01), a10 = relu_v(a10), a11 = relu_v(a11);
+        if (2 * (b + DQB) <= q) { /* the vector's 2 DQB columns all exist */
+            storev(y0 + 2 * b, SHUF(a00, a01, ZIPLO_IDX));
+            storev(y0 + 2 * b + DQB, SHUF(a00, a01, ZIPHI_IDX));
+            if (two) {
+                storev(y1 + 2 * b, SHUF(a10, a11, ZIPLO_IDX));
+                storev(y1 + 2 * b + DQB, SHUF(a10, a11, ZIPHI_IDX));
+            }
+            continue;
+        }
+        storev(tmp, a00);
+        storev(tmp + DQB, a01);
+        storev(tmp + 2 * DQB, a10);
+        storev(tmp + 3 * DQB, a11);
+        for (int i = 0; i < 1 + two; i++) {
+            float *row = i ? y1 : y0;
+            for (int l = 0; l < DQB && 2 * (b + l) < q; l++) {
+                row[2 * (b + l)] = tmp[2 * i * DQB + l];
+                if (2 * (b + l) + 1 < q) row[2 * (b + l) + 1] = tmp[(2 * i + 1) * DQB + l];
+            }
+        }
+    }
+}
+
+/* M (cout x T, row stride tp) = U (packed [o / DKB][i][o % DKB]) . V (cin x T, row stride
+ * tp), for one xi: RK output channels x two vectors of tiles in registers over all input
+ * channels (2 loads and RK broadcasts for 2 RK products). Whole vectors: V's columns up to
+ * round_up(T, DQB) + DQB are read and M's written (the scratch has them). */
+static void wino_gemm(const float *restrict u, const float *restrict v, int cin, int cout,
+                      int T, int tp, float *restrict m)
+{
+    for (int k0 = 0; k0 < cout; k0 += RK) {
+        const float *ub = u + (size_t)(k0 / DKB) * cin * DKB + k0 % DKB;
+        const int kb = cout - k0 < RK ? cout - k0 : RK;
+        for (int q0 = 0; q0 < T; q0 += 2 * DQB) {
+#define WG_DECL(kk) vecf a##kk = {0}, b##kk = {0};
+#define WG_STEP(kk) a##kk += uc[kk] * x0, b##kk += uc[kk] * x1;
+#define WG_STORE(kk)                                                                             \
+    if (kk < kb) {                                                                                 \
+        storev(m + (size_t)(k0 + kk) * tp + q0, a##kk);                                            \
+        storev(m + (size_t)(k0 + kk) * tp + q0 + DQB, b##kk);                                      \
+    }
+            EACH_K(WG_DECL)
+            const float *vc = v + q0, *uc = ub;
+            for (int c = 0; c < cin; c++, vc += tp, uc += DKB) {
+                const vecf x0 = loadv(vc), x1 = loadv(vc + DQB);
+                EACH_K(WG_STEP)
+            }
+            EACH_K(WG_STORE)
+#undef WG_DECL
+#undef WG_STEP
+#undef WG_STORE
+        }
+    }
+}
+
+static void wino_task(void *p, int ith, int nth)
+{
+    const struct conv_job *j = p;
+    const kern_conv *cv = j->cv;
+    const struct wino_geom g = wino_geom_of(cv, j->pass);
+    const int fwd = j->pass == FWD;
+    const float *in = fwd ? j->x : j->dy;
+    float *out = fwd ? j->y : j->dx;
+    const size_t in_sz = (size_t)g.cin * g.h * g.w, out_sz = (size_t)g.cout * g.p * g.q;
+    const size_t us = (size_t)g.kp * g.cin, vs = (size_t)g.cin * g.tp, ms = (size_t)g.cout * g.tp;
+    uintptr_t base = (uintptr_t)(j->ws + (size_t)ith * j->ws_per_thread + j->l.col);
+    float *u = (float *)((base + 63) / 64 * 64); /* whole vectors for direct_core's loads */
+    const int hp = wino_hp(&g), wp = wino_wp(&g);
+    float *v = u + 16 * us, *m = v + 16 * vs, *xp = m + 16 * ms;
+    float *tmp = xp + (size_t)g.cin * hp * wp;
+    wino_weights(j->w, !fwd, &g, u);
+    size_t lo, hi;
+    kern_split((size_t)cv->n, ith, nth, &lo, &hi);
+    const size_t units = (hi - lo) * (size_t)g.th;
+    /* direct_core reads whole vectors of V's columns and M's rows past the last tile (and
+     * drops what it computes from them): defined values, not whatever was there */
+    memset(v, 0, 16 * (vs + ms) * sizeof *v);
+    size_t padded = SIZE_MAX; /* the image in xp */
+    for (size_t u0 = 0; u0 < units; u0 += (size_t)g.ub) {
+        const int nu = units - u0 < (size_t)g.ub ? (int)(units - u0) : g.ub, T = nu * g.tw;
+        /* the block's units image by image; per channel, along V's rows (consecutive units'
+         * tiles are consecutive columns) */
+        for (int un = 0, cnt; un < nu; un += cnt) {
+            const size_t img = lo + (u0 + un) / g.th;
+            const int a0 = (int)((u0 + un) % g.th);
+            cnt = nu - un < g.th - a0 ? nu - un : g.th - a0;
+            if (img != padded) {
+                pad_plane(in + img * in_sz, g.cin, g.h, g.w, g.ph, g.pw, hp, wp, xp);
+                padded = img;
+            }
+            for (int c = 0; c < g.cin; c++)
+                for (int t = 0; t < cnt; t++)
+                    wino_input(xp + ((size_t)c * hp + 2 * (a0 + t)) * wp, wp, g.tw,
+                               v + (size_t)c * g.tp + (size_t)(un + t) * g.tw, vs);
+        }
+        for (int xi = 0; xi < 16; xi++)
+            wino_gemm(u + xi * us, v + xi * vs, g.cin, g.cout, T, g.tp, m + xi * ms);
+        for (int k = 0; k < g.cout; k++) /* along M's rows */
+            for (int un = 0; un < nu; un++) {
+                const size_t img = lo + (u0 + un) / g.th;
+                wino_output(m + (size_t)k * g.tp + (size_t)un * g.tw, ms, &g,
+                            (int)((u0 + un) % g.th), fwd && j->bias ? j->bias[k] : 0.0f,
+                            fwd && j->relu, tmp, out + img * out_sz + (size_t)k * g.p * g.q);
             }
     }
 }
@@ -844,7 +1233,11 @@ int kern_conv2d_fwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const fl
                          .y = y};
     int nth;
     if (prepare(ctx, &j, &nth)) return -1;
-    kern_parallel(ctx, j.algo == KERN_CONV_DIRECT ? direct_fwd_task : gemm_conv_task, &j, nth);
+    kern_parallel(ctx,
+                  j.algo == KERN_CONV_DIRECT     ? direct_fwd_task
+                  : j.algo == KERN_CONV_WINOGRAD ? wino_task
+                                                 : gemm_conv_task,
+                  &j, nth);
     return 0;
 }
 
@@ -855,7 +1248,11 @@ int kern_conv2d_bwd_data(kern_ctx *ctx, const kern_conv *cv, const float *dy, co
         .cv = cv, .pass = BWD_DATA, .algo = cv->algo_bwd_data, .dy = dy, .w = w, .dx = dx};
     int nth;
     if (prepare(ctx, &j, &nth)) return -1;
-    kern_parallel(ctx, j.algo == KERN_CONV_DIRECT ? direct_bwd_data_task : gemm_conv_task, &j, nth);
+    kern_parallel(ctx,
+                  j.algo == KERN_CONV_DIRECT     ? direct_bwd_data_task
+                  : j.algo == KERN_CONV_WINOGRAD ? wino_task
+                                                 : gemm_conv_task,
+                  &j, nth);
     return 0;
 }
 

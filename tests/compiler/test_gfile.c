@@ -187,8 +187,11 @@ static const bad_case bad[] = {
      "\"layers\": [{\"op\": \"conv2d\", \"filters\": 4, \"kernel\": 3, \"algo\": \"1x1\"}]}",
      "/layers/0/algo: \"1x1\" needs a 1x1 kernel"},
     {"{\"format\": \"modak-graph\", \"version\": 1, \"input\": {\"shape\": [1, 8, 8]}, "
-     "\"layers\": [{\"op\": \"conv2d\", \"filters\": 4, \"kernel\": 3, \"algo\": \"winograd\"}]}",
+     "\"layers\": [{\"op\": \"conv2d\", \"filters\": 4, \"kernel\": 3, \"algo\": \"fft\"}]}",
      "/layers/0/algo: must be one of"},
+    {"{\"format\": \"modak-graph\", \"version\": 1, \"input\": {\"shape\": [1, 8, 8]}, "
+     "\"layers\": [{\"op\": \"conv2d\", \"filters\": 4, \"kernel\": 5, \"algo\": \"winograd\"}]}",
+     "/layers/0/algo: \"winograd\" needs a 3x3 kernel"},
     /* Keras */
     {"{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", "
      "\"config\": {\"batch_input_shape\": [null, 10]}}, {\"class_name\": \"LSTM\", \"config\": "
