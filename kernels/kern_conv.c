@@ -846,10 +846,13 @@ static void bww_tap(vecf *restrict acc, const float *restrict xr, int wpp,
     acc[4] = a4, acc[5] = a5, acc[6] = a6, acc[7] = a7;
 }
 
-/* Output rows per chunk: the chunk's dy rows of all output channels in 16 KiB (half an L1). */
-static int bww_rows(int K, int qp, int P)
+/* Output rows per chunk: the chunk's dy rows of one block of DKB output channels in 16 KiB
+ * (half an L1). (Sized for all the output channels instead, a chunk of resnet50's 64-channel
+ * 56x56 layers was one row, and the accumulators' loads and stores took more time than the
+ * products.) */
+static int bww_rows(int qp, int P)
 {
-    int rb = (16 << 10) / (int)sizeof(float) / (round_up(K, DKB) * qp);
+    int rb = (16 << 10) / (int)sizeof(float) / (DKB * qp);
     return rb < 1 ? 1 : rb > P ? P : rb;
 }
 
@@ -879,7 +882,7 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
     kern_split((size_t)cv->n, ith, nth, &lo, &hi);
     j->has_partial[ith] = hi > lo;
     const size_t ks = (size_t)P * qp; /* stride between channels in dypad */
-    const int rb = bww_rows(K, qp, P);
+    const int rb = bww_rows(qp, P);
     for (size_t i = lo; i < hi; i++) {
         pad_plane(j->x + i * (size_t)C * cv->h * cv->w, C, cv->h, cv->w, cv->pad_h, cv->pad_w, hp,
                   wpp, xpad);
@@ -891,17 +894,17 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
                 for (int q = 0; q < Q; q++)
                     dst[q] = src[q];
             }
-        /* a chunk of output rows at a time, so that its dy rows (all channels) stay in L1
-         * while every (input channel, kernel row) is multiplied with them */
+        /* a chunk of output rows at a time, so that the dy rows of a block of channels stay
+         * in L1 while every (input channel, kernel row) is multiplied with them */
         for (int op0 = 0; op0 < P; op0 += rb) {
             const int rows = P - op0 < rb ? P - op0 : rb;
-            for (int c = 0; c < C; c++)
-                for (int r = 0; r < R; r++) {
-                    const int t0 = (c * R + r) * S; /* the row's first tap */
-                    const float *xr = xpad + off[t0] + (size_t)op0 * wpp;
-                    for (int k0 = 0; k0 < K; k0 += DKB) {
+            for (int k0 = 0; k0 < K; k0 += DKB) {
+                const float *dr = dypad + (size_t)k0 * ks + (size_t)op0 * qp;
+                for (int c = 0; c < C; c++)
+                    for (int r = 0; r < R; r++) {
+                        const int t0 = (c * R + r) * S; /* the row's first tap */
+                        const float *xr = xpad + off[t0] + (size_t)op0 * wpp;
                         vecf *acc = vacc + (size_t)k0 * taps + (size_t)t0 * DKB;
-                        const float *dr = dypad + (size_t)k0 * ks + (size_t)op0 * qp;
                         if (S == 3)
                             for (int h = 0; h < DKB; h += RK)
                                 bww_row3(acc + h, xr, wpp, dr + (size_t)h * ks, ks, qp, rows);
@@ -909,7 +912,7 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
                             for (int s = 0; s < S; s++)
                                 bww_tap(acc + (size_t)s * DKB, xr + s, wpp, dr, ks, qp, rows);
                     }
-                }
+            }
         }
     }
     /* vacc[k0 * taps + t * DKB + kk] holds channel k0 + kk, tap t */
