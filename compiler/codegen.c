@@ -453,9 +453,17 @@ static char *make_summary(graph *g, const graph_layer_cost *rows, int nrows)
         snprintf(ops, sizeof ops, "%s%s%s", rows[i].op,
                  (n->op == GRAPH_OP_CONV2D || n->op == GRAPH_OP_DENSE) && n->src[2] ? "+b" : "",
                  n->op_params[GRAPH_P_ACT] && n->op != GRAPH_OP_SOFTMAX_XENT ? "+relu" : "");
+        /* one name when the three passes agree, else all three */
+        char algos[64] = "";
+        const int32_t *P = n->op_params;
+        if (n->op == GRAPH_OP_CONV2D && P[GRAPH_P_ALGO] == P[GRAPH_P_ALGO_BWD_DATA] &&
+            P[GRAPH_P_ALGO] == P[GRAPH_P_ALGO_BWD_WEIGHTS])
+            snprintf(algos, sizeof algos, "%s", algo_label[P[GRAPH_P_ALGO]]);
+        else if (n->op == GRAPH_OP_CONV2D)
+            snprintf(algos, sizeof algos, "%s / %s / %s", algo_label[P[GRAPH_P_ALGO]],
+                     algo_label[P[GRAPH_P_ALGO_BWD_DATA]], algo_label[P[GRAPH_P_ALGO_BWD_WEIGHTS]]);
         mk_buf_printf(&b, "%-28.28s %-15s %-22s %10lld %12.3f  %s\n", rows[i].name, ops, shape,
-                      (long long)rows[i].params, rows[i].fwd_flops / (double)g->batch / 1e6,
-                      n->op == GRAPH_OP_CONV2D ? algo_label[n->op_params[GRAPH_P_ALGO]] : "");
+                      (long long)rows[i].params, rows[i].fwd_flops / (double)g->batch / 1e6, algos);
     }
     return mk_buf_detach(&b);
 }

@@ -100,7 +100,12 @@ static double lane_use(int len, int vw)
  * backward-data with 16 to 32 input channels on full rows (2x on resnet20's first stage;
  * behind by 2-5% from 64 input channels, by 60% on mnist_cnn's 26-pixel rows in 32-wide
  * blocks), and backward-weights with at most 32 output channels from at least 16 input
- * channels (resnet20's 32-channel stage: 17% faster than im2col). */
+ * channels (resnet20's 32-channel stage: 17% faster than im2col). WINOGRAD (3x3, stride 1)
+ * wins the forward from 64 channels, or from 32 where DIRECT's blocks are not full (2 threads:
+ * resnet50's 56x56x64 layer 10.6 -> 7.8 ms, 14x14x256 11.2 -> 9.0, 28x28x128 about 5%;
+ * mnist_cnn's second layer 16.3 -> 14.4), and backward-data from 64 channels each way
+ * (56x56x64: 10.8 -> 8.1 ms); it loses to DIRECT on resnet20's 16- and 32-channel stages
+ * and falls far behind with 512 channels (its U no longer fits a cache). */
 static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
 {
     int pq = cv->p * cv->q, vw = cv->vec > 0 ? cv->vec : DQB;
@@ -109,11 +114,15 @@ static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
                                              : KERN_CONV_IM2COL;
     /* measured with AVX and AVX-512 only; up to 64 output pixels the batched GEMM wins */
     if (!direct_ok(cv) || is_pointwise(cv) || vw < 8 || pq <= 64) return gemm;
+    /* WINOGRAD where its products are still a real GEMM (32 to 256 channels) */
+    const int wino = wino_ok(cv) && cv->c >= 32 && cv->c <= 256 && cv->k >= 32 && cv->k <= 256;
     switch (pass) {
     case FWD:
+        if (wino && (cv->c >= 64 || lane_use(cv->q, vw) < 0.85)) return KERN_CONV_WINOGRAD;
         return cv->c >= 16 && cv->c <= 64 && lane_use(cv->q, vw) >= 0.85 ? KERN_CONV_DIRECT
                                                                           : gemm;
     case BWD_DATA:
+        if (wino && cv->c >= 64 && cv->k >= 64) return KERN_CONV_WINOGRAD;
         return cv->c >= 16 && cv->c <= 32 && lane_use(cv->w, vw) >= 0.85 ? KERN_CONV_DIRECT
                                                                           : gemm;
     default:
@@ -942,8 +951,12 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
  *
  * Per thread: U for all 16 xi (packed as DIRECT's weights), then blocks of "units" (one row
  * of tiles of one image) small enough for V (16 x cin x T) and M (16 x cout x T) to stay in
- * L2. The transforms run along a row of tiles, a vector of tiles at a time: their patches'
- * even and odd columns are split in registers (and the output's interleaved). */
+ * L2. The tiles of a block are numbered across its units, tw + 1 per unit (the last one a
+ * dummy that is computed and dropped), so that the transforms run a vector of tiles at a time
+ * whatever the image width (resnet20's 8x8 maps have 4 tiles a row): input strip i of a
+ * channel holds padded row 2a + i of each unit (2 tw + 2 floats), so tile f's patch row i is
+ * floats 2f .. 2f+3 of strip i; the patches' even and odd columns are split in registers,
+ * and the output's 2x2 pixels interleaved into two output strips copied row by row to y. */
 
 struct wino_geom {
     int cin, h, w, ph, pw; /* the input (x, or dy for backward-data) and its padding */
@@ -967,37 +980,27 @@ static struct wino_geom wino_geom_of(const kern_conv *cv, enum conv_pass pass)
         g.cout = cv->c, g.p = cv->h, g.q = cv->w;
     }
     g.th = (g.p + 1) / 2, g.tw = (g.q + 1) / 2;
-    size_t per_col = (size_t)16 * (g.cin + g.cout) * sizeof(float);
+    /* per column: V, M and the input strips */
+    size_t per_col = (size_t)(24 * g.cin + 16 * g.cout) * sizeof(float);
     size_t cols = WINO_BLOCK_BYTES / per_col;
-    int ub = (int)(cols / (size_t)g.tw);
+    int ub = (int)(cols / (size_t)(g.tw + 1));
+    int ub_min = (2 * DQB + g.tw) / (g.tw + 1); /* the products' two vectors of tiles */
+    if (ub < ub_min) ub = ub_min;
     int units = cv->n * g.th; /* no block needs more */
     g.ub = ub < 1 ? 1 : ub > units ? units : ub;
-    /* whole vectors, and one more: a unit's transform writes whole vectors past its tiles,
-     * the products read and write two vectors at a time */
-    g.tp = round_up(g.ub * g.tw, DQB) + DQB;
+    /* whole vectors, and one more: the products read and write two vectors at a time */
+    g.tp = round_up(g.ub * (g.tw + 1), DQB) + DQB;
     g.kp = round_up(g.cout, DKB);
     return g;
 }
 
-/* The padded image: rows 0 .. 2 th + 1 and whole vectors of tiles (two columns each) plus
- * the two columns the last tile's patch reaches past its own */
-static int wino_hp(const struct wino_geom *g)
-{
-    return 2 * g->th + 2;
-}
-
-static int wino_wp(const struct wino_geom *g)
-{
-    return 2 * round_up(g->tw, DQB) + 2;
-}
-
-/* Floats of one thread's scratch: U, V, M, one zero-padded image (cin x hp x wp), four
- * output rows of whole vectors, and room to align. */
+/* Floats of one thread's scratch: U, V, M, the input strips (4 x cin x 2 tp), the output
+ * strips (2 x 2 tp), and room to align. */
 static size_t wino_scratch(const kern_conv *cv, enum conv_pass pass)
 {
     struct wino_geom g = wino_geom_of(cv, pass);
     return (size_t)16 * g.kp * g.cin + (size_t)16 * g.cin * g.tp + (size_t)16 * g.cout * g.tp +
-           (size_t)g.cin * wino_hp(&g) * wino_wp(&g) + (size_t)4 * round_up(g.tw, DQB) + 16;
+           (size_t)8 * g.cin * g.tp + (size_t)4 * g.tp + 16;
 }
 
 /* U[xi] packed as DIRECT packs its weights: [o / DKB][i][o % DKB], xi = 4 * row + column of G g G^T.
@@ -1051,14 +1054,16 @@ static void wino_weights(const float *w, int flip, const struct wino_geom *g, fl
 #define SHUF(a, b, idx) __builtin_shuffle((a), (b), (veci){idx})
 #endif
 
-/* V[xi][b] = (B^T d B)[xi] for whole vectors of one unit's tiles (row stride of V per xi:
- * vs), from the 4 padded rows at xp (row stride wp); tiles past tw read the padding. */
-static void wino_input(const float *restrict xp, int wp, int tw, float *restrict v, size_t vs)
+/* V[xi][f] = (B^T d B)[xi] for the tiles f in [0, T) of a block, whole vectors: tile f's
+ * patch row i is strip i's floats 2f .. 2f+3 (strip row stride ss), V's row stride per xi
+ * is vs. */
+static void wino_input(const float *restrict strip, size_t ss, int T, float *restrict v,
+                       size_t vs)
 {
-    for (int b = 0; b < tw; b += DQB) {
+    for (int f = 0; f < T; f += DQB) {
         vecf d[4][4], r[4][4];
         for (int i = 0; i < 4; i++) {
-            const float *x = xp + (size_t)i * wp + 2 * b;
+            const float *x = strip + (size_t)i * ss + 2 * f;
             const vecf a0 = loadv(x), a1 = loadv(x + DQB), b0 = loadv(x + 2),
                        b1 = loadv(x + 2 + DQB);
             d[i][0] = SHUF(a0, a1, EVEN_IDX), d[i][1] = SHUF(a0, a1, ODD_IDX);
@@ -1069,7 +1074,7 @@ static void wino_input(const float *restrict xp, int wp, int tw, float *restrict
             r[2][j] = d[2][j] - d[1][j], r[3][j] = d[1][j] - d[3][j];
         }
         for (int i = 0; i < 4; i++) { /* then B: the same on the columns */
-            float *vi = v + (size_t)(4 * i) * vs + b;
+            float *vi = v + (size_t)(4 * i) * vs + f;
             storev(vi, r[i][0] - r[i][2]);
             storev(vi + vs, r[i][1] + r[i][2]);
             storev(vi + 2 * vs, r[i][2] - r[i][1]);
@@ -1078,18 +1083,15 @@ static void wino_input(const float *restrict xp, int wp, int tw, float *restrict
     }
 }
 
-/* Rows 2a and 2a+1 of output plane y (p x q) from M[xi][b] (row stride ms per xi) of one
- * unit's tw tiles, + bias, ReLU. Whole vectors of tiles are interleaved in registers and
- * stored; a last partial one goes through tmp (4 vectors). */
-static void wino_output(const float *restrict m, size_t ms, const struct wino_geom *g, int a,
-                        float bias, int relu, float *restrict tmp, float *restrict y)
+/* The two output strips of one output channel from M[xi][f] (row stride ms per xi) of the
+ * tiles f in [0, T), + bias, ReLU: o[r][2f + j] is pixel (r, j) of tile f's 2x2. */
+static void wino_output(const float *restrict m, size_t ms, int T, float bias, int relu,
+                        float *restrict o, size_t os)
 {
-    const int tw = g->tw, q = g->q, two = 2 * a + 1 < g->p;
-    float *restrict y0 = y + (size_t)(2 * a) * q, *restrict y1 = y0 + q;
-    for (int b = 0; b < tw; b += DQB) {
+    for (int f = 0; f < T; f += DQB) {
         vecf u0[4], u1[4]; /* M A: per row i, the columns m0 + m1 + m2 and m1 - m2 - m3 */
         for (int i = 0; i < 4; i++) {
-            const float *mi = m + (size_t)(4 * i) * ms + b;
+            const float *mi = m + (size_t)(4 * i) * ms + f;
             const vecf m0 = loadv(mi), m1 = loadv(mi + ms), m2 = loadv(mi + 2 * ms),
                        m3 = loadv(mi + 3 * ms);
             u0[i] = m0 + m1 + m2, u1[i] = m1 - m2 - m3;
@@ -1097,26 +1099,10 @@ static void wino_output(const float *restrict m, size_t ms, const struct wino_ge
         vecf a00 = u0[0] + u0[1] + u0[2] + bias, a10 = u0[1] - u0[2] - u0[3] + bias;
         vecf a01 = u1[0] + u1[1] + u1[2] + bias, a11 = u1[1] - u1[2] - u1[3] + bias;
         if (relu) a00 = relu_v(a00), a01 = relu_v(a01), a10 = relu_v(a10), a11 = relu_v(a11);
-        if (2 * (b + DQB) <= q) { /* the vector's 2 DQB columns all exist */
-            storev(y0 + 2 * b, SHUF(a00, a01, ZIPLO_IDX));
-            storev(y0 + 2 * b + DQB, SHUF(a00, a01, ZIPHI_IDX));
-            if (two) {
-                storev(y1 + 2 * b, SHUF(a10, a11, ZIPLO_IDX));
-                storev(y1 + 2 * b + DQB, SHUF(a10, a11, ZIPHI_IDX));
-            }
-            continue;
-        }
-        storev(tmp, a00);
-        storev(tmp + DQB, a01);
-        storev(tmp + 2 * DQB, a10);
-        storev(tmp + 3 * DQB, a11);
-        for (int i = 0; i < 1 + two; i++) {
-            float *row = i ? y1 : y0;
-            for (int l = 0; l < DQB && 2 * (b + l) < q; l++) {
-                row[2 * (b + l)] = tmp[2 * i * DQB + l];
-                if (2 * (b + l) + 1 < q) row[2 * (b + l) + 1] = tmp[(2 * i + 1) * DQB + l];
-            }
-        }
+        storev(o + 2 * f, SHUF(a00, a01, ZIPLO_IDX));
+        storev(o + 2 * f + DQB, SHUF(a00, a01, ZIPHI_IDX));
+        storev(o + os + 2 * f, SHUF(a10, a11, ZIPLO_IDX));
+        storev(o + os + 2 * f + DQB, SHUF(a10, a11, ZIPHI_IDX));
     }
 }
 
@@ -1152,55 +1138,90 @@ static void wino_gemm(const float *restrict u, const float *restrict v, int cin,
     }
 }
 
+/* dst[0 .. wp) = row ih of plane (h x w) at offset pw, zeros around (all zeros outside the
+ * plane). Explicit vectors: as plain loops GCC makes them memset and memcpy calls, which
+ * cost more than these short rows. */
+static void strip_row(float *restrict dst, int wp, int pw, int ih, const float *restrict plane,
+                      int h, int w)
+{
+    const vecf zero = {0};
+    int x = 0;
+    if (ih < 0 || ih >= h) {
+        for (; x + DQB <= wp; x += DQB)
+            storev(dst + x, zero);
+        for (; x < wp; x++)
+            dst[x] = 0.0f;
+        return;
+    }
+    const float *src = plane + (size_t)ih * w;
+    for (; x < pw; x++)
+        dst[x] = 0.0f;
+    float *d = dst + pw;
+    for (x = 0; x + DQB <= w; x += DQB)
+        storev(d + x, loadv(src + x));
+    for (; x < w; x++)
+        d[x] = src[x];
+    for (x += pw; x < wp; x++)
+        dst[x] = 0.0f;
+}
+
 static void wino_task(void *p, int ith, int nth)
 {
     const struct conv_job *j = p;
     const kern_conv *cv = j->cv;
     const struct wino_geom g = wino_geom_of(cv, j->pass);
-    const int fwd = j->pass == FWD;
+    const int fwd = j->pass == FWD, tw1 = g.tw + 1, wp = 2 * tw1;
     const float *in = fwd ? j->x : j->dy;
     float *out = fwd ? j->y : j->dx;
     const size_t in_sz = (size_t)g.cin * g.h * g.w, out_sz = (size_t)g.cout * g.p * g.q;
     const size_t us = (size_t)g.kp * g.cin, vs = (size_t)g.cin * g.tp, ms = (size_t)g.cout * g.tp;
+    const size_t ss = 2 * (size_t)g.tp; /* floats of one strip */
     uintptr_t base = (uintptr_t)(j->ws + (size_t)ith * j->ws_per_thread + j->l.col);
-    float *u = (float *)((base + 63) / 64 * 64); /* whole vectors for direct_core's loads */
-    const int hp = wino_hp(&g), wp = wino_wp(&g);
-    float *v = u + 16 * us, *m = v + 16 * vs, *xp = m + 16 * ms;
-    float *tmp = xp + (size_t)g.cin * hp * wp;
+    float *u = (float *)((base + 63) / 64 * 64);
+    float *v = u + 16 * us, *m = v + 16 * vs, *strip = m + 16 * ms;
+    float *ostrip = strip + 4 * (size_t)g.cin * ss;
     wino_weights(j->w, !fwd, &g, u);
     size_t lo, hi;
     kern_split((size_t)cv->n, ith, nth, &lo, &hi);
     const size_t units = (hi - lo) * (size_t)g.th;
-    /* direct_core reads whole vectors of V's columns and M's rows past the last tile (and
-     * drops what it computes from them): defined values, not whatever was there */
+    /* the products read whole vectors of V's columns and M's rows past the last tile (and
+     * drop what they compute from them): defined values, not whatever was there */
     memset(v, 0, 16 * (vs + ms) * sizeof *v);
-    size_t padded = SIZE_MAX; /* the image in xp */
+    memset(strip, 0, 4 * (size_t)g.cin * ss * sizeof *strip);
     for (size_t u0 = 0; u0 < units; u0 += (size_t)g.ub) {
-        const int nu = units - u0 < (size_t)g.ub ? (int)(units - u0) : g.ub, T = nu * g.tw;
-        /* the block's units image by image; per channel, along V's rows (consecutive units'
-         * tiles are consecutive columns) */
-        for (int un = 0, cnt; un < nu; un += cnt) {
+        const int nu = units - u0 < (size_t)g.ub ? (int)(units - u0) : g.ub, T = nu * tw1;
+        /* strip i of channel c: padded row 2a + i of each unit (image, a), wp floats per unit */
+        for (int un = 0; un < nu; un++) {
             const size_t img = lo + (u0 + un) / g.th;
-            const int a0 = (int)((u0 + un) % g.th);
-            cnt = nu - un < g.th - a0 ? nu - un : g.th - a0;
-            if (img != padded) {
-                pad_plane(in + img * in_sz, g.cin, g.h, g.w, g.ph, g.pw, hp, wp, xp);
-                padded = img;
+            const int a = (int)((u0 + un) % g.th);
+            for (int c = 0; c < g.cin; c++) {
+                const float *plane = in + img * in_sz + (size_t)c * g.h * g.w;
+                for (int i = 0; i < 4; i++)
+                    strip_row(strip + ((size_t)c * 4 + i) * ss + (size_t)un * wp, wp, g.pw,
+                              2 * a + i - g.ph, plane, g.h, g.w);
             }
-            for (int c = 0; c < g.cin; c++)
-                for (int t = 0; t < cnt; t++)
-                    wino_input(xp + ((size_t)c * hp + 2 * (a0 + t)) * wp, wp, g.tw,
-                               v + (size_t)c * g.tp + (size_t)(un + t) * g.tw, vs);
+        }
+        for (int c = 0; c < g.cin; c++) {
+            if (nu < g.ub) /* a shorter last block: the previous block's rows past its end */
+                for (int i = 0; i < 4; i++)
+                    memset(strip + ((size_t)c * 4 + i) * ss + (size_t)nu * wp, 0,
+                           (ss - (size_t)nu * wp) * sizeof *strip);
+            wino_input(strip + (size_t)c * 4 * ss, ss, T, v + (size_t)c * g.tp, vs);
         }
         for (int xi = 0; xi < 16; xi++)
             wino_gemm(u + xi * us, v + xi * vs, g.cin, g.cout, T, g.tp, m + xi * ms);
-        for (int k = 0; k < g.cout; k++) /* along M's rows */
-            for (int un = 0; un < nu; un++) {
+        for (int k = 0; k < g.cout; k++) {
+            wino_output(m + (size_t)k * g.tp, ms, T, fwd && j->bias ? j->bias[k] : 0.0f,
+                        fwd && j->relu, ostrip, ss);
+            for (int un = 0; un < nu; un++) { /* each unit's two rows of q pixels */
                 const size_t img = lo + (u0 + un) / g.th;
-                wino_output(m + (size_t)k * g.tp + (size_t)un * g.tw, ms, &g,
-                            (int)((u0 + un) % g.th), fwd && j->bias ? j->bias[k] : 0.0f,
-                            fwd && j->relu, tmp, out + img * out_sz + (size_t)k * g.p * g.q);
+                const int a = (int)((u0 + un) % g.th);
+                float *y = out + img * out_sz + ((size_t)k * g.p + 2 * a) * g.q;
+                memcpy(y, ostrip + (size_t)un * wp, (size_t)g.q * sizeof *y);
+                if (2 * a + 1 < g.p)
+                    memcpy(y + g.q, ostrip + ss + (size_t)un * wp, (size_t)g.q * sizeof *y);
             }
+        }
     }
 }
 

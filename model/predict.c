@@ -19,8 +19,10 @@
  * forward algorithm decides the roofline's GEMM shape: a 1x1 convolution needs no
  * unfolding, the batched im2col unfolds several images side by side into one GEMM about 256
  * columns wide and scatters the result back, im2col unfolds one image at a time, and DIRECT
- * unfolds nothing. The context's threads take whole images (or groups of them). */
-typedef enum conv_algo { CONV_IM2COL, CONV_BATCHED, CONV_1X1, CONV_DIRECT } conv_algo;
+ * unfolds nothing. WINOGRAD (forward or backward-data) multiplies 2.25x less and moves its
+ * transformed input and output (4x the tensors) through memory. The context's threads take
+ * whole images (or groups of them). */
+typedef enum conv_algo { CONV_IM2COL, CONV_BATCHED, CONV_1X1, CONV_DIRECT, CONV_WINOGRAD } conv_algo;
 enum { BATCH_COLS = 256 };
 
 typedef struct conv_plan {
@@ -29,6 +31,7 @@ typedef struct conv_plan {
     double calls;                  /* GEMMs per pass over the batch */
     double unfold_fwd, unfold_bwd; /* extra bytes moved by unfolding and scattering */
     double imbalance; /* >= 1: the busiest thread's share of the images over the mean */
+    double fwd_scale, bwd_scale; /* products computed over the definition's (WINOGRAD < 1) */
 } conv_plan;
 
 static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads)
@@ -39,8 +42,11 @@ static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads)
     conv_plan p = {.algo = a == KERN_CONV_1X1              ? CONV_1X1
                            : a == KERN_CONV_IM2COL_BATCHED ? CONV_BATCHED
                            : a == KERN_CONV_DIRECT         ? CONV_DIRECT
+                           : a == KERN_CONV_WINOGRAD       ? CONV_WINOGRAD
                                                            : CONV_IM2COL,
-                   .per_call = 1};
+                   .per_call = 1,
+                   .fwd_scale = 1,
+                   .bwd_scale = 1};
     if (p.algo == CONV_BATCHED) {
         p.per_call = (BATCH_COLS + pq - 1) / pq;
         if (p.per_call > batch) p.per_call = batch;
@@ -59,6 +65,16 @@ static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads)
     if (p.algo == CONV_BATCHED) { /* the GEMM's output scattered back to NCHW, and dy gathered */
         p.unfold_fwd += 2 * outs;
         p.unfold_bwd += 2 * outs;
+    }
+    /* F(2x2, 3x3): 16 products per 2x2 outputs instead of 36; V and M, written and read */
+    double ins = 4.0 * (double)w->ne[1] * (double)pq * (double)batch;
+    if (p.algo == CONV_WINOGRAD) {
+        p.fwd_scale = 16.0 / 36.0;
+        p.unfold_fwd = 2 * 4 * (ins + outs);
+    }
+    if (n->op_params[GRAPH_P_ALGO_BWD_DATA] == KERN_CONV_WINOGRAD) {
+        p.bwd_scale = 0.5 * (1 + 16.0 / 36.0); /* backward-data is half the products */
+        p.unfold_bwd += 2 * 4 * (ins + outs);
     }
     int t = threads > 0 ? threads : 1;
     p.imbalance = units >= t ? ceil(units / t) * t / units : t / units;
@@ -303,8 +319,9 @@ int predict_graph(graph *g, const target *t, const calib_profile *prof, const pr
             rate = elem_rate;
             factor = other_factor;
         }
-        double tf_c = imbalance * c->fwd_flops / rate, tf_m = c->fwd_bytes / bw;
-        double tb_c = imbalance * c->bwd_flops / rate, tb_m = c->bwd_bytes / bw;
+        double fs = is_conv ? cp.fwd_scale : 1, bs = is_conv ? cp.bwd_scale : 1;
+        double tf_c = imbalance * fs * c->fwd_flops / rate, tf_m = c->fwd_bytes / bw;
+        double tb_c = imbalance * bs * c->bwd_flops / rate, tb_m = c->bwd_bytes / bw;
         if (ci >= 0 && o->class_factor[ci] > 0) factor = o->class_factor[ci];
         L->fwd_s = factor * (fmax(tf_c, tf_m) + unfold_f + calls_f * overhead);
         L->bwd_s = factor * (fmax(tb_c, tb_m) + unfold_b + calls_b * overhead);

@@ -85,6 +85,16 @@ static void test_dense(void **state)
 
 /* ---- convolution ---- */
 
+/* The three passes' algorithms of an initialised descriptor. */
+static void expect_algos(const kern_conv *cv, kern_conv_algo fwd, kern_conv_algo bwd_data,
+                         kern_conv_algo bwd_weights)
+{
+    assert_int_equal(cv->algo, fwd);
+    assert_int_equal(cv->algo_bwd_data, bwd_data);
+    assert_int_equal(cv->algo_bwd_weights, bwd_weights);
+}
+
+
 struct conv_case {
     int n, c, h, w, k, r, s, sh, sw, ph, pw;
 };
@@ -122,9 +132,7 @@ static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int t
         return;
     }
     assert_int_equal(kern_conv_init(&cv, &err), 0);
-    assert_int_equal(cv.algo, algo);
-    assert_int_equal(cv.algo_bwd_data, algo);
-    assert_int_equal(cv.algo_bwd_weights, wa);
+    expect_algos(&cv, algo, algo, wa);
     kern_ctx *ctx = kern_ctx_new(threads);
     size_t xs = (size_t)cv.n * cv.c * cv.h * cv.w, ws = (size_t)cv.k * cv.c * cv.r * cv.s;
     size_t ys = (size_t)cv.n * cv.k * cv.p * cv.q;
@@ -220,17 +228,24 @@ static void test_conv_auto_choice(void **state)
 #endif
     /* mnist_cnn: one input channel, and 24-pixel rows in 32-wide blocks: GEMM everywhere
      * (with AVX's 8-float blocks the 24-pixel rows fill them: DIRECT forward for c2) */
-    assert_int_equal(c1.algo, KERN_CONV_IM2COL);
-    assert_int_equal(c1.algo_bwd_data, KERN_CONV_IM2COL);
-    assert_int_equal(c1.algo_bwd_weights, KERN_CONV_IM2COL);
-    assert_int_equal(c2.algo, KERN_CONV_IM2COL);
-    assert_int_equal(c2.algo_bwd_weights, KERN_CONV_IM2COL);
+    expect_algos(&c1, KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL);
+    /* ... but WINOGRAD's forward for the second layer (32 -> 64 channels: 12% faster) */
+    expect_algos(&c2, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL, KERN_CONV_IM2COL);
+    /* resnet50's 56x56x64 3x3 layer: WINOGRAD forward and backward-data (never the weights:
+     * it has no such pass); resnet20's 32-channel stage keeps DIRECT */
+    kern_conv c8 = {.n = 8, .c = 64, .h = 56, .w = 56, .k = 64, .r = 3, .s = 3,
+                    .pad_h = 1, .pad_w = 1, .vec = 16};
+    kern_conv c9 = {.n = 128, .c = 32, .h = 16, .w = 16, .k = 32, .r = 3, .s = 3,
+                    .pad_h = 1, .pad_w = 1, .vec = 16};
+    assert_int_equal(kern_conv_init(&c8, NULL), 0);
+    assert_int_equal(kern_conv_init(&c9, NULL), 0);
+    expect_algos(&c8, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL);
+    expect_algos(&c9, KERN_CONV_DIRECT, KERN_CONV_DIRECT, KERN_CONV_DIRECT);
+    assert_string_equal(kern_conv_algo_name(c8.algo), "winograd");
     assert_int_equal(c3.algo, KERN_CONV_1X1);
     assert_int_equal(c3.algo_bwd_data, KERN_CONV_1X1);
     /* resnet20's 8x8 stage: 64 pixels per image, images batched in every pass */
-    assert_int_equal(c4.algo, KERN_CONV_IM2COL_BATCHED);
-    assert_int_equal(c4.algo_bwd_data, KERN_CONV_IM2COL_BATCHED);
-    assert_int_equal(c4.algo_bwd_weights, KERN_CONV_IM2COL_BATCHED);
+    expect_algos(&c4, KERN_CONV_IM2COL_BATCHED, KERN_CONV_IM2COL_BATCHED, KERN_CONV_IM2COL_BATCHED);
     /* resnet50's last stage: 7x7 images, batched */
     kern_conv c7 = {
         .n = 8, .c = 512, .h = 7, .w = 7, .k = 512, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
@@ -242,9 +257,7 @@ static void test_conv_auto_choice(void **state)
     kern_conv c5 = {
         .n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
     assert_int_equal(kern_conv_init(&c5, NULL), 0);
-    assert_int_equal(c5.algo, direct);
-    assert_int_equal(c5.algo_bwd_data, direct);
-    assert_int_equal(c5.algo_bwd_weights, direct);
+    expect_algos(&c5, direct, direct, direct);
     /* a compiler choosing for another target names its vector width: the choice follows it,
      * whatever this build's own */
     kern_conv c5w = {.n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3,
@@ -253,12 +266,8 @@ static void test_conv_auto_choice(void **state)
     c5n.vec = 4;
     assert_int_equal(kern_conv_init(&c5w, NULL), 0);
     assert_int_equal(kern_conv_init(&c5n, NULL), 0);
-    assert_int_equal(c5w.algo, KERN_CONV_DIRECT);
-    assert_int_equal(c5w.algo_bwd_data, KERN_CONV_DIRECT);
-    assert_int_equal(c5w.algo_bwd_weights, KERN_CONV_DIRECT);
-    assert_int_equal(c5n.algo, KERN_CONV_IM2COL);
-    assert_int_equal(c5n.algo_bwd_data, KERN_CONV_IM2COL);
-    assert_int_equal(c5n.algo_bwd_weights, KERN_CONV_IM2COL);
+    expect_algos(&c5w, KERN_CONV_DIRECT, KERN_CONV_DIRECT, KERN_CONV_DIRECT);
+    expect_algos(&c5n, KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL);
     /* a strided convolution never goes direct */
     kern_conv c6 = {.n = 8,
                     .c = 3,
@@ -311,8 +320,10 @@ static double conv_loss(void *p)
 static void test_conv_gradients(void **state)
 {
     (void)state;
-    const kern_conv_algo algos[] = {KERN_CONV_IM2COL, KERN_CONV_IM2COL_BATCHED, KERN_CONV_DIRECT};
-    for (size_t ai = 0; ai < 3; ai++) {
+    const kern_conv_algo algos[] = {KERN_CONV_IM2COL, KERN_CONV_IM2COL_BATCHED, KERN_CONV_DIRECT,
+                                    KERN_CONV_WINOGRAD};
+    for (size_t ai = 0; ai < sizeof algos / sizeof *algos; ai++) {
+        const int stride1 = algos[ai] == KERN_CONV_DIRECT || algos[ai] == KERN_CONV_WINOGRAD;
         kern_conv cv = {.n = 2,
                         .c = 3,
                         .h = 7,
@@ -320,13 +331,13 @@ static void test_conv_gradients(void **state)
                         .k = 4,
                         .r = 3,
                         .s = 3,
-                        .stride_h = algos[ai] == KERN_CONV_DIRECT ? 1 : 2,
+                        .stride_h = stride1 ? 1 : 2,
                         .stride_w = 1,
                         .pad_h = 1,
                         .pad_w = 1,
                         .algo = algos[ai],
                         .algo_bwd_data = algos[ai],
-                        .algo_bwd_weights = algos[ai]};
+                        .algo_bwd_weights = algos[ai] == KERN_CONV_WINOGRAD ? KERN_CONV_IM2COL : algos[ai]};
         assert_int_equal(kern_conv_init(&cv, NULL), 0);
         kern_ctx *ctx = kern_ctx_new(2);
         size_t xs = (size_t)cv.n * cv.c * cv.h * cv.w, ws = (size_t)cv.k * cv.c * cv.r * cv.s;
