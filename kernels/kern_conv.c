@@ -59,6 +59,59 @@ enum {
 
 enum conv_pass { FWD, BWD_DATA, BWD_W, BWD_ALL };
 
+/* One vector register of floats as one value: GCC/clang lower it to the target's vector
+ * instructions, which pins the register blocking down where the auto-vectoriser would not. */
+typedef float vecf __attribute__((vector_size(DQB * sizeof(float))));
+
+/* An unaligned load of DQB floats. */
+#define loadv(p)                                                                                   \
+    __extension__({                                                                                \
+        vecf v_;                                                                                   \
+        memcpy(&v_, (p), sizeof v_);                                                               \
+        v_;                                                                                        \
+    })
+
+/* A store of DQB floats, unaligned. */
+#define storev(p, v)                                                                               \
+    do {                                                                                           \
+        const vecf sv_ = (v);                                                                      \
+        memcpy((p), &sv_, sizeof sv_);                                                             \
+    } while (0)
+
+typedef int veci __attribute__((vector_size(DQB * sizeof(int))));
+
+static vecf relu_v(vecf a)
+{
+    const vecf zero = {0};
+    return (vecf)((veci)a & (a > zero));
+}
+
+/* Loads v once, into a register: without it GCC folds the load into each multiplication
+ * that uses v (three loads instead of one, and bww_row3 became load-bound). */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
+#else
+#define KEEP_IN_REGISTER(v) ((void)0)
+#endif
+
+/* dst[0 .. n) = src[0 .. n), in vectors: short rows (image rows, padded rows), where a
+ * memcpy call costs more than the copy. The value passes through a register barrier: as a
+ * plain loop, or even as this one without it, GCC turns the copy into a memcpy call. */
+static void copy_floats(float *restrict dst, const float *restrict src, int n)
+{
+    int x = 0;
+    for (; x + DQB <= n; x += DQB) {
+        vecf v = loadv(src + x);
+        KEEP_IN_REGISTER(v);
+        storev(dst + x, v);
+    }
+    for (; x < n; x++) {
+        float f = src[x];
+        KEEP_IN_REGISTER(f);
+        dst[x] = f;
+    }
+}
+
 static int is_pointwise(const kern_conv *cv)
 {
     return cv->r == 1 && cv->s == 1 && cv->stride_h == 1 && cv->stride_w == 1 && cv->pad_h == 0 &&
@@ -286,10 +339,8 @@ static void pad_plane(const float *restrict src, int C, int H, int W, int ph, in
     memset(dst, 0, (size_t)C * hp * wpp * sizeof *dst);
     for (int c = 0; c < C; c++)
         for (int h = 0; h < H; h++) {
-            const float *s = src + ((size_t)c * H + h) * W;
-            float *d = dst + ((size_t)c * hp + h + ph) * wpp + pw;
-            for (int w = 0; w < W; w++)
-                d[w] = s[w];
+            copy_floats(dst + ((size_t)c * hp + h + ph) * wpp + pw, src + ((size_t)c * H + h) * W,
+                        W);
         }
 }
 
@@ -662,32 +713,6 @@ static void reduce_partials(kern_ctx *ctx, struct conv_job *j, int nth)
  * 8 channels x one vector of columns of products per tap and splits images over threads with
  * partial sums, like the GEMM path. */
 
-/* One vector register of floats as one value: GCC/clang lower it to the target's vector
- * instructions, which pins the register blocking down where the auto-vectoriser would not. */
-typedef float vecf __attribute__((vector_size(DQB * sizeof(float))));
-
-/* An unaligned load of DQB floats. */
-#define loadv(p)                                                                                   \
-    __extension__({                                                                                \
-        vecf v_;                                                                                   \
-        memcpy(&v_, (p), sizeof v_);                                                               \
-        v_;                                                                                        \
-    })
-
-/* A store of DQB floats, unaligned. */
-#define storev(p, v)                                                                               \
-    do {                                                                                           \
-        const vecf sv_ = (v);                                                                      \
-        memcpy((p), &sv_, sizeof sv_);                                                             \
-    } while (0)
-
-typedef int veci __attribute__((vector_size(DQB * sizeof(int))));
-
-static vecf relu_v(vecf a)
-{
-    const vecf zero = {0};
-    return (vecf)((veci)a & (a > zero));
-}
 
 
 /* y (k x p x q) = correlation of xpad (cin x hp x wpp) with the packed weights (+ bias, relu).
@@ -791,13 +816,6 @@ static void direct_bwd_data_task(void *p, int ith, int nth)
  * registers over the rows. xr: the row's input at tap s = 0 (row stride wpp), dr: the first
  * channel's dy (channel stride ks, row stride qp, zero beyond the real columns). */
 
-/* Loads v once, into a register: without it GCC folds the load into each multiplication
- * that uses v (three loads instead of one, and bww_row3 became load-bound). */
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
-#else
-#define KEEP_IN_REGISTER(v) ((void)0)
-#endif
 
 /* Output channels per register block of bww_row3 and wino_gemm: 3 taps (or 2 vectors of
  * tiles) x 8 channels = 24 (16) accumulators fit the 32 vector registers of AVX-512; with 16
@@ -1138,9 +1156,9 @@ static void wino_gemm(const float *restrict u, const float *restrict v, int cin,
     }
 }
 
+
 /* dst[0 .. wp) = row ih of plane (h x w) at offset pw, zeros around (all zeros outside the
- * plane). Explicit vectors: as plain loops GCC makes them memset and memcpy calls, which
- * cost more than these short rows. */
+ * plane). */
 static void strip_row(float *restrict dst, int wp, int pw, int ih, const float *restrict plane,
                       int h, int w)
 {
@@ -1153,15 +1171,10 @@ static void strip_row(float *restrict dst, int wp, int pw, int ih, const float *
             dst[x] = 0.0f;
         return;
     }
-    const float *src = plane + (size_t)ih * w;
     for (; x < pw; x++)
         dst[x] = 0.0f;
-    float *d = dst + pw;
-    for (x = 0; x + DQB <= w; x += DQB)
-        storev(d + x, loadv(src + x));
-    for (; x < w; x++)
-        d[x] = src[x];
-    for (x += pw; x < wp; x++)
+    copy_floats(dst + pw, plane + (size_t)ih * w, w);
+    for (x = pw + w; x < wp; x++)
         dst[x] = 0.0f;
 }
 
@@ -1191,16 +1204,15 @@ static void wino_task(void *p, int ith, int nth)
     for (size_t u0 = 0; u0 < units; u0 += (size_t)g.ub) {
         const int nu = units - u0 < (size_t)g.ub ? (int)(units - u0) : g.ub, T = nu * tw1;
         /* strip i of channel c: padded row 2a + i of each unit (image, a), wp floats per unit */
-        for (int un = 0; un < nu; un++) {
-            const size_t img = lo + (u0 + un) / g.th;
-            const int a = (int)((u0 + un) % g.th);
-            for (int c = 0; c < g.cin; c++) {
+        for (int c = 0; c < g.cin; c++) /* down each channel plane: the prefetcher follows */
+            for (int un = 0; un < nu; un++) {
+                const size_t img = lo + (u0 + un) / g.th;
+                const int a = (int)((u0 + un) % g.th);
                 const float *plane = in + img * in_sz + (size_t)c * g.h * g.w;
                 for (int i = 0; i < 4; i++)
                     strip_row(strip + ((size_t)c * 4 + i) * ss + (size_t)un * wp, wp, g.pw,
                               2 * a + i - g.ph, plane, g.h, g.w);
             }
-        }
         for (int c = 0; c < g.cin; c++) {
             if (nu < g.ub) /* a shorter last block: the previous block's rows past its end */
                 for (int i = 0; i < 4; i++)
@@ -1217,9 +1229,8 @@ static void wino_task(void *p, int ith, int nth)
                 const size_t img = lo + (u0 + un) / g.th;
                 const int a = (int)((u0 + un) % g.th);
                 float *y = out + img * out_sz + ((size_t)k * g.p + 2 * a) * g.q;
-                memcpy(y, ostrip + (size_t)un * wp, (size_t)g.q * sizeof *y);
-                if (2 * a + 1 < g.p)
-                    memcpy(y + g.q, ostrip + ss + (size_t)un * wp, (size_t)g.q * sizeof *y);
+                copy_floats(y, ostrip + (size_t)un * wp, g.q);
+                if (2 * a + 1 < g.p) copy_floats(y + g.q, ostrip + ss + (size_t)un * wp, g.q);
             }
         }
     }
