@@ -94,22 +94,16 @@ static vecf relu_v(vecf a)
 #define KEEP_IN_REGISTER(v) ((void)0)
 #endif
 
-/* dst[0 .. n) = src[0 .. n), in vectors: short rows (image rows, padded rows), where a
- * memcpy call costs more than the copy. The value passes through a register barrier: as a
- * plain loop, or even as this one without it, GCC turns the copy into a memcpy call. */
+/* dst[0 .. n) = src[0 .. n) for short rows (image rows, padded rows), where a memcpy call
+ * costs more than the copy: GCC turns such a loop into one unless told not to (it did in
+ * DIRECT's image padding: a call per 32-float row). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
 static void copy_floats(float *restrict dst, const float *restrict src, int n)
 {
-    int x = 0;
-    for (; x + DQB <= n; x += DQB) {
-        vecf v = loadv(src + x);
-        KEEP_IN_REGISTER(v);
-        storev(dst + x, v);
-    }
-    for (; x < n; x++) {
-        float f = src[x];
-        KEEP_IN_REGISTER(f);
-        dst[x] = f;
-    }
+    for (int x = 0; x < n; x++)
+        dst[x] = src[x];
 }
 
 static int is_pointwise(const kern_conv *cv)
@@ -398,9 +392,8 @@ static void im2col_rows(const kern_conv *cv, const float *x, const float *xpad, 
                     const float *src = x + ((size_t)c * H + ih) * W - pw + s;
                     for (int q = 0; q < q0; q++)
                         dst[q] = 0.0f;
-                    if (sw == 1) /* short rows: a loop beats a memcpy call */
-                        for (int q = q0; q < q1; q++)
-                            dst[q] = src[q];
+                    if (sw == 1)
+                        copy_floats(dst + q0, src + q0, q1 - q0);
                     else
                         for (int q = q0; q < q1; q++)
                             dst[q] = src[q * sw];
@@ -484,8 +477,8 @@ static void col2im_padded(const kern_conv *cv, const float *col, size_t ld, floa
             }
     for (int c = 0; c < C; c++)
         for (int h = 0; h < H; h++)
-            memcpy(dx + ((size_t)c * H + h) * W,
-                   xpad + ((size_t)c * hp + h + cv->pad_h) * wp + cv->pad_w, (size_t)W * sizeof *dx);
+            copy_floats(dx + ((size_t)c * H + h) * W,
+                        xpad + ((size_t)c * hp + h + cv->pad_h) * wp + cv->pad_w, W);
 }
 
 /* y (k rows of len floats, row stride ld) -> out rows (stride out_ld): + bias, ReLU. */
@@ -606,8 +599,8 @@ static void gemm_conv_task(void *p, int ith, int nth)
         if (batched) {
             for (int t = 0; t < b; t++)
                 for (int kk = 0; kk < K; kk++)
-                    memcpy(tmp + (size_t)kk * L + (size_t)t * PQ,
-                           dy + (i0 + t) * out_sz + (size_t)kk * PQ, (size_t)PQ * sizeof(float));
+                    copy_floats(tmp + (size_t)kk * L + (size_t)t * PQ,
+                                dy + (i0 + t) * out_sz + (size_t)kk * PQ, PQ);
             dmat = tmp;
         }
         if (do_w && !batched && !pointwise) {
@@ -640,8 +633,8 @@ static void gemm_conv_task(void *p, int ith, int nth)
                     float *dxi = j->dx + (i0 + t) * in_sz;
                     if (plain_1x1) {
                         for (int c = 0; c < C; c++)
-                            memcpy(dxi + (size_t)c * PQ, col + (size_t)c * L + (size_t)t * PQ,
-                                   (size_t)PQ * sizeof(float));
+                            copy_floats(dxi + (size_t)c * PQ, col + (size_t)c * L + (size_t)t * PQ,
+                                        PQ);
                     } else if (xpad) { /* the unfolding is done with xpad: dx folds into it */
                         col2im_padded(cv, col + (size_t)t * PQ, (size_t)L, xpad, dxi);
                     } else {
@@ -915,12 +908,9 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
                   wpp, xpad);
         const float *dyi = j->dy + i * (size_t)K * P * Q;
         for (int k = 0; k < K; k++)
-            for (int op = 0; op < P; op++) {
-                const float *src = dyi + ((size_t)k * P + op) * Q;
-                float *dst = dypad + (size_t)k * ks + (size_t)op * qp;
-                for (int q = 0; q < Q; q++)
-                    dst[q] = src[q];
-            }
+            for (int op = 0; op < P; op++)
+                copy_floats(dypad + (size_t)k * ks + (size_t)op * qp, dyi + ((size_t)k * P + op) * Q,
+                            Q);
         /* a chunk of output rows at a time, so that the dy rows of a block of channels stay
          * in L1 while every (input channel, kernel row) is multiplied with them */
         for (int op0 = 0; op0 < P; op0 += rb) {
