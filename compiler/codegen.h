@@ -102,7 +102,8 @@ typedef struct graph_toolchain {
 int graph_toolchain_detect(const char *cc, graph_toolchain *tc, mk_err *err);
 
 /* The optimisation and architecture flags: generic → "-O2 -march=x86-64 -mtune=generic";
- * march "native" → "-O3 -march=native"; else -O3 and archspec's flags for march. */
+ * march "native" → "-O3 -ffp-contract=fast -march=native"; else the same with archspec's
+ * flags for march. */
 int graph_target_cflags(const graph_toolchain *tc, const char *march, int generic, char *out,
                         size_t size, mk_err *err);
 

@@ -147,29 +147,31 @@ static double lane_use(int len, int vw)
  * backward-data with 16 to 32 input channels on full rows (2x on resnet20's first stage;
  * behind by 2-5% from 64 input channels, by 60% on mnist_cnn's 26-pixel rows in 32-wide
  * blocks), and backward-weights with at most 32 output channels from at least 16 input
- * channels (resnet20's 32-channel stage: 17% faster than im2col). WINOGRAD (3x3, stride 1)
- * wins the forward from 64 channels, or from 32 where DIRECT's blocks are not full (2 threads:
- * resnet50's 56x56x64 layer 10.6 -> 7.8 ms, 14x14x256 11.2 -> 9.0, 28x28x128 about 5%;
- * mnist_cnn's second layer 16.3 -> 14.4), and backward-data from 64 channels each way
- * (56x56x64: 10.8 -> 8.1 ms); it loses to DIRECT on resnet20's 16- and 32-channel stages
- * and falls far behind with 512 channels (its U no longer fits a cache). */
+ * channels (resnet20's 32-channel stage: 17% faster than im2col). WINOGRAD (3x3, stride 1,
+ * built with FMA contraction as modak builds its binaries) beats all of them from 32 to 256
+ * channels each way, in the forward and backward-data (2 threads, ms, forward/backward-data:
+ * resnet20's 16x16x32 stage 2.86/2.90 -> 2.64/2.67 over DIRECT, its 8x8x64 one 4.0/3.95 ->
+ * 3.04/3.11 over the batched GEMM; mnist_cnn's second layer 16.0/15.3 -> 11.1/14.0;
+ * resnet50's 56x56x64 9.6/9.8 -> 6.0/6.1, 28x28x128 10.1/10.0 -> 7.0/7.1, 14x14x256
+ * 11.2/10.2 -> 7.0/7.3); it loses to DIRECT on 16 channels (2.98 vs 3.1) and by 2.3x with
+ * 512 (its transformed weights, 16 x 512 x 512 floats, fall out of the caches). */
 static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
 {
     int pq = cv->p * cv->q, vw = cv->vec > 0 ? cv->vec : DQB;
     kern_conv_algo gemm = pq <= 64           ? KERN_CONV_IM2COL_BATCHED
                           : is_pointwise(cv) ? KERN_CONV_1X1
                                              : KERN_CONV_IM2COL;
+    /* WINOGRAD for 32 to 256 channels each way (forward and backward-data) */
+    if (pass != BWD_W && vw >= 8 && wino_ok(cv) && cv->c >= 32 && cv->c <= 256 && cv->k >= 32 &&
+        cv->k <= 256)
+        return KERN_CONV_WINOGRAD;
     /* measured with AVX and AVX-512 only; up to 64 output pixels the batched GEMM wins */
     if (!direct_ok(cv) || is_pointwise(cv) || vw < 8 || pq <= 64) return gemm;
-    /* WINOGRAD where its products are still a real GEMM (32 to 256 channels) */
-    const int wino = wino_ok(cv) && cv->c >= 32 && cv->c <= 256 && cv->k >= 32 && cv->k <= 256;
     switch (pass) {
     case FWD:
-        if (wino && (cv->c >= 64 || lane_use(cv->q, vw) < 0.85)) return KERN_CONV_WINOGRAD;
         return cv->c >= 16 && cv->c <= 64 && lane_use(cv->q, vw) >= 0.85 ? KERN_CONV_DIRECT
                                                                           : gemm;
     case BWD_DATA:
-        if (wino && cv->c >= 64 && cv->k >= 64) return KERN_CONV_WINOGRAD;
         return cv->c >= 16 && cv->c <= 32 && lane_use(cv->w, vw) >= 0.85 ? KERN_CONV_DIRECT
                                                                           : gemm;
     default:

@@ -229,10 +229,10 @@ static void test_conv_auto_choice(void **state)
     /* mnist_cnn: one input channel, and 24-pixel rows in 32-wide blocks: GEMM everywhere
      * (with AVX's 8-float blocks the 24-pixel rows fill them: DIRECT forward for c2) */
     expect_algos(&c1, KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL);
-    /* ... but WINOGRAD's forward for the second layer (32 -> 64 channels: 12% faster) */
-    expect_algos(&c2, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL, KERN_CONV_IM2COL);
+    /* ... but WINOGRAD for the second layer (32 -> 64 channels) */
+    expect_algos(&c2, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL);
     /* resnet50's 56x56x64 3x3 layer: WINOGRAD forward and backward-data (never the weights:
-     * it has no such pass); resnet20's 32-channel stage keeps DIRECT */
+     * it has no such pass); resnet20's 32-channel stage too, with DIRECT's weights pass */
     kern_conv c8 = {.n = 8, .c = 64, .h = 56, .w = 56, .k = 64, .r = 3, .s = 3,
                     .pad_h = 1, .pad_w = 1, .vec = 16};
     kern_conv c9 = {.n = 128, .c = 32, .h = 16, .w = 16, .k = 32, .r = 3, .s = 3,
@@ -240,12 +240,21 @@ static void test_conv_auto_choice(void **state)
     assert_int_equal(kern_conv_init(&c8, NULL), 0);
     assert_int_equal(kern_conv_init(&c9, NULL), 0);
     expect_algos(&c8, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL);
-    expect_algos(&c9, KERN_CONV_DIRECT, KERN_CONV_DIRECT, KERN_CONV_DIRECT);
+    expect_algos(&c9, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_DIRECT);
     assert_string_equal(kern_conv_algo_name(c8.algo), "winograd");
     assert_int_equal(c3.algo, KERN_CONV_1X1);
     assert_int_equal(c3.algo_bwd_data, KERN_CONV_1X1);
-    /* resnet20's 8x8 stage: 64 pixels per image, images batched in every pass */
-    expect_algos(&c4, KERN_CONV_IM2COL_BATCHED, KERN_CONV_IM2COL_BATCHED, KERN_CONV_IM2COL_BATCHED);
+    /* resnet20's 8x8 stage: 64 pixels per image, images batched where WINOGRAD is not
+     * taken (the weights always; every pass with 4-float vectors) */
+    kern_conv c4w = {.n = 128, .c = 64, .h = 8, .w = 8, .k = 64, .r = 3, .s = 3,
+                     .pad_h = 1, .pad_w = 1, .vec = 16};
+    kern_conv c4n = c4w;
+    c4n.vec = 4;
+    assert_int_equal(kern_conv_init(&c4w, NULL), 0);
+    assert_int_equal(kern_conv_init(&c4n, NULL), 0);
+    expect_algos(&c4w, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL_BATCHED);
+    expect_algos(&c4n, KERN_CONV_IM2COL_BATCHED, KERN_CONV_IM2COL_BATCHED,
+                 KERN_CONV_IM2COL_BATCHED);
     /* resnet50's last stage: 7x7 images, batched */
     kern_conv c7 = {
         .n = 8, .c = 512, .h = 7, .w = 7, .k = 512, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
