@@ -203,6 +203,15 @@ static void test_conv_vs_reference(void **state)
                 run_conv_case(&conv_cases[i], algos[a], threads);
 }
 
+/* AUTO's choice for a target with `vec` floats per vector register. */
+static void expect_at_width(kern_conv cv, int vec, kern_conv_algo fwd, kern_conv_algo bwd_data,
+                            kern_conv_algo bwd_weights)
+{
+    cv.vec = vec;
+    assert_int_equal(kern_conv_init(&cv, NULL), 0);
+    expect_algos(&cv, fwd, bwd_data, bwd_weights);
+}
+
 static void test_conv_auto_choice(void **state)
 {
     (void)state;
@@ -246,15 +255,11 @@ static void test_conv_auto_choice(void **state)
     assert_int_equal(c3.algo_bwd_data, KERN_CONV_1X1);
     /* resnet20's 8x8 stage: 64 pixels per image, images batched where WINOGRAD is not
      * taken (the weights always; every pass with 4-float vectors) */
-    kern_conv c4w = {.n = 128, .c = 64, .h = 8, .w = 8, .k = 64, .r = 3, .s = 3,
-                     .pad_h = 1, .pad_w = 1, .vec = 16};
-    kern_conv c4n = c4w;
-    c4n.vec = 4;
-    assert_int_equal(kern_conv_init(&c4w, NULL), 0);
-    assert_int_equal(kern_conv_init(&c4n, NULL), 0);
-    expect_algos(&c4w, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL_BATCHED);
-    expect_algos(&c4n, KERN_CONV_IM2COL_BATCHED, KERN_CONV_IM2COL_BATCHED,
-                 KERN_CONV_IM2COL_BATCHED);
+    const kern_conv r20_3 = {.n = 128, .c = 64, .h = 8, .w = 8, .k = 64, .r = 3, .s = 3,
+                             .pad_h = 1, .pad_w = 1};
+    expect_at_width(r20_3, 16, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL_BATCHED);
+    expect_at_width(r20_3, 4, KERN_CONV_IM2COL_BATCHED, KERN_CONV_IM2COL_BATCHED,
+                    KERN_CONV_IM2COL_BATCHED);
     /* resnet50's last stage: 7x7 images, batched */
     kern_conv c7 = {
         .n = 8, .c = 512, .h = 7, .w = 7, .k = 512, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
@@ -269,14 +274,10 @@ static void test_conv_auto_choice(void **state)
     expect_algos(&c5, direct, direct, direct);
     /* a compiler choosing for another target names its vector width: the choice follows it,
      * whatever this build's own */
-    kern_conv c5w = {.n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3,
-                     .pad_h = 1, .pad_w = 1, .vec = 16};
-    kern_conv c5n = c5w;
-    c5n.vec = 4;
-    assert_int_equal(kern_conv_init(&c5w, NULL), 0);
-    assert_int_equal(kern_conv_init(&c5n, NULL), 0);
-    expect_algos(&c5w, KERN_CONV_DIRECT, KERN_CONV_DIRECT, KERN_CONV_DIRECT);
-    expect_algos(&c5n, KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL);
+    const kern_conv r20_1 = {.n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3,
+                             .pad_h = 1, .pad_w = 1};
+    expect_at_width(r20_1, 16, KERN_CONV_DIRECT, KERN_CONV_DIRECT, KERN_CONV_DIRECT);
+    expect_at_width(r20_1, 4, KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL);
     /* a strided convolution never goes direct */
     kern_conv c6 = {.n = 8,
                     .c = 3,
