@@ -9,8 +9,7 @@
  * made explicit in the generated program and its `info`: the binary never decides at run
  * time, so every run of it computes with the same algorithms (a --resume stays bit-identical
  * to an uninterrupted run). Two things override it: a graph file's per-layer "algo" (all
- * three passes, but winograd's backward-weights is the kernels' choice; refused when the shape
- * does not allow it), and --generic, which takes the
+ * three passes; refused when the shape does not allow it), and --generic, which takes the
  * per-image im2col everywhere, as a framework without a per-shape choice would (darknet,
  * Caffe). The rules depend on the target's vector registers (DIRECT's column block is one
  * register), so the choice is made for the target's width, not for modak's own build's:
@@ -44,8 +43,7 @@ int graph_choose_algos(graph *g, int generic, int vec_floats, mk_err *err)
             .pad_w = P[GRAPH_P_PAD_W],
             .algo = want,
             .algo_bwd_data = want,
-            /* winograd has no backward-weights pass: the kernels' choice runs it */
-            .algo_bwd_weights = want == KERN_CONV_WINOGRAD ? KERN_CONV_AUTO : want,
+            .algo_bwd_weights = want,
             .vec = vec_floats,
         };
         kern_err ke = {0};

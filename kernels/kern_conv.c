@@ -149,21 +149,21 @@ static double lane_use(int len, int vw)
  * blocks), and backward-weights with at most 32 output channels from at least 16 input
  * channels (resnet20's 32-channel stage: 17% faster than im2col). WINOGRAD (3x3, stride 1,
  * built with FMA contraction as modak builds its binaries) beats all of them from 32 to 256
- * channels each way, in the forward and backward-data (2 threads, ms, forward/backward-data:
- * resnet20's 16x16x32 stage 2.86/2.90 -> 2.64/2.67 over DIRECT, its 8x8x64 one 4.0/3.95 ->
- * 3.04/3.11 over the batched GEMM; mnist_cnn's second layer 16.0/15.3 -> 11.1/14.0;
- * resnet50's 56x56x64 9.6/9.8 -> 6.0/6.1, 28x28x128 10.1/10.0 -> 7.0/7.1, 14x14x256
- * 11.2/10.2 -> 7.0/7.3); it loses to DIRECT on 16 channels (2.98 vs 3.1) and by 2.3x with
- * 512 (its transformed weights, 16 x 512 x 512 floats, fall out of the caches). */
+ * channels each way, in every pass (2 threads, ms, forward/backward-data/backward-weights:
+ * resnet20's 16x16x32 stage 2.86/2.90/3.40 -> 2.64/2.67/3.15 over DIRECT, its 8x8x64 one
+ * 4.0/3.95/4.14 -> 3.04/3.11/3.20 over the batched GEMM; mnist_cnn's second layer
+ * 16.0/15.3/19.0 -> 11.1/14.0/15.3; resnet50's 56x56x64 9.6/9.8/11.0 -> 6.0/6.1/7.0,
+ * 28x28x128 10.1/10.0 -> 7.0/7.1, 14x14x256 11.2/10.2/10.0 -> 7.0/7.3/6.9); it is level
+ * with DIRECT on 16 channels (forward 2.98 vs 3.1) and behind by 2.3x with 512 (its
+ * transformed weights, 16 x 512 x 512 floats, fall out of the caches). */
 static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
 {
     int pq = cv->p * cv->q, vw = cv->vec > 0 ? cv->vec : DQB;
     kern_conv_algo gemm = pq <= 64           ? KERN_CONV_IM2COL_BATCHED
                           : is_pointwise(cv) ? KERN_CONV_1X1
                                              : KERN_CONV_IM2COL;
-    /* WINOGRAD for 32 to 256 channels each way (forward and backward-data) */
-    if (pass != BWD_W && vw >= 8 && wino_ok(cv) && cv->c >= 32 && cv->c <= 256 && cv->k >= 32 &&
-        cv->k <= 256)
+    /* WINOGRAD for 32 to 256 channels each way */
+    if (vw >= 8 && wino_ok(cv) && cv->c >= 32 && cv->c <= 256 && cv->k >= 32 && cv->k <= 256)
         return KERN_CONV_WINOGRAD;
     /* measured with AVX and AVX-512 only; up to 64 output pixels the batched GEMM wins */
     if (!direct_ok(cv) || is_pointwise(cv) || vw < 8 || pq <= 64) return gemm;
@@ -204,10 +204,6 @@ static int resolve(kern_conv *cv, kern_conv_algo *algo, enum conv_pass pass, ker
                                 cv->r, cv->s);
         return 0;
     case KERN_CONV_WINOGRAD:
-        if (pass == BWD_W)
-            return kern_err_set(err, KERN_EINVAL,
-                                "conv backward-weights: algorithm winograd runs the forward and "
-                                "backward-data passes only");
         if (!wino_ok(cv))
             return kern_err_set(err, KERN_EINVAL,
                                 "conv %s: algorithm winograd needs a 3x3 kernel, stride 1 and "
@@ -268,6 +264,7 @@ double kern_conv_flops(const kern_conv *cv)
 /* Floats of DIRECT's per-thread scratch for one pass: padded input (or padded dy), packed
  * weights and tap offsets. */
 static size_t wino_scratch(const kern_conv *cv, enum conv_pass pass);
+static size_t wino_bww_scratch(const kern_conv *cv);
 
 static size_t direct_scratch(const kern_conv *cv, enum conv_pass pass)
 {
@@ -295,7 +292,8 @@ static struct ws_layout layout_of(const kern_conv *cv, kern_conv_algo algo, enum
     size_t crs = (size_t)cv->c * cv->r * cv->s, pq = (size_t)cv->p * cv->q, k = (size_t)cv->k;
     size_t b = algo == KERN_CONV_IM2COL_BATCHED ? (size_t)batch_images(cv) : 1;
     size_t col = algo == KERN_CONV_DIRECT          ? direct_scratch(cv, pass)
-                 : algo == KERN_CONV_WINOGRAD      ? wino_scratch(cv, pass)
+                 : algo == KERN_CONV_WINOGRAD && pass == BWD_W ? wino_bww_scratch(cv)
+                 : algo == KERN_CONV_WINOGRAD                  ? wino_scratch(cv, pass)
                  : algo == KERN_CONV_1X1 && b == 1 ? 0
                                                    : crs * b * pq;
     size_t tmp = algo == KERN_CONV_IM2COL_BATCHED ? k * b * pq : 0;
@@ -957,7 +955,7 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
  * channels, the 16 element-wise products are 16 matrix products M[xi] (cout x tiles) =
  * U[xi] (cout x cin) . V[xi] (cin x tiles), register-blocked like DIRECT's core (its
  * "taps" are the input channels). Backward-data is the same on dy padded by 2 - pad, with
- * the weights flipped and their channels swapped.
+ * the weights flipped and their channels swapped; backward-weights is below.
  *
  * Per thread: U for all 16 xi (packed as DIRECT's weights), then blocks of "units" (one row
  * of tiles of one image) small enough for V (16 x cin x T) and M (16 x cout x T) to stay in
@@ -1228,6 +1226,123 @@ static void wino_task(void *p, int ith, int nth)
     }
 }
 
+/* ---- WINOGRAD backward-weights ----
+ *
+ * The forward's Y = A^T [U . V] A gives dL/dU = sum over tiles of V . (A dY A^T), and
+ * dL/dg = G^T (dL/dU) G: per xi, dU[xi] (k x c) = Z[xi] (k x tiles) . V[xi]^T (tiles x c),
+ * with Z the transformed 2x2 tiles of dy. The same 2.25x fewer products as the forward; the
+ * input is transformed as there. The 16 products reduce over the tiles, a shape OpenBLAS
+ * runs well (a register-blocked kernel with vector partial sums over the tiles spent as long
+ * summing the vectors' lanes as multiplying: 40% slower than im2col on mnist_cnn's second
+ * layer, where this is 20% faster). Each thread sums dU over its images, then turns it into
+ * its partial dW, added up in thread order like the other algorithms' partials. */
+
+/* Z[xi][f] = (A dY A^T)[xi] of the tiles f in [0, T): dy tile f's row r is floats 2f, 2f+1
+ * of strip r (zero for pixels past the output and for each unit's dummy tile). */
+static void wino_dy(const float *restrict strip, size_t ss, int T, float *restrict z, size_t zs)
+{
+    for (int f = 0; f < T; f += DQB) {
+        vecf e[2][4]; /* per dy row, its columns expanded: d0, d0 + d1, d0 - d1, -d1 */
+        for (int r = 0; r < 2; r++) {
+            const float *x = strip + (size_t)r * ss + 2 * f;
+            const vecf a0 = loadv(x), a1 = loadv(x + DQB);
+            const vecf d0 = SHUF(a0, a1, EVEN_IDX), d1 = SHUF(a0, a1, ODD_IDX);
+            e[r][0] = d0, e[r][1] = d0 + d1, e[r][2] = d0 - d1, e[r][3] = -d1;
+        }
+        for (int j = 0; j < 4; j++) { /* then the rows, the same way */
+            storev(z + (size_t)j * zs + f, e[0][j]);
+            storev(z + (size_t)(4 + j) * zs + f, e[0][j] + e[1][j]);
+            storev(z + (size_t)(8 + j) * zs + f, e[0][j] - e[1][j]);
+            storev(z + (size_t)(12 + j) * zs + f, -e[1][j]);
+        }
+    }
+}
+
+/* Floats of one thread's scratch for backward-weights: dU (16 x K x C), V (16 x C x tp),
+ * Z (16 x K x tp), the input strips (4 x C x 2 tp), two dy strips, and room to align. */
+static size_t wino_bww_scratch(const kern_conv *cv)
+{
+    struct wino_geom g = wino_geom_of(cv, FWD);
+    return (size_t)16 * cv->k * cv->c + (size_t)16 * (cv->c + cv->k) * g.tp +
+           (size_t)8 * cv->c * g.tp + (size_t)4 * g.tp + 16;
+}
+
+static void wino_bww_task(void *p, int ith, int nth)
+{
+    struct conv_job *j = p;
+    const kern_conv *cv = j->cv;
+    const struct wino_geom g = wino_geom_of(cv, FWD);
+    const int C = cv->c, K = cv->k, tw1 = g.tw + 1, wp = 2 * tw1;
+    const size_t in_sz = (size_t)C * cv->h * cv->w, out_sz = (size_t)K * cv->p * cv->q;
+    const size_t vs = (size_t)C * g.tp, zs = (size_t)K * g.tp, ss = 2 * (size_t)g.tp;
+    char *ws = j->ws + (size_t)ith * j->ws_per_thread;
+    uintptr_t base = (uintptr_t)(ws + j->l.col);
+    float *du = (float *)((base + 63) / 64 * 64);
+    float *v = du + (size_t)16 * K * C, *z = v + 16 * vs, *strip = z + 16 * zs;
+    float *dys = strip + 4 * (size_t)C * ss;
+    float *dwt = nth > 1 ? (float *)(ws + j->l.dw) : j->dw;
+    size_t lo, hi;
+    kern_split((size_t)cv->n, ith, nth, &lo, &hi);
+    j->has_partial[ith] = hi > lo;
+    const size_t units = (hi - lo) * (size_t)g.th;
+    memset(du, 0, (size_t)16 * K * C * sizeof *du);
+    memset(v, 0, 16 * (vs + zs) * sizeof *v); /* the transforms' columns past T: defined */
+    memset(strip, 0, (4 * (size_t)C * ss + 2 * ss) * sizeof *strip);
+    for (size_t u0 = 0; u0 < units; u0 += (size_t)g.ub) {
+        const int nu = units - u0 < (size_t)g.ub ? (int)(units - u0) : g.ub, T = nu * tw1;
+        for (int c = 0; c < C; c++) { /* V, as the forward makes it */
+            for (int un = 0; un < nu; un++) {
+                const size_t img = lo + (u0 + un) / g.th;
+                const int a = (int)((u0 + un) % g.th);
+                const float *plane = j->x + img * in_sz + (size_t)c * cv->h * cv->w;
+                for (int i = 0; i < 4; i++)
+                    strip_row(strip + ((size_t)c * 4 + i) * ss + (size_t)un * wp, wp, g.pw,
+                              2 * a + i - g.ph, plane, cv->h, cv->w);
+            }
+            if (nu < g.ub)
+                for (int i = 0; i < 4; i++)
+                    memset(strip + ((size_t)c * 4 + i) * ss + (size_t)nu * wp, 0,
+                           (ss - (size_t)nu * wp) * sizeof *strip);
+            wino_input(strip + (size_t)c * 4 * ss, ss, T, v + (size_t)c * g.tp, vs);
+        }
+        for (int k = 0; k < K; k++) { /* Z: each unit's two dy rows, q pixels, zeros after */
+            for (int un = 0; un < nu; un++) {
+                const size_t img = lo + (u0 + un) / g.th;
+                const int a = (int)((u0 + un) % g.th);
+                const float *plane = j->dy + img * out_sz + (size_t)k * cv->p * cv->q;
+                for (int r = 0; r < 2; r++)
+                    strip_row(dys + (size_t)r * ss + (size_t)un * wp, wp, 0, 2 * a + r, plane,
+                              cv->p, cv->q);
+            }
+            if (nu < g.ub)
+                for (int r = 0; r < 2; r++)
+                    memset(dys + (size_t)r * ss + (size_t)nu * wp, 0,
+                           (ss - (size_t)nu * wp) * sizeof *dys);
+            wino_dy(dys, ss, T, z + (size_t)k * g.tp, zs);
+        }
+        for (int xi = 0; xi < 16; xi++)
+            kern_sgemm(0, 1, K, C, T, 1.0f, z + xi * zs, g.tp, v + xi * vs, g.tp, 1.0f,
+                       du + (size_t)xi * K * C, C);
+    }
+    /* dW[k][c] = G^T dU[k][c] G */
+    for (int k = 0; k < K; k++)
+        for (int c = 0; c < C; c++) {
+            float u[16], t[3][4];
+            for (int xi = 0; xi < 16; xi++)
+                u[xi] = du[((size_t)xi * K + k) * C + c];
+            for (int s = 0; s < 4; s++) { /* G^T dU: rows */
+                float a = u[s], b = u[4 + s], d = u[8 + s], e = u[12 + s];
+                t[0][s] = a + 0.5f * (b + d), t[1][s] = 0.5f * (b - d), t[2][s] = 0.5f * (b + d) + e;
+            }
+            float *o = dwt + ((size_t)k * C + c) * 9;
+            for (int r = 0; r < 3; r++) { /* then G: columns */
+                float a = t[r][0], b = t[r][1], d = t[r][2], e = t[r][3];
+                o[r * 3] = a + 0.5f * (b + d), o[r * 3 + 1] = 0.5f * (b - d);
+                o[r * 3 + 2] = 0.5f * (b + d) + e;
+            }
+        }
+}
+
 /* ---- entry points ---- */
 
 static int prepare(kern_ctx *ctx, struct conv_job *j, int *nth)
@@ -1290,7 +1405,11 @@ int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, 
         .cv = cv, .pass = BWD_W, .algo = cv->algo_bwd_weights, .x = x, .dy = dy, .dw = dw};
     int nth;
     if (prepare(ctx, &j, &nth)) return -1;
-    kern_parallel(ctx, j.algo == KERN_CONV_DIRECT ? direct_bwd_w_task : gemm_conv_task, &j, nth);
+    kern_parallel(ctx,
+                  j.algo == KERN_CONV_DIRECT     ? direct_bwd_w_task
+                  : j.algo == KERN_CONV_WINOGRAD ? wino_bww_task
+                                                 : gemm_conv_task,
+                  &j, nth);
     if (nth > 1) reduce_partials(ctx, &j, nth);
     if (db) kern_bias_bwd(ctx, cv->n, cv->k, cv->p * cv->q, dy, db);
     return 0;
@@ -1299,7 +1418,8 @@ int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, 
 int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y, float *dy,
                     const float *w, float *dx, float *dw, float *db)
 {
-    if (cv->algo_bwd_data != cv->algo_bwd_weights || cv->algo_bwd_data == KERN_CONV_DIRECT) {
+    if (cv->algo_bwd_data != cv->algo_bwd_weights || cv->algo_bwd_data == KERN_CONV_DIRECT ||
+        cv->algo_bwd_data == KERN_CONV_WINOGRAD) {
         /* different algorithms per pass: mask and bias first, then one pass after the other */
         if (y && db)
             kern_bias_relu_bwd(ctx, cv->n, cv->k, cv->p * cv->q, y, dy, dy, db);

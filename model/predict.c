@@ -72,10 +72,12 @@ static conv_plan plan_conv(const graph_node *n, int64_t batch, int threads)
         p.fwd_scale = 16.0 / 36.0;
         p.unfold_fwd = 2 * 4 * (ins + outs);
     }
-    if (n->op_params[GRAPH_P_ALGO_BWD_DATA] == KERN_CONV_WINOGRAD) {
-        p.bwd_scale = 0.5 * (1 + 16.0 / 36.0); /* backward-data is half the products */
-        p.unfold_bwd += 2 * 4 * (ins + outs);
-    }
+    /* the backward's two passes, half the products each */
+    for (int b = GRAPH_P_ALGO_BWD_DATA; b <= GRAPH_P_ALGO_BWD_WEIGHTS; b++)
+        if (n->op_params[b] == KERN_CONV_WINOGRAD) {
+            p.bwd_scale -= 0.5 * (1 - 16.0 / 36.0);
+            p.unfold_bwd += 2 * 4 * (ins + outs);
+        }
     int t = threads > 0 ? threads : 1;
     p.imbalance = units >= t ? ceil(units / t) * t / units : t / units;
     return p;

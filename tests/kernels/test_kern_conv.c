@@ -116,8 +116,7 @@ static const struct conv_case conv_cases[] = {
 
 static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int threads)
 {
-    /* WINOGRAD runs the forward and backward-data passes: its weights pass is im2col */
-    kern_conv_algo wa = algo == KERN_CONV_WINOGRAD ? KERN_CONV_IM2COL : algo;
+    const kern_conv_algo wa = algo;
     kern_conv cv = {cc->n,  cc->c,  cc->h,  cc->w, cc->k, cc->r, cc->s, cc->sh,
                     cc->sw, cc->ph, cc->pw, 0,     0,     algo,  algo,  wa, 0};
     kern_err err = {0};
@@ -238,26 +237,25 @@ static void test_conv_auto_choice(void **state)
     /* mnist_cnn: one input channel, and 24-pixel rows in 32-wide blocks: GEMM everywhere
      * (with AVX's 8-float blocks the 24-pixel rows fill them: DIRECT forward for c2) */
     expect_algos(&c1, KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL);
-    /* ... but WINOGRAD for the second layer (32 -> 64 channels) */
-    expect_algos(&c2, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL);
-    /* resnet50's 56x56x64 3x3 layer: WINOGRAD forward and backward-data (never the weights:
-     * it has no such pass); resnet20's 32-channel stage too, with DIRECT's weights pass */
+    /* ... but WINOGRAD for the second layer (32 -> 64 channels), every pass */
+    expect_algos(&c2, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD);
+    /* resnet50's 56x56x64 3x3 layer and resnet20's 32-channel stage: WINOGRAD */
     kern_conv c8 = {.n = 8, .c = 64, .h = 56, .w = 56, .k = 64, .r = 3, .s = 3,
                     .pad_h = 1, .pad_w = 1, .vec = 16};
     kern_conv c9 = {.n = 128, .c = 32, .h = 16, .w = 16, .k = 32, .r = 3, .s = 3,
                     .pad_h = 1, .pad_w = 1, .vec = 16};
     assert_int_equal(kern_conv_init(&c8, NULL), 0);
     assert_int_equal(kern_conv_init(&c9, NULL), 0);
-    expect_algos(&c8, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL);
-    expect_algos(&c9, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_DIRECT);
+    expect_algos(&c8, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD);
+    expect_algos(&c9, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD);
     assert_string_equal(kern_conv_algo_name(c8.algo), "winograd");
     assert_int_equal(c3.algo, KERN_CONV_1X1);
     assert_int_equal(c3.algo_bwd_data, KERN_CONV_1X1);
-    /* resnet20's 8x8 stage: 64 pixels per image, images batched where WINOGRAD is not
-     * taken (the weights always; every pass with 4-float vectors) */
+    /* resnet20's 8x8 stage: 64 pixels per image, WINOGRAD; with 4-float vectors the images
+     * batched in every pass */
     const kern_conv r20_3 = {.n = 128, .c = 64, .h = 8, .w = 8, .k = 64, .r = 3, .s = 3,
                              .pad_h = 1, .pad_w = 1};
-    expect_at_width(r20_3, 16, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_IM2COL_BATCHED);
+    expect_at_width(r20_3, 16, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD);
     expect_at_width(r20_3, 4, KERN_CONV_IM2COL_BATCHED, KERN_CONV_IM2COL_BATCHED,
                     KERN_CONV_IM2COL_BATCHED);
     /* resnet50's last stage: 7x7 images, batched */
@@ -347,7 +345,7 @@ static void test_conv_gradients(void **state)
                         .pad_w = 1,
                         .algo = algos[ai],
                         .algo_bwd_data = algos[ai],
-                        .algo_bwd_weights = algos[ai] == KERN_CONV_WINOGRAD ? KERN_CONV_IM2COL : algos[ai]};
+                        .algo_bwd_weights = algos[ai]};
         assert_int_equal(kern_conv_init(&cv, NULL), 0);
         kern_ctx *ctx = kern_ctx_new(2);
         size_t xs = (size_t)cv.n * cv.c * cv.h * cv.w, ws = (size_t)cv.k * cv.c * cv.r * cv.s;
