@@ -1,22 +1,23 @@
 /* algo — picks the kernels' convolution algorithm for each pass of every conv2d.
  *
  * Three passes, three choices: the forward, the backward-data and the backward-weights of a
- * layer each run im2col + GEMM per image, the batched im2col (several images side by side,
- * for narrow maps), the plain GEMM of a 1x1 convolution, or the direct kernel. Which is
- * fastest depends on the kernels' micro-kernels (vector lane use along the output row, how
- * narrow a GEMM is) more than on the graph, so the choice is the kernels' own rule for the
- * shape (kern_conv_init with AUTO, evaluated here at compile time, for the batch compiled),
- * made explicit in the generated program and its `info`: the binary never decides at run
- * time, so every run of it computes with the same algorithms (a --resume stays bit-identical
- * to an uninterrupted run). Two things override it: a graph file's per-layer "algo" (all
- * three passes; refused when the shape does not allow it), and --generic, which takes the
- * per-image im2col everywhere, as a framework without a per-shape choice would (darknet,
- * Caffe). The rules depend on the target's vector registers (DIRECT's column block is one
- * register), so the choice is made for the target's width, not for modak's own build's:
- * an x86-64-baseline modak choosing for an AVX-512 binary once never picked DIRECT, which
- * cost ResNet-20 a third of its step. Measured before the kernels had a register-blocked direct kernel, a fixed
- * "im2col unless 1x1 or narrow" rule lost up to 2x on ResNet-20's 16-channel layers to the
- * shape-aware choice; that is why the pass asks the kernels rather than keeping its own. */
+ * layer each run im2col + GEMM per image, the batched im2col (several images side by side, for
+ * narrow maps), the plain GEMM of a 1x1 convolution, the direct kernel, or Winograd's
+ * F(2x2, 3x3). Which is fastest depends on the kernels' micro-kernels (vector lane use along
+ * the output row, how narrow a GEMM is) more than on the graph, so the choice is the kernels'
+ * own rule for the shape (kern_conv_init with AUTO, evaluated here at compile time, for the
+ * batch compiled), made explicit in the generated program and its `info`: the binary never
+ * decides at run time, so every run of it computes with the same algorithms (a --resume stays
+ * bit-identical to an uninterrupted run). Two things override it: a graph file's per-layer
+ * "algo" (all three passes; refused when the shape does not allow it), and --generic, which
+ * takes the per-image im2col everywhere, as a framework without a per-shape choice would
+ * (darknet, Caffe). The rules depend on the target's vector registers (DIRECT's column block is
+ * one register), so the choice is made for the target's width, not for modak's own build's: an
+ * x86-64-baseline modak choosing for an AVX-512 binary once never picked DIRECT, which cost
+ * ResNet-20 a third of its step. Measured before the kernels had a register-blocked direct
+ * kernel, a fixed "im2col unless 1x1 or narrow" rule lost up to 2x on ResNet-20's 16-channel
+ * layers to the shape-aware choice; that is why the pass asks the kernels rather than keeping
+ * its own. */
 #include "kern.h"
 #include "passes.h"
 

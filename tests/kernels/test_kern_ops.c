@@ -141,10 +141,11 @@ static void test_pooling(void **state)
         {2, 3, 7, 9, 3, 3, 2, 1},
         {2, 5, 8, 8, 3, 3, 1, 1},
         {4, 2, 5, 6, 2, 3, 0, 0},
+        {2, 3, 9, 8, 1, 1, 2, 0}, /* 1x1 window, stride 2: resnet20's subsampling shortcut */
     };
     for (int ti = 0; ti < 2; ti++) {
         kern_ctx *ctx = kern_ctx_new(thread_counts[ti]);
-        for (int ci = 0; ci < 4; ci++) {
+        for (int ci = 0; ci < (int)(sizeof cases / sizeof *cases); ci++) {
             const int *k = cases[ci];
             kern_pool pl = {k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[6], k[7], k[7], 0, 0};
             assert_int_equal(kern_pool_init(&pl, NULL), 0);
