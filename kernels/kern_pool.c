@@ -118,45 +118,62 @@ static void maxpool_plane(const kern_pool *pl, const float *x, float *y, int32_t
         }
 }
 
-static void maxpool_fwd_task(void *p, int ith, int nth)
+/* The four pooling passes split the (image, channel) planes among the threads the same way;
+ * each has its own work on plane i of the job. */
+typedef void (*plane_fn)(const struct pool_job *j, size_t i);
+
+struct planes_job {
+    const struct pool_job *job;
+    plane_fn fn;
+};
+
+static void planes_task(void *p, int ith, int nth)
 {
-    const struct pool_job *j = p;
-    const kern_pool *pl = j->pl;
-    size_t lo, hi, in_sz = (size_t)pl->h * pl->w, out_sz = (size_t)pl->p * pl->q;
+    const struct planes_job *pj = p;
+    const kern_pool *pl = pj->job->pl;
+    size_t lo, hi;
     kern_split((size_t)pl->n * pl->c, ith, nth, &lo, &hi);
     for (size_t i = lo; i < hi; i++)
-        maxpool_plane(pl, j->x + i * in_sz, j->y + i * out_sz, j->am ? j->am + i * out_sz : NULL);
+        pj->fn(pj->job, i);
+}
+
+static void run_planes(kern_ctx *ctx, const struct pool_job *j, plane_fn fn)
+{
+    const kern_pool *pl = j->pl;
+    struct planes_job pj = {j, fn};
+    kern_parallel(ctx, planes_task, &pj, kernp_threads_for((size_t)pl->n * pl->c * pl->h * pl->w));
+}
+
+static void maxpool_fwd_plane(const struct pool_job *j, size_t i)
+{
+    const kern_pool *pl = j->pl;
+    size_t in_sz = (size_t)pl->h * pl->w, out_sz = (size_t)pl->p * pl->q;
+    maxpool_plane(pl, j->x + i * in_sz, j->y + i * out_sz, j->am ? j->am + i * out_sz : NULL);
 }
 
 void kern_maxpool_fwd(kern_ctx *ctx, const kern_pool *pl, const float *x, float *y, int32_t *argmax)
 {
     struct pool_job j = {.pl = pl, .x = x, .y = y, .am = argmax};
-    kern_parallel(ctx, maxpool_fwd_task, &j,
-                  kernp_threads_for((size_t)pl->n * pl->c * pl->h * pl->w));
+    run_planes(ctx, &j, maxpool_fwd_plane);
 }
 
-static void maxpool_bwd_task(void *p, int ith, int nth)
+static void maxpool_bwd_plane(const struct pool_job *j, size_t i)
 {
-    const struct pool_job *j = p;
     const kern_pool *pl = j->pl;
-    size_t lo, hi, in_sz = (size_t)pl->h * pl->w, out_sz = (size_t)pl->p * pl->q;
-    kern_split((size_t)pl->n * pl->c, ith, nth, &lo, &hi);
-    for (size_t i = lo; i < hi; i++) {
-        float *dx = j->dx + i * in_sz;
-        const float *dy = j->dy + i * out_sz;
-        const int32_t *am = j->am_in + i * out_sz;
-        memset(dx, 0, in_sz * sizeof *dx);
-        for (size_t o = 0; o < out_sz; o++)
-            dx[am[o]] += dy[o];
-    }
+    size_t in_sz = (size_t)pl->h * pl->w, out_sz = (size_t)pl->p * pl->q;
+    float *dx = j->dx + i * in_sz;
+    const float *dy = j->dy + i * out_sz;
+    const int32_t *am = j->am_in + i * out_sz;
+    memset(dx, 0, in_sz * sizeof *dx);
+    for (size_t o = 0; o < out_sz; o++)
+        dx[am[o]] += dy[o];
 }
 
 void kern_maxpool_bwd(kern_ctx *ctx, const kern_pool *pl, const float *dy, const int32_t *argmax,
                       float *dx)
 {
     struct pool_job j = {.pl = pl, .dy = dy, .am_in = argmax, .dx = dx};
-    kern_parallel(ctx, maxpool_bwd_task, &j,
-                  kernp_threads_for((size_t)pl->n * pl->c * pl->h * pl->w));
+    run_planes(ctx, &j, maxpool_bwd_plane);
 }
 
 /* Number of window cells of output (p, q) inside the input. */
@@ -170,63 +187,52 @@ static int avg_count(const kern_pool *pl, int p, int q, int *h0, int *h1, int *w
     return (*h1 - *h0) * (*w1 - *w0);
 }
 
-static void avgpool_fwd_task(void *p, int ith, int nth)
+static void avgpool_fwd_plane(const struct pool_job *j, size_t i)
 {
-    const struct pool_job *j = p;
     const kern_pool *pl = j->pl;
-    size_t lo, hi, in_sz = (size_t)pl->h * pl->w, out_sz = (size_t)pl->p * pl->q;
-    kern_split((size_t)pl->n * pl->c, ith, nth, &lo, &hi);
-    for (size_t i = lo; i < hi; i++) {
-        const float *x = j->x + i * in_sz;
-        float *y = j->y + i * out_sz;
-        for (int op = 0; op < pl->p; op++)
-            for (int oq = 0; oq < pl->q; oq++) {
-                int h0, h1, w0, w1;
-                int cnt = avg_count(pl, op, oq, &h0, &h1, &w0, &w1);
-                float s = 0;
-                for (int ih = h0; ih < h1; ih++)
-                    for (int iw = w0; iw < w1; iw++)
-                        s += x[ih * pl->w + iw];
-                y[op * pl->q + oq] = cnt ? s / (float)cnt : 0.0f;
-            }
-    }
+    const float *x = j->x + i * pl->h * pl->w;
+    float *y = j->y + i * pl->p * pl->q;
+    for (int op = 0; op < pl->p; op++)
+        for (int oq = 0; oq < pl->q; oq++) {
+            int h0, h1, w0, w1;
+            int cnt = avg_count(pl, op, oq, &h0, &h1, &w0, &w1);
+            float s = 0;
+            for (int ih = h0; ih < h1; ih++)
+                for (int iw = w0; iw < w1; iw++)
+                    s += x[ih * pl->w + iw];
+            y[op * pl->q + oq] = cnt ? s / (float)cnt : 0.0f;
+        }
 }
 
 void kern_avgpool_fwd(kern_ctx *ctx, const kern_pool *pl, const float *x, float *y)
 {
     struct pool_job j = {.pl = pl, .x = x, .y = y};
-    kern_parallel(ctx, avgpool_fwd_task, &j,
-                  kernp_threads_for((size_t)pl->n * pl->c * pl->h * pl->w));
+    run_planes(ctx, &j, avgpool_fwd_plane);
 }
 
-static void avgpool_bwd_task(void *p, int ith, int nth)
+static void avgpool_bwd_plane(const struct pool_job *j, size_t i)
 {
-    const struct pool_job *j = p;
     const kern_pool *pl = j->pl;
-    size_t lo, hi, in_sz = (size_t)pl->h * pl->w, out_sz = (size_t)pl->p * pl->q;
-    kern_split((size_t)pl->n * pl->c, ith, nth, &lo, &hi);
-    for (size_t i = lo; i < hi; i++) {
-        float *dx = j->dx + i * in_sz;
-        const float *dy = j->dy + i * out_sz;
-        memset(dx, 0, in_sz * sizeof *dx);
-        for (int op = 0; op < pl->p; op++)
-            for (int oq = 0; oq < pl->q; oq++) {
-                int h0, h1, w0, w1;
-                int cnt = avg_count(pl, op, oq, &h0, &h1, &w0, &w1);
-                if (!cnt) continue;
-                float g = dy[op * pl->q + oq] / (float)cnt;
-                for (int ih = h0; ih < h1; ih++)
-                    for (int iw = w0; iw < w1; iw++)
-                        dx[ih * pl->w + iw] += g;
-            }
-    }
+    size_t in_sz = (size_t)pl->h * pl->w;
+    float *dx = j->dx + i * in_sz;
+    const float *dy = j->dy + i * pl->p * pl->q;
+    memset(dx, 0, in_sz * sizeof *dx);
+    for (int op = 0; op < pl->p; op++)
+        for (int oq = 0; oq < pl->q; oq++) {
+            int h0, h1, w0, w1;
+            int cnt = avg_count(pl, op, oq, &h0, &h1, &w0, &w1);
+            if (!cnt) continue;
+            float g = dy[op * pl->q + oq] / (float)cnt;
+            for (int ih = h0; ih < h1; ih++)
+                for (int iw = w0; iw < w1; iw++)
+                    dx[ih * pl->w + iw] += g;
+        }
 }
 
 void kern_avgpool_bwd(kern_ctx *ctx, const kern_pool *pl, const float *dy, float *dx)
 {
     struct pool_job j = {.pl = pl, .dy = dy, .dx = dx};
-    kern_parallel(ctx, avgpool_bwd_task, &j,
-                  kernp_threads_for((size_t)pl->n * pl->c * pl->h * pl->w));
+    run_planes(ctx, &j, avgpool_bwd_plane);
 }
 
 static void gap_fwd_task(void *p, int ith, int nth)
