@@ -29,18 +29,9 @@
 # checked to be JSON lines with a loss.
 # Skips (77) only when this machine refuses the Slurm daemons or containers.
 set -euo pipefail
-: "${MODAK_BUILD_DIR:?set MODAK_BUILD_DIR to the build directory}"
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
-emit_plan=$MODAK_BUILD_DIR/tests/generator/emit_plan
-py=/usr/bin/python3
-t0=$SECONDS
-
-die() { echo "FAIL: $*" >&2; exit 1; }
-for tool in ansible-playbook ansible-lint sbatch qsub scontrol slurmd slurmctld munged podman runc "$py"; do
-  command -v "$tool" >/dev/null || die "$tool not found: run bash scripts/deps.sh test"
-done
-[ -x "$emit_plan" ] || die "$emit_plan not built"
+# shellcheck source=tests/generator/emit_common.sh
+. "$(dirname "$0")/emit_common.sh"
+need_tools ansible-playbook ansible-lint sbatch qsub scontrol slurmd slurmctld munged podman runc "$py"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: the Slurm daemons and podman builds need root (uid $(id -u))"; exit 77; }
 
 tmp=$(mktemp -d /tmp/modak-emit-ansible.XXXXXX)

@@ -24,19 +24,10 @@
 # it touches no other image store. Skips (77) only when this machine refuses containers
 # (not root, or no user/mount namespaces for podman).
 set -euo pipefail
-: "${MODAK_BUILD_DIR:?set MODAK_BUILD_DIR to the build directory}"
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
-emit_plan=$MODAK_BUILD_DIR/tests/generator/emit_plan
-py=/usr/bin/python3
-t0=$SECONDS
-
-die() { echo "FAIL: $*" >&2; exit 1; }
-for tool in podman runc shellcheck npm "$py"; do
-  command -v "$tool" >/dev/null || die "$tool not found: run bash scripts/deps.sh test"
-done
+# shellcheck source=tests/generator/emit_common.sh
+. "$(dirname "$0")/emit_common.sh"
+need_tools podman runc shellcheck npm "$py"
 [ -x /bin/busybox ] || die "/bin/busybox not found: run bash scripts/deps.sh test (busybox-static)"
-[ -x "$emit_plan" ] || die "$emit_plan not built"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: podman's image builds here need root (uid $(id -u))"; exit 77; }
 
 tmp=$(mktemp -d /tmp/modak-emit-container.XXXXXX)
