@@ -396,16 +396,22 @@ static int calib_run_with(const blas_fns *blas, const target *t, const calib_opt
     return 0;
 }
 
+/* arr, with room for an element more than its n of `size` bytes: grown by doubling, when n
+ * is 0, 1, 3, 7, ... */
+static void *room_for_one_more(void *arr, size_t n, size_t size)
+{
+    return n & (n + 1) ? arr : mk_xrealloc(arr, (2 * n + 1) * size);
+}
+
 void calib_add_conv(calib_profile *p, const calib_conv_point *c)
 {
-    if (!(p->nconv & (p->nconv + 1))) /* 0, 1, 3, 7, ...: grow by doubling */
-        p->conv = mk_xrealloc(p->conv, (2 * p->nconv + 1) * sizeof *p->conv);
+    p->conv = room_for_one_more(p->conv, p->nconv, sizeof *p->conv);
     p->conv[p->nconv++] = *c;
 }
 
 void calib_add_bn(calib_profile *p, const calib_bn_point *b)
 {
-    if (!(p->nbn & (p->nbn + 1))) p->bn = mk_xrealloc(p->bn, (2 * p->nbn + 1) * sizeof *p->bn);
+    p->bn = room_for_one_more(p->bn, p->nbn, sizeof *p->bn);
     p->bn[p->nbn++] = *b;
 }
 
