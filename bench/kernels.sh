@@ -8,7 +8,8 @@
 #      after one epoch of Fashion-MNIST (the target: >= 85%);
 #   3. PyTorch (Debian's python3-torch, /usr/bin/python3) training the same network, same
 #      batch, optimiser and threads, with OpenBLAS's default kernels and with SkylakeX ones.
-# Everything is compiled the way modak compiles a training binary: cc -O3 -march=native.
+# Everything is compiled the way modak compiles a training binary: cc -O3 -ffp-contract=fast
+# -march=native.
 #
 # usage: bench/kernels.sh [--epoch] [--threads N] [--steps N] [--seconds S]
 set -euo pipefail
@@ -30,11 +31,11 @@ done
 out=$(mktemp -d /tmp/modak-bench-kernels-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 cc=${CC:-cc}
-flags=(-std=gnu11 -O3 -march=native -Ikernels)
+flags=(-std=gnu11 -O3 -ffp-contract=fast -march=native -Ikernels)
 libs=(-lopenblas -lz -lpthread -lm)
 "$cc" "${flags[@]}" kernels/*.c tests/kernels/bench_kernels.c -o "$out/bench_kernels" "${libs[@]}"
 "$cc" "${flags[@]}" kernels/*.c tests/kernels/mnist_cnn.c -o "$out/mnist_cnn" "${libs[@]}"
-echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $cc $($cc -dumpversion) -O3 -march=native"
+echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $cc $($cc -dumpversion) -O3 -ffp-contract=fast -march=native"
 echo
 echo "== 1. convolutions vs OpenBLAS sgemm at the same GEMM shape ($threads threads)"
 "$out/bench_kernels" "$threads" "$seconds"
