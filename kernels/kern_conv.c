@@ -686,7 +686,7 @@ static void reduce_partials(kern_ctx *ctx, struct conv_job *j, int nth)
             .cj = j, .count = (size_t)cv->k * cv->c * cv->r * cv->s, .parts = nth};
         kern_parallel(ctx, reduce_task, &r, kernp_threads_for(r.count * (size_t)nth));
     }
-    if (j->db && j->pass == BWD_ALL)
+    if (j->db && (j->pass == BWD_ALL || j->dy_mut))
         for (int kk = 0; kk < cv->k; kk++) {
             double s = 0;
             for (int t = 0; t < nth; t++)
@@ -1267,6 +1267,22 @@ static size_t wino_bww_scratch(const kern_conv *cv)
            (size_t)8 * cv->c * g.tp + (size_t)4 * g.tp + 16;
 }
 
+/* dst[0 .. wp) = one dy row of q floats, zeros after; with y, dy is first masked in place
+ * where y <= 0 (the fused ReLU's gradient). Returns the row's (masked) sum. */
+static double mask_row(float *restrict dst, int wp, float *restrict dy, const float *restrict y,
+                       int q)
+{
+    float s = 0.0f;
+    for (int x = 0; x < q; x++) {
+        float d = dy[x]; /* loaded unconditionally: if-converted */
+        d = y && y[x] <= 0.0f ? 0.0f : d;
+        dy[x] = d, dst[x] = d, s += d;
+    }
+    for (int x = q; x < wp; x++)
+        dst[x] = 0.0f;
+    return s;
+}
+
 static void wino_bww_task(void *p, int ith, int nth)
 {
     struct conv_job *j = p;
@@ -1281,11 +1297,17 @@ static void wino_bww_task(void *p, int ith, int nth)
     float *v = du + (size_t)16 * K * C, *z = v + 16 * vs, *strip = z + 16 * zs;
     float *dys = strip + 4 * (size_t)C * ss;
     float *dwt = nth > 1 ? (float *)(ws + j->l.dw) : j->dw;
+    /* kern_conv2d_bwd's fused ReLU and bias: dy masked (dy_mut) and summed here, as it is read */
+    const int fused = j->dy_mut != NULL;
+    double *dbt = (double *)(ws + j->l.db);
     size_t lo, hi;
     kern_split((size_t)cv->n, ith, nth, &lo, &hi);
     j->has_partial[ith] = hi > lo;
     const size_t units = (hi - lo) * (size_t)g.th;
     memset(du, 0, (size_t)16 * K * C * sizeof *du);
+    if (fused)
+        for (int k = 0; k < K; k++)
+            dbt[k] = 0.0;
     memset(v, 0, 16 * (vs + zs) * sizeof *v); /* the transforms' columns past T: defined */
     memset(strip, 0, (4 * (size_t)C * ss + 2 * ss) * sizeof *strip);
     for (size_t u0 = 0; u0 < units; u0 += (size_t)g.ub) {
@@ -1309,10 +1331,18 @@ static void wino_bww_task(void *p, int ith, int nth)
             for (int un = 0; un < nu; un++) {
                 const size_t img = lo + (u0 + un) / g.th;
                 const int a = (int)((u0 + un) % g.th);
-                const float *plane = j->dy + img * out_sz + (size_t)k * cv->p * cv->q;
-                for (int r = 0; r < 2; r++)
-                    strip_row(dys + (size_t)r * ss + (size_t)un * wp, wp, 0, 2 * a + r, plane,
-                              cv->p, cv->q);
+                const size_t plane = img * out_sz + (size_t)k * cv->p * cv->q;
+                for (int r = 0; r < 2; r++) {
+                    float *dst = dys + (size_t)r * ss + (size_t)un * wp;
+                    const int oh = 2 * a + r;
+                    if (fused && oh < cv->p) { /* mask dy in place, sum it for db */
+                        const size_t row = plane + (size_t)oh * cv->q;
+                        dbt[k] += mask_row(dst, wp, j->dy_mut + row,
+                                           j->y_relu ? j->y_relu + row : NULL, cv->q);
+                    } else {
+                        strip_row(dst, wp, 0, oh, j->dy + plane, cv->p, cv->q);
+                    }
+                }
             }
             if (nu < g.ub)
                 for (int r = 0; r < 2; r++)
@@ -1324,6 +1354,9 @@ static void wino_bww_task(void *p, int ith, int nth)
             kern_sgemm(0, 1, K, C, T, 1.0f, z + xi * zs, g.tp, v + xi * vs, g.tp, 1.0f,
                        du + (size_t)xi * K * C, C);
     }
+    if (fused && j->db && nth == 1)
+        for (int k = 0; k < K; k++)
+            j->db[k] = (float)dbt[k];
     /* dW[k][c] = G^T dU[k][c] G */
     for (int k = 0; k < K; k++)
         for (int c = 0; c < C; c++) {
@@ -1418,6 +1451,24 @@ int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, 
 int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *y, float *dy,
                     const float *w, float *dx, float *dw, float *db)
 {
+    if (cv->algo_bwd_weights == KERN_CONV_WINOGRAD && dw && (y || db)) {
+        /* WINOGRAD's weights pass masks dy and sums db as it reads dy (a separate pass over
+         * dy and y took a sixth of mnist_cnn's second-layer backward), then dx */
+        struct conv_job j = {.cv = cv,
+                             .pass = BWD_W,
+                             .algo = KERN_CONV_WINOGRAD,
+                             .x = x,
+                             .y_relu = y,
+                             .dy = dy,
+                             .dy_mut = dy,
+                             .dw = dw,
+                             .db = db};
+        int nth;
+        if (prepare(ctx, &j, &nth)) return -1;
+        kern_parallel(ctx, wino_bww_task, &j, nth);
+        if (nth > 1) reduce_partials(ctx, &j, nth);
+        return dx ? kern_conv2d_bwd_data(ctx, cv, dy, w, dx) : 0;
+    }
     if (cv->algo_bwd_data != cv->algo_bwd_weights || cv->algo_bwd_data == KERN_CONV_DIRECT ||
         cv->algo_bwd_data == KERN_CONV_WINOGRAD) {
         /* different algorithms per pass: mask and bias first, then one pass after the other */
