@@ -30,8 +30,8 @@
 #include "kern.h"
 #include "kern_impl.h"
 
-static const char *const algo_names[] = {"auto",   "im2col", "im2col-batched",
-                                          "1x1",    "direct", "winograd"};
+static const char *const algo_names[] = {"auto", "im2col", "im2col-batched",
+                                         "1x1",  "direct", "winograd"};
 _Static_assert(sizeof algo_names / sizeof *algo_names == KERN_CONV_ALGO_COUNT,
                "one name per conv algorithm");
 
@@ -100,7 +100,8 @@ static vecf relu_v(vecf a)
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
 #endif
-static void copy_floats(float *restrict dst, const float *restrict src, int n)
+static void
+copy_floats(float *restrict dst, const float *restrict src, int n)
 {
     for (int x = 0; x < n; x++)
         dst[x] = src[x];
@@ -169,14 +170,11 @@ static kern_conv_algo choose(const kern_conv *cv, enum conv_pass pass)
     if (!direct_ok(cv) || is_pointwise(cv) || vw < 8 || pq <= 64) return gemm;
     switch (pass) {
     case FWD:
-        return cv->c >= 16 && cv->c <= 64 && lane_use(cv->q, vw) >= 0.85 ? KERN_CONV_DIRECT
-                                                                          : gemm;
+        return cv->c >= 16 && cv->c <= 64 && lane_use(cv->q, vw) >= 0.85 ? KERN_CONV_DIRECT : gemm;
     case BWD_DATA:
-        return cv->c >= 16 && cv->c <= 32 && lane_use(cv->w, vw) >= 0.85 ? KERN_CONV_DIRECT
-                                                                          : gemm;
+        return cv->c >= 16 && cv->c <= 32 && lane_use(cv->w, vw) >= 0.85 ? KERN_CONV_DIRECT : gemm;
     default:
-        return cv->k <= 32 && cv->c >= 16 && lane_use(cv->q, vw) >= 0.75 ? KERN_CONV_DIRECT
-                                                                          : gemm;
+        return cv->k <= 32 && cv->c >= 16 && lane_use(cv->q, vw) >= 0.75 ? KERN_CONV_DIRECT : gemm;
     }
 }
 
@@ -291,11 +289,11 @@ static struct ws_layout layout_of(const kern_conv *cv, kern_conv_algo algo, enum
 {
     size_t crs = (size_t)cv->c * cv->r * cv->s, pq = (size_t)cv->p * cv->q, k = (size_t)cv->k;
     size_t b = algo == KERN_CONV_IM2COL_BATCHED ? (size_t)batch_images(cv) : 1;
-    size_t col = algo == KERN_CONV_DIRECT          ? direct_scratch(cv, pass)
+    size_t col = algo == KERN_CONV_DIRECT                      ? direct_scratch(cv, pass)
                  : algo == KERN_CONV_WINOGRAD && pass == BWD_W ? wino_bww_scratch(cv)
                  : algo == KERN_CONV_WINOGRAD                  ? wino_scratch(cv, pass)
-                 : algo == KERN_CONV_1X1 && b == 1 ? 0
-                                                   : crs * b * pq;
+                 : algo == KERN_CONV_1X1 && b == 1             ? 0
+                                                               : crs * b * pq;
     size_t tmp = algo == KERN_CONV_IM2COL_BATCHED ? k * b * pq : 0;
     int needs_partials = pass == BWD_W || pass == BWD_ALL;
     struct ws_layout l;
@@ -337,7 +335,6 @@ static void pad_plane(const float *restrict src, int C, int H, int W, int ph, in
                         W);
         }
 }
-
 
 /* The q range [*q0, *q1) whose input column q*stride - pad + s lies inside [0, w). */
 static void valid_cols(int Q, int W, int stride, int pad, int s, int *q0, int *q1)
@@ -458,8 +455,7 @@ static void col2im(const kern_conv *cv, const float *col, size_t ld, float *dx)
 
 /* dx (one image) = the folding of col, stride 1: accumulated without bounds checks into the
  * zero-padded plane xpad (c x hp x wp), whose interior is then copied to dx. */
-static void col2im_padded(const kern_conv *cv, const float *col, size_t ld, float *xpad,
-                          float *dx)
+static void col2im_padded(const kern_conv *cv, const float *col, size_t ld, float *xpad, float *dx)
 {
     const int C = cv->c, H = cv->h, W = cv->w, R = cv->r, S = cv->s, P = cv->p, Q = cv->q;
     const int hp = H + 2 * cv->pad_h, wp = W + 2 * cv->pad_w;
@@ -706,8 +702,6 @@ static void reduce_partials(kern_ctx *ctx, struct conv_job *j, int nth)
  * 8 channels x one vector of columns of products per tap and splits images over threads with
  * partial sums, like the GEMM path. */
 
-
-
 /* y (k x p x q) = correlation of xpad (cin x hp x wpp) with the packed weights (+ bias, relu).
  * off[t] is the offset in xpad of tap t = (c, r, s). */
 static void direct_core(const float *restrict xpad, int wpp, const float *restrict wpack,
@@ -809,15 +803,14 @@ static void direct_bwd_data_task(void *p, int ith, int nth)
  * registers over the rows. xr: the row's input at tap s = 0 (row stride wpp), dr: the first
  * channel's dy (channel stride ks, row stride qp, zero beyond the real columns). */
 
-
 /* Output channels per register block of bww_row3 and wino_gemm: 3 taps (or 2 vectors of
  * tiles) x 8 channels = 24 (16) accumulators fit the 32 vector registers of AVX-512; with 16
  * registers, 4 channels. EACH_K(M) expands M(0) .. M(RK - 1). */
 #if DQB >= 16
-#define RK 8
+#define RK        8
 #define EACH_K(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
 #else
-#define RK 4
+#define RK        4
 #define EACH_K(M) M(0) M(1) M(2) M(3)
 #endif
 
@@ -827,9 +820,9 @@ static void bww_row3(vecf *restrict acc, const float *restrict xr, int wpp,
                      const float *restrict dr, size_t ks, int qp, int rows)
 {
 #define BWW_DECL(kk) vecf a0##kk = acc[kk], a1##kk = acc[DKB + kk], a2##kk = acc[2 * DKB + kk];
-#define BWW_STEP(kk)                                                                             \
+#define BWW_STEP(kk)                                                                               \
     {                                                                                              \
-        vecf d = loadv(dq + (kk) * ks);                                                            \
+        vecf d = loadv(dq + (kk)*ks);                                                              \
         KEEP_IN_REGISTER(d);                                                                       \
         a0##kk += d * x0, a1##kk += d * x1, a2##kk += d * x2;                                      \
     }
@@ -848,8 +841,8 @@ static void bww_row3(vecf *restrict acc, const float *restrict xr, int wpp,
 }
 
 /* one tap (any kernel width) x DKB channels */
-static void bww_tap(vecf *restrict acc, const float *restrict xr, int wpp,
-                    const float *restrict dr, size_t ks, int qp, int rows)
+static void bww_tap(vecf *restrict acc, const float *restrict xr, int wpp, const float *restrict dr,
+                    size_t ks, int qp, int rows)
 {
     vecf a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     vecf a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
@@ -909,8 +902,8 @@ static void direct_bwd_w_task(void *p, int ith, int nth)
         const float *dyi = j->dy + i * (size_t)K * P * Q;
         for (int k = 0; k < K; k++)
             for (int op = 0; op < P; op++)
-                copy_floats(dypad + (size_t)k * ks + (size_t)op * qp, dyi + ((size_t)k * P + op) * Q,
-                            Q);
+                copy_floats(dypad + (size_t)k * ks + (size_t)op * qp,
+                            dyi + ((size_t)k * P + op) * Q, Q);
         /* a chunk of output rows at a time, so that the dy rows of a block of channels stay
          * in L1 while every (input channel, kernel row) is multiplied with them */
         for (int op0 = 0; op0 < P; op0 += rb) {
@@ -971,11 +964,11 @@ struct wino_geom {
     int cout, p, q;        /* the output (y, or dx) */
     int th, tw;            /* rows and columns of tiles */
     int ub;                /* units (tile rows) per block */
-    int tp;                /* columns of V and M: ub * tw rounded up to whole vectors */
+    int tp;                /* columns of V and M: ub * (tw + 1) in whole vectors, and one more */
     int kp;                /* cout rounded up to DKB */
 };
 
-enum { WINO_BLOCK_BYTES = 768 << 10 }; /* V and M of one block: most of a 1 MiB L2 */
+enum { WINO_BLOCK_BYTES = 768 << 10 }; /* V, M and strips of a block: most of a 1 MiB L2 */
 
 static struct wino_geom wino_geom_of(const kern_conv *cv, enum conv_pass pass)
 {
@@ -1011,8 +1004,8 @@ static size_t wino_scratch(const kern_conv *cv, enum conv_pass pass)
            (size_t)8 * g.cin * g.tp + (size_t)4 * g.tp + 16;
 }
 
-/* U[xi] packed as DIRECT packs its weights: [o / DKB][i][o % DKB], xi = 4 * row + column of G g G^T.
- * Forward: g = w[o][i]; backward-data: g = w[i][o] rotated by 180 degrees. */
+/* U[xi] packed as DIRECT packs its weights: [o / DKB][i][o % DKB], xi = 4 * row + column of
+ * G g G^T. Forward: g = w[o][i]; backward-data: g = w[i][o] rotated by 180 degrees. */
 static void wino_weights(const float *w, int flip, const struct wino_geom *g, float *u)
 {
     const size_t xs = (size_t)g->kp * g->cin; /* floats per xi */
@@ -1020,17 +1013,20 @@ static void wino_weights(const float *w, int flip, const struct wino_geom *g, fl
     for (int o = 0; o < g->cout; o++)
         for (int i = 0; i < g->cin; i++) {
             float k9[9];
-            const float *src = flip ? w + ((size_t)i * g->cout + o) * 9 : w + ((size_t)o * g->cin + i) * 9;
+            const float *src =
+                flip ? w + ((size_t)i * g->cout + o) * 9 : w + ((size_t)o * g->cin + i) * 9;
             for (int e = 0; e < 9; e++)
                 k9[e] = flip ? src[8 - e] : src[e];
             float t[4][3], v[4][4];
             for (int s = 0; s < 3; s++) { /* G g: rows */
                 float a = k9[s], b = k9[3 + s], c = k9[6 + s];
-                t[0][s] = a, t[1][s] = 0.5f * (a + b + c), t[2][s] = 0.5f * (a - b + c), t[3][s] = c;
+                t[0][s] = a, t[1][s] = 0.5f * (a + b + c), t[2][s] = 0.5f * (a - b + c),
+                t[3][s] = c;
             }
             for (int r = 0; r < 4; r++) { /* (G g) G^T: columns */
                 float a = t[r][0], b = t[r][1], c = t[r][2];
-                v[r][0] = a, v[r][1] = 0.5f * (a + b + c), v[r][2] = 0.5f * (a - b + c), v[r][3] = c;
+                v[r][0] = a, v[r][1] = 0.5f * (a + b + c), v[r][2] = 0.5f * (a - b + c),
+                v[r][3] = c;
             }
             float *dst = u + ((size_t)(o / DKB) * g->cin + i) * DKB + o % DKB;
             for (int xi = 0; xi < 16; xi++)
@@ -1041,18 +1037,18 @@ static void wino_weights(const float *w, int flip, const struct wino_geom *g, fl
 /* Two vectors' floats, split into the even and the odd ones (the columns 2b and 2b + 1 of
  * consecutive tiles b), and the reverse: two vectors interleaved, low and high halves. */
 #if DQB == 16
-#define EVEN_IDX 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
-#define ODD_IDX 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define EVEN_IDX  0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define ODD_IDX   1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
 #define ZIPLO_IDX 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
 #define ZIPHI_IDX 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
 #elif DQB == 8
-#define EVEN_IDX 0, 2, 4, 6, 8, 10, 12, 14
-#define ODD_IDX 1, 3, 5, 7, 9, 11, 13, 15
+#define EVEN_IDX  0, 2, 4, 6, 8, 10, 12, 14
+#define ODD_IDX   1, 3, 5, 7, 9, 11, 13, 15
 #define ZIPLO_IDX 0, 8, 1, 9, 2, 10, 3, 11
 #define ZIPHI_IDX 4, 12, 5, 13, 6, 14, 7, 15
 #else
-#define EVEN_IDX 0, 2, 4, 6
-#define ODD_IDX 1, 3, 5, 7
+#define EVEN_IDX  0, 2, 4, 6
+#define ODD_IDX   1, 3, 5, 7
 #define ZIPLO_IDX 0, 4, 1, 5
 #define ZIPHI_IDX 2, 6, 3, 7
 #endif
@@ -1065,8 +1061,7 @@ static void wino_weights(const float *w, int flip, const struct wino_geom *g, fl
 /* V[xi][f] = (B^T d B)[xi] for the tiles f in [0, T) of a block, whole vectors: tile f's
  * patch row i is strip i's floats 2f .. 2f+3 (strip row stride ss), V's row stride per xi
  * is vs. */
-static void wino_input(const float *restrict strip, size_t ss, int T, float *restrict v,
-                       size_t vs)
+static void wino_input(const float *restrict strip, size_t ss, int T, float *restrict v, size_t vs)
 {
     for (int f = 0; f < T; f += DQB) {
         vecf d[4][4], r[4][4];
@@ -1118,8 +1113,8 @@ static void wino_output(const float *restrict m, size_t ms, int T, float bias, i
  * tp), for one xi: RK output channels x two vectors of tiles in registers over all input
  * channels (2 loads and RK broadcasts for 2 RK products). Whole vectors: V's columns up to
  * round_up(T, DQB) + DQB are read and M's written (the scratch has them). */
-static void wino_gemm(const float *restrict u, const float *restrict v, int cin, int cout,
-                      int T, int tp, float *restrict m)
+static void wino_gemm(const float *restrict u, const float *restrict v, int cin, int cout, int T,
+                      int tp, float *restrict m)
 {
     for (int k0 = 0; k0 < cout; k0 += RK) {
         const float *ub = u + (size_t)(k0 / DKB) * cin * DKB + k0 % DKB;
@@ -1127,7 +1122,7 @@ static void wino_gemm(const float *restrict u, const float *restrict v, int cin,
         for (int q0 = 0; q0 < T; q0 += 2 * DQB) {
 #define WG_DECL(kk) vecf a##kk = {0}, b##kk = {0};
 #define WG_STEP(kk) a##kk += uc[kk] * x0, b##kk += uc[kk] * x1;
-#define WG_STORE(kk)                                                                             \
+#define WG_STORE(kk)                                                                               \
     if (kk < kb) {                                                                                 \
         storev(m + (size_t)(k0 + kk) * tp + q0, a##kk);                                            \
         storev(m + (size_t)(k0 + kk) * tp + q0 + DQB, b##kk);                                      \
@@ -1145,7 +1140,6 @@ static void wino_gemm(const float *restrict u, const float *restrict v, int cin,
         }
     }
 }
-
 
 /* dst[0 .. wp) = row ih of plane (h x w) at offset pw, zeros around (all zeros outside the
  * plane). */
@@ -1365,7 +1359,8 @@ static void wino_bww_task(void *p, int ith, int nth)
                 u[xi] = du[((size_t)xi * K + k) * C + c];
             for (int s = 0; s < 4; s++) { /* G^T dU: rows */
                 float a = u[s], b = u[4 + s], d = u[8 + s], e = u[12 + s];
-                t[0][s] = a + 0.5f * (b + d), t[1][s] = 0.5f * (b - d), t[2][s] = 0.5f * (b + d) + e;
+                t[0][s] = a + 0.5f * (b + d), t[1][s] = 0.5f * (b - d),
+                t[2][s] = 0.5f * (b + d) + e;
             }
             float *o = dwt + ((size_t)k * C + c) * 9;
             for (int r = 0; r < 3; r++) { /* then G: columns */

@@ -94,37 +94,36 @@ static void expect_algos(const kern_conv *cv, kern_conv_algo fwd, kern_conv_algo
     assert_int_equal(cv->algo_bwd_weights, bwd_weights);
 }
 
-
 struct conv_case {
     int n, c, h, w, k, r, s, sh, sw, ph, pw;
 };
 
 static const struct conv_case conv_cases[] = {
-    {3, 1, 28, 28, 8, 3, 3, 1, 1, 0, 0},  /* mnist_cnn conv1 (direct) */
-    {4, 8, 13, 11, 12, 3, 3, 1, 1, 1, 1}, /* 'same' padding, odd sizes */
-    {3, 5, 17, 15, 6, 3, 3, 2, 2, 1, 1},  /* stride 2 */
-    {2, 3, 20, 20, 8, 7, 7, 2, 2, 3, 3},  /* resnet50 stem */
-    {5, 16, 7, 7, 24, 1, 1, 1, 1, 0, 0},  /* 1x1 */
-    {3, 16, 9, 9, 8, 1, 1, 2, 2, 0, 0},   /* 1x1 stride 2 (downsample) */
-    {4, 6, 10, 9, 5, 2, 3, 1, 2, 0, 1},   /* rectangular kernel, mixed strides */
-    {2, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2},    /* kernel as large as the input */
-    {17, 4, 6, 6, 7, 3, 3, 1, 1, 1, 1},   /* many images: batching across them */
-    {2, 3, 96, 90, 4, 7, 7, 2, 2, 3, 3},  /* unfolded image > 512 KiB: im2col in row blocks */
-    {2, 5, 9, 8, 6, 3, 3, 1, 1, 2, 1},    /* 3x3, padding 2 and 1: winograd's widest */
+    {3, 1, 28, 28, 8, 3, 3, 1, 1, 0, 0},   /* mnist_cnn conv1 (direct) */
+    {4, 8, 13, 11, 12, 3, 3, 1, 1, 1, 1},  /* 'same' padding, odd sizes */
+    {3, 5, 17, 15, 6, 3, 3, 2, 2, 1, 1},   /* stride 2 */
+    {2, 3, 20, 20, 8, 7, 7, 2, 2, 3, 3},   /* resnet50 stem */
+    {5, 16, 7, 7, 24, 1, 1, 1, 1, 0, 0},   /* 1x1 */
+    {3, 16, 9, 9, 8, 1, 1, 2, 2, 0, 0},    /* 1x1 stride 2 (downsample) */
+    {4, 6, 10, 9, 5, 2, 3, 1, 2, 0, 1},    /* rectangular kernel, mixed strides */
+    {2, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2},     /* kernel as large as the input */
+    {17, 4, 6, 6, 7, 3, 3, 1, 1, 1, 1},    /* many images: batching across them */
+    {2, 3, 96, 90, 4, 7, 7, 2, 2, 3, 3},   /* unfolded image > 512 KiB: im2col in row blocks */
+    {2, 5, 9, 8, 6, 3, 3, 1, 1, 2, 1},     /* 3x3, padding 2 and 1: winograd's widest */
     {3, 24, 40, 38, 20, 3, 3, 1, 1, 1, 1}, /* winograd: blocks of tile rows, a short last one */
 };
 
 static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int threads)
 {
     const kern_conv_algo wa = algo;
-    kern_conv cv = {cc->n,  cc->c,  cc->h,  cc->w, cc->k, cc->r, cc->s, cc->sh,
-                    cc->sw, cc->ph, cc->pw, 0,     0,     algo,  algo,  wa, 0};
+    kern_conv cv = {cc->n,  cc->c,  cc->h, cc->w, cc->k, cc->r, cc->s, cc->sh, cc->sw,
+                    cc->ph, cc->pw, 0,     0,     algo,  algo,  wa,    0};
     kern_err err = {0};
     if ((algo == KERN_CONV_1X1 && (cc->r != 1 || cc->s != 1 || cc->sh != 1 || cc->ph != 0)) ||
         (algo == KERN_CONV_DIRECT &&
          (cc->sh != 1 || cc->sw != 1 || cc->ph >= cc->r || cc->pw >= cc->s)) ||
-        (algo == KERN_CONV_WINOGRAD && (cc->r != 3 || cc->s != 3 || cc->sh != 1 || cc->sw != 1 ||
-                                        cc->ph > 2 || cc->pw > 2))) {
+        (algo == KERN_CONV_WINOGRAD &&
+         (cc->r != 3 || cc->s != 3 || cc->sh != 1 || cc->sw != 1 || cc->ph > 2 || cc->pw > 2))) {
         assert_int_equal(kern_conv_init(&cv, &err), -1);
         assert_int_equal(err.code, KERN_EINVAL);
         assert_non_null(strstr(err.msg, kern_conv_algo_name(algo)));
@@ -194,8 +193,8 @@ static void run_conv_case(const struct conv_case *cc, kern_conv_algo algo, int t
 static void test_conv_vs_reference(void **state)
 {
     (void)state;
-    const kern_conv_algo algos[] = {KERN_CONV_AUTO,   KERN_CONV_IM2COL, KERN_CONV_IM2COL_BATCHED,
-                                    KERN_CONV_1X1,    KERN_CONV_DIRECT, KERN_CONV_WINOGRAD};
+    const kern_conv_algo algos[] = {KERN_CONV_AUTO, KERN_CONV_IM2COL, KERN_CONV_IM2COL_BATCHED,
+                                    KERN_CONV_1X1,  KERN_CONV_DIRECT, KERN_CONV_WINOGRAD};
     for (size_t i = 0; i < sizeof conv_cases / sizeof *conv_cases; i++)
         for (size_t a = 1; a < sizeof algos / sizeof *algos; a++)
             for (int threads = 1; threads <= 3; threads += 2)
@@ -240,10 +239,26 @@ static void test_conv_auto_choice(void **state)
     /* ... but WINOGRAD for the second layer (32 -> 64 channels), every pass */
     expect_algos(&c2, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD);
     /* resnet50's 56x56x64 3x3 layer and resnet20's 32-channel stage: WINOGRAD */
-    kern_conv c8 = {.n = 8, .c = 64, .h = 56, .w = 56, .k = 64, .r = 3, .s = 3,
-                    .pad_h = 1, .pad_w = 1, .vec = 16};
-    kern_conv c9 = {.n = 128, .c = 32, .h = 16, .w = 16, .k = 32, .r = 3, .s = 3,
-                    .pad_h = 1, .pad_w = 1, .vec = 16};
+    kern_conv c8 = {.n = 8,
+                    .c = 64,
+                    .h = 56,
+                    .w = 56,
+                    .k = 64,
+                    .r = 3,
+                    .s = 3,
+                    .pad_h = 1,
+                    .pad_w = 1,
+                    .vec = 16};
+    kern_conv c9 = {.n = 128,
+                    .c = 32,
+                    .h = 16,
+                    .w = 16,
+                    .k = 32,
+                    .r = 3,
+                    .s = 3,
+                    .pad_h = 1,
+                    .pad_w = 1,
+                    .vec = 16};
     assert_int_equal(kern_conv_init(&c8, NULL), 0);
     assert_int_equal(kern_conv_init(&c9, NULL), 0);
     expect_algos(&c8, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD);
@@ -253,8 +268,8 @@ static void test_conv_auto_choice(void **state)
     assert_int_equal(c3.algo_bwd_data, KERN_CONV_1X1);
     /* resnet20's 8x8 stage: 64 pixels per image, WINOGRAD; with 4-float vectors the images
      * batched in every pass */
-    const kern_conv r20_3 = {.n = 128, .c = 64, .h = 8, .w = 8, .k = 64, .r = 3, .s = 3,
-                             .pad_h = 1, .pad_w = 1};
+    const kern_conv r20_3 = {
+        .n = 128, .c = 64, .h = 8, .w = 8, .k = 64, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
     expect_at_width(r20_3, 16, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD, KERN_CONV_WINOGRAD);
     expect_at_width(r20_3, 4, KERN_CONV_IM2COL_BATCHED, KERN_CONV_IM2COL_BATCHED,
                     KERN_CONV_IM2COL_BATCHED);
@@ -272,8 +287,8 @@ static void test_conv_auto_choice(void **state)
     expect_algos(&c5, direct, direct, direct);
     /* a compiler choosing for another target names its vector width: the choice follows it,
      * whatever this build's own */
-    const kern_conv r20_1 = {.n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3,
-                             .pad_h = 1, .pad_w = 1};
+    const kern_conv r20_1 = {
+        .n = 128, .c = 16, .h = 32, .w = 32, .k = 16, .r = 3, .s = 3, .pad_h = 1, .pad_w = 1};
     expect_at_width(r20_1, 16, KERN_CONV_DIRECT, KERN_CONV_DIRECT, KERN_CONV_DIRECT);
     expect_at_width(r20_1, 4, KERN_CONV_IM2COL, KERN_CONV_IM2COL, KERN_CONV_IM2COL);
     /* a strided convolution never goes direct */
