@@ -1162,6 +1162,37 @@ static void strip_row(float *restrict dst, int wp, int pw, int ih, const float *
         dst[x] = 0.0f;
 }
 
+/* Floats [from, ss) of `rows` strips of ss floats = 0: what a shorter last block leaves past
+ * its end of the previous block's rows. */
+static void clear_tails(float *strip, int rows, size_t ss, size_t from)
+{
+    for (int r = 0; r < rows; r++)
+        memset(strip + (size_t)r * ss + from, 0, (ss - from) * sizeof *strip);
+}
+
+/* V of a block (units u0 .. u0 + nu - 1 of the images from lo): strip i of input channel c
+ * holds padded row 2a + i of each unit (image, a), 2 tw + 2 floats per unit, and is then
+ * transformed, a channel at a time (down each channel plane: the prefetcher follows). */
+static void wino_block_input(const struct wino_geom *g, const float *in, size_t lo, size_t u0,
+                             int nu, float *strip, float *v)
+{
+    const int wp = 2 * (g->tw + 1), T = nu * (g->tw + 1);
+    const size_t ss = 2 * (size_t)g->tp, plane_sz = (size_t)g->h * g->w;
+    for (int c = 0; c < g->cin; c++) {
+        float *sc = strip + (size_t)c * 4 * ss;
+        for (int un = 0; un < nu; un++) {
+            const size_t img = lo + (u0 + un) / g->th;
+            const int a = (int)((u0 + un) % g->th);
+            const float *plane = in + (img * g->cin + c) * plane_sz;
+            for (int i = 0; i < 4; i++)
+                strip_row(sc + (size_t)i * ss + (size_t)un * wp, wp, g->pw, 2 * a + i - g->ph,
+                          plane, g->h, g->w);
+        }
+        if (nu < g->ub) clear_tails(sc, 4, ss, (size_t)nu * wp);
+        wino_input(sc, ss, T, v + (size_t)c * g->tp, (size_t)g->cin * g->tp);
+    }
+}
+
 static void wino_task(void *p, int ith, int nth)
 {
     const struct conv_job *j = p;
@@ -1170,7 +1201,7 @@ static void wino_task(void *p, int ith, int nth)
     const int fwd = j->pass == FWD, tw1 = g.tw + 1, wp = 2 * tw1;
     const float *in = fwd ? j->x : j->dy;
     float *out = fwd ? j->y : j->dx;
-    const size_t in_sz = (size_t)g.cin * g.h * g.w, out_sz = (size_t)g.cout * g.p * g.q;
+    const size_t out_sz = (size_t)g.cout * g.p * g.q;
     const size_t us = (size_t)g.kp * g.cin, vs = (size_t)g.cin * g.tp, ms = (size_t)g.cout * g.tp;
     const size_t ss = 2 * (size_t)g.tp; /* floats of one strip */
     uintptr_t base = (uintptr_t)(j->ws + (size_t)ith * j->ws_per_thread + j->l.col);
@@ -1187,23 +1218,7 @@ static void wino_task(void *p, int ith, int nth)
     memset(strip, 0, 4 * (size_t)g.cin * ss * sizeof *strip);
     for (size_t u0 = 0; u0 < units; u0 += (size_t)g.ub) {
         const int nu = units - u0 < (size_t)g.ub ? (int)(units - u0) : g.ub, T = nu * tw1;
-        /* strip i of channel c: padded row 2a + i of each unit (image, a), wp floats per unit */
-        for (int c = 0; c < g.cin; c++) /* down each channel plane: the prefetcher follows */
-            for (int un = 0; un < nu; un++) {
-                const size_t img = lo + (u0 + un) / g.th;
-                const int a = (int)((u0 + un) % g.th);
-                const float *plane = in + img * in_sz + (size_t)c * g.h * g.w;
-                for (int i = 0; i < 4; i++)
-                    strip_row(strip + ((size_t)c * 4 + i) * ss + (size_t)un * wp, wp, g.pw,
-                              2 * a + i - g.ph, plane, g.h, g.w);
-            }
-        for (int c = 0; c < g.cin; c++) {
-            if (nu < g.ub) /* a shorter last block: the previous block's rows past its end */
-                for (int i = 0; i < 4; i++)
-                    memset(strip + ((size_t)c * 4 + i) * ss + (size_t)nu * wp, 0,
-                           (ss - (size_t)nu * wp) * sizeof *strip);
-            wino_input(strip + (size_t)c * 4 * ss, ss, T, v + (size_t)c * g.tp, vs);
-        }
+        wino_block_input(&g, in, lo, u0, nu, strip, v);
         for (int xi = 0; xi < 16; xi++)
             wino_gemm(u + xi * us, v + xi * vs, g.cin, g.cout, T, g.tp, m + xi * ms);
         for (int k = 0; k < g.cout; k++) {
@@ -1283,7 +1298,7 @@ static void wino_bww_task(void *p, int ith, int nth)
     const kern_conv *cv = j->cv;
     const struct wino_geom g = wino_geom_of(cv, FWD);
     const int C = cv->c, K = cv->k, tw1 = g.tw + 1, wp = 2 * tw1;
-    const size_t in_sz = (size_t)C * cv->h * cv->w, out_sz = (size_t)K * cv->p * cv->q;
+    const size_t out_sz = (size_t)K * cv->p * cv->q;
     const size_t vs = (size_t)C * g.tp, zs = (size_t)K * g.tp, ss = 2 * (size_t)g.tp;
     char *ws = j->ws + (size_t)ith * j->ws_per_thread;
     uintptr_t base = (uintptr_t)(ws + j->l.col);
@@ -1306,21 +1321,7 @@ static void wino_bww_task(void *p, int ith, int nth)
     memset(strip, 0, (4 * (size_t)C * ss + 2 * ss) * sizeof *strip);
     for (size_t u0 = 0; u0 < units; u0 += (size_t)g.ub) {
         const int nu = units - u0 < (size_t)g.ub ? (int)(units - u0) : g.ub, T = nu * tw1;
-        for (int c = 0; c < C; c++) { /* V, as the forward makes it */
-            for (int un = 0; un < nu; un++) {
-                const size_t img = lo + (u0 + un) / g.th;
-                const int a = (int)((u0 + un) % g.th);
-                const float *plane = j->x + img * in_sz + (size_t)c * cv->h * cv->w;
-                for (int i = 0; i < 4; i++)
-                    strip_row(strip + ((size_t)c * 4 + i) * ss + (size_t)un * wp, wp, g.pw,
-                              2 * a + i - g.ph, plane, cv->h, cv->w);
-            }
-            if (nu < g.ub)
-                for (int i = 0; i < 4; i++)
-                    memset(strip + ((size_t)c * 4 + i) * ss + (size_t)nu * wp, 0,
-                           (ss - (size_t)nu * wp) * sizeof *strip);
-            wino_input(strip + (size_t)c * 4 * ss, ss, T, v + (size_t)c * g.tp, vs);
-        }
+        wino_block_input(&g, j->x, lo, u0, nu, strip, v); /* V, as the forward makes it */
         for (int k = 0; k < K; k++) { /* Z: each unit's two dy rows, q pixels, zeros after */
             for (int un = 0; un < nu; un++) {
                 const size_t img = lo + (u0 + un) / g.th;
@@ -1338,10 +1339,7 @@ static void wino_bww_task(void *p, int ith, int nth)
                     }
                 }
             }
-            if (nu < g.ub)
-                for (int r = 0; r < 2; r++)
-                    memset(dys + (size_t)r * ss + (size_t)nu * wp, 0,
-                           (ss - (size_t)nu * wp) * sizeof *dys);
+            if (nu < g.ub) clear_tails(dys, 2, ss, (size_t)nu * wp);
             wino_dy(dys, ss, T, z + (size_t)k * g.tp, zs);
         }
         for (int xi = 0; xi < 16; xi++)
@@ -1373,7 +1371,23 @@ static void wino_bww_task(void *p, int ith, int nth)
 
 /* ---- entry points ---- */
 
-static int prepare(kern_ctx *ctx, struct conv_job *j, int *nth)
+/* The task that runs a job's pass with its algorithm. (DIRECT and WINOGRAD never get the
+ * fused BWD_ALL pass: kern_conv2d_bwd runs their passes one after the other.) */
+typedef void (*conv_task)(void *p, int ith, int nth);
+
+static conv_task task_of(const struct conv_job *j)
+{
+    if (j->algo == KERN_CONV_DIRECT)
+        return j->pass == FWD        ? direct_fwd_task
+               : j->pass == BWD_DATA ? direct_bwd_data_task
+                                     : direct_bwd_w_task;
+    if (j->algo == KERN_CONV_WINOGRAD) return j->pass == BWD_W ? wino_bww_task : wino_task;
+    return gemm_conv_task;
+}
+
+/* Runs a job: the threads and their workspace, its task, then the sum of the threads'
+ * partial dW and db (a pass without them has nothing to add up). */
+static int run_job(kern_ctx *ctx, struct conv_job *j)
 {
     const kern_conv *cv = j->cv;
     int t = kern_ctx_threads(ctx);
@@ -1386,7 +1400,8 @@ static int prepare(kern_ctx *ctx, struct conv_job *j, int *nth)
     j->ws_per_thread = j->l.total;
     j->ws = kernp_ws(ctx, j->ws_per_thread * (size_t)t);
     if (!j->ws && j->ws_per_thread) return -1;
-    *nth = t;
+    kern_parallel(ctx, task_of(j), j, t);
+    if (t > 1) reduce_partials(ctx, j, t);
     return 0;
 }
 
@@ -1401,14 +1416,7 @@ int kern_conv2d_fwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const fl
                          .bias = bias,
                          .relu = relu,
                          .y = y};
-    int nth;
-    if (prepare(ctx, &j, &nth)) return -1;
-    kern_parallel(ctx,
-                  j.algo == KERN_CONV_DIRECT     ? direct_fwd_task
-                  : j.algo == KERN_CONV_WINOGRAD ? wino_task
-                                                 : gemm_conv_task,
-                  &j, nth);
-    return 0;
+    return run_job(ctx, &j);
 }
 
 int kern_conv2d_bwd_data(kern_ctx *ctx, const kern_conv *cv, const float *dy, const float *w,
@@ -1416,14 +1424,7 @@ int kern_conv2d_bwd_data(kern_ctx *ctx, const kern_conv *cv, const float *dy, co
 {
     struct conv_job j = {
         .cv = cv, .pass = BWD_DATA, .algo = cv->algo_bwd_data, .dy = dy, .w = w, .dx = dx};
-    int nth;
-    if (prepare(ctx, &j, &nth)) return -1;
-    kern_parallel(ctx,
-                  j.algo == KERN_CONV_DIRECT     ? direct_bwd_data_task
-                  : j.algo == KERN_CONV_WINOGRAD ? wino_task
-                                                 : gemm_conv_task,
-                  &j, nth);
-    return 0;
+    return run_job(ctx, &j);
 }
 
 int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, const float *dy,
@@ -1431,14 +1432,7 @@ int kern_conv2d_bwd_weights(kern_ctx *ctx, const kern_conv *cv, const float *x, 
 {
     struct conv_job j = {
         .cv = cv, .pass = BWD_W, .algo = cv->algo_bwd_weights, .x = x, .dy = dy, .dw = dw};
-    int nth;
-    if (prepare(ctx, &j, &nth)) return -1;
-    kern_parallel(ctx,
-                  j.algo == KERN_CONV_DIRECT     ? direct_bwd_w_task
-                  : j.algo == KERN_CONV_WINOGRAD ? wino_bww_task
-                                                 : gemm_conv_task,
-                  &j, nth);
-    if (nth > 1) reduce_partials(ctx, &j, nth);
+    if (run_job(ctx, &j)) return -1;
     if (db) kern_bias_bwd(ctx, cv->n, cv->k, cv->p * cv->q, dy, db);
     return 0;
 }
@@ -1458,10 +1452,7 @@ int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const fl
                              .dy_mut = dy,
                              .dw = dw,
                              .db = db};
-        int nth;
-        if (prepare(ctx, &j, &nth)) return -1;
-        kern_parallel(ctx, wino_bww_task, &j, nth);
-        if (nth > 1) reduce_partials(ctx, &j, nth);
+        if (run_job(ctx, &j)) return -1;
         return dx ? kern_conv2d_bwd_data(ctx, cv, dy, w, dx) : 0;
     }
     if (cv->algo_bwd_data != cv->algo_bwd_weights || cv->algo_bwd_data == KERN_CONV_DIRECT ||
@@ -1486,11 +1477,7 @@ int kern_conv2d_bwd(kern_ctx *ctx, const kern_conv *cv, const float *x, const fl
                          .dx = dx,
                          .dw = dw,
                          .db = db};
-    int nth;
-    if (prepare(ctx, &j, &nth)) return -1;
-    kern_parallel(ctx, gemm_conv_task, &j, nth);
-    if (nth > 1) reduce_partials(ctx, &j, nth);
-    return 0;
+    return run_job(ctx, &j);
 }
 
 /* ---- references: the definitions, in double ---- */
