@@ -243,7 +243,7 @@ static int do_calibrate(int argc, char **argv)
     calib_kernels kb = {.march = !strcmp(tname, "host") ? "native" : t->cpu.microarch,
                         .networks = quick ? quick_nets : NULL,
                         .nnetworks = quick ? 1 : 0,
-                        .seconds = quick ? 0.002 : 0.04};
+                        .seconds = quick ? 0.002 : 0 /* the default */};
     if (!no_kernels) {
         o.kernels = calib_kernels_run;
         o.kernels_ud = &kb;
