@@ -38,11 +38,6 @@ static const char *const algo_enum[] = {"KERN_CONV_AUTO", "KERN_CONV_IM2COL",
                                         "KERN_CONV_DIRECT", "KERN_CONV_WINOGRAD"};
 _Static_assert(sizeof algo_enum / sizeof *algo_enum == KERN_CONV_ALGO_COUNT,
                "one name per kern_conv_algo");
-/* modak links no kernel code itself: the names for the summary are ours */
-static const char *const algo_label[] = {"auto",   "im2col", "im2col-batched",
-                                         "1x1",    "direct", "winograd"};
-_Static_assert(sizeof algo_label / sizeof *algo_label == KERN_CONV_ALGO_COUNT,
-               "one label per kern_conv_algo");
 
 typedef struct cg {
     graph *g;
@@ -458,10 +453,11 @@ static char *make_summary(graph *g, const graph_layer_cost *rows, int nrows)
         const int32_t *P = n->op_params;
         if (n->op == GRAPH_OP_CONV2D && P[GRAPH_P_ALGO] == P[GRAPH_P_ALGO_BWD_DATA] &&
             P[GRAPH_P_ALGO] == P[GRAPH_P_ALGO_BWD_WEIGHTS])
-            snprintf(algos, sizeof algos, "%s", algo_label[P[GRAPH_P_ALGO]]);
+            snprintf(algos, sizeof algos, "%s", kern_conv_algo_name(P[GRAPH_P_ALGO]));
         else if (n->op == GRAPH_OP_CONV2D)
-            snprintf(algos, sizeof algos, "%s / %s / %s", algo_label[P[GRAPH_P_ALGO]],
-                     algo_label[P[GRAPH_P_ALGO_BWD_DATA]], algo_label[P[GRAPH_P_ALGO_BWD_WEIGHTS]]);
+            snprintf(algos, sizeof algos, "%s / %s / %s", kern_conv_algo_name(P[GRAPH_P_ALGO]),
+                     kern_conv_algo_name(P[GRAPH_P_ALGO_BWD_DATA]),
+                     kern_conv_algo_name(P[GRAPH_P_ALGO_BWD_WEIGHTS]));
         mk_buf_printf(&b, "%-28.28s %-15s %-22s %10lld %12.3f  %s\n", rows[i].name, ops, shape,
                       (long long)rows[i].params, rows[i].fwd_flops / (double)g->batch / 1e6, algos);
     }
